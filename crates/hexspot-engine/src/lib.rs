@@ -1,0 +1,29 @@
+//! hexspot's analysis engine: pure functions over a columnar incident table.
+//!
+//! No I/O, no async, no clock. The store loads an [`IncidentTable`]; the CLI and server
+//! build a [`HotspotQuery`] and call [`hotspots`]. Every statistic follows the formulas
+//! in the product brief (Getis-Ord Gi* with binary k-ring weights including the cell
+//! itself, two-sided normal p, Benjamini–Hochberg FDR).
+
+pub mod error;
+pub mod filter;
+pub mod harm;
+pub mod hotspots;
+pub mod region;
+pub mod stats;
+pub mod table;
+pub mod types;
+
+pub use error::{QueryError, ValueError};
+pub use filter::{Exclusions, Filter, Period};
+pub use harm::HarmTable;
+pub use hotspots::{
+    CellStat, HotspotQuery, HotspotResult, Limit, MAX_K, Measure, RankBy, StudyRegion,
+    WeightSources, hotspots,
+};
+pub use region::cells_covering;
+pub use table::{Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder};
+pub use types::{
+    BBox, Day, FINE_RESOLUTION, Flag, FlagKind, Flags, LonLat, MinuteOfDay, Resolution, Weekday,
+    WeeklyWindow, YearMonth,
+};

@@ -1,0 +1,581 @@
+//! Engine tests: statistics against published and hand-computed values, filters, and
+//! invariants (counts conserved across resolutions, order independence).
+
+use h3o::{CellIndex, LatLng};
+use hexspot_engine::stats::{bh_threshold, gi_star, two_sided_p};
+use hexspot_engine::*;
+use proptest::prelude::*;
+
+fn res(r: u8) -> Resolution {
+    Resolution::try_from(r).unwrap()
+}
+
+/// PySAL esda's own Gi* test: six points, distance band 15 plus self, binary weights.
+#[test]
+fn gi_star_matches_esda_oracle() {
+    let pts = [
+        (10.0, 10.0),
+        (20.0, 10.0),
+        (40.0, 10.0),
+        (15.0, 20.0),
+        (30.0, 20.0),
+        (30.0, 30.0),
+    ];
+    let y = [2.0, 3.0, 3.2, 5.0, 8.0, 7.0];
+    let nb: Vec<Vec<usize>> = pts
+        .iter()
+        .map(|&(x1, y1): &(f64, f64)| {
+            (0..pts.len())
+                .filter(|&j| ((pts[j].0 - x1).powi(2) + (pts[j].1 - y1).powi(2)).sqrt() <= 15.0)
+                .collect()
+        })
+        .collect();
+    let z = gi_star(&y, &nb);
+    let want = [
+        -1.39727626,
+        -0.28917762,
+        0.65064964,
+        -0.28917762,
+        1.23452088,
+        2.02424331,
+    ];
+    for (got, want) in z.iter().zip(want) {
+        assert!((got.unwrap() - want).abs() < 1e-8, "{got:?} vs {want}");
+    }
+}
+
+/// Benjamini & Hochberg (1995), section 4 worked example: 15 p-values at q = 0.05
+/// reject the four smallest.
+#[test]
+fn bh_matches_worked_example() {
+    let p = [
+        0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240, 0.4262,
+        0.5719, 0.6528, 0.7590, 1.000,
+    ];
+    let p: Vec<Option<f64>> = p.iter().map(|&v| Some(v)).collect();
+    let t = bh_threshold(&p, 0.05).unwrap();
+    assert_eq!(t, 0.0095);
+    assert_eq!(p.iter().filter(|v| v.unwrap() <= t).count(), 4);
+    // undefined statistics are not tests and never significant
+    let mut with_none = p.clone();
+    with_none.push(None);
+    assert_eq!(bh_threshold(&with_none, 0.05), Some(0.0095));
+    assert_eq!(bh_threshold(&[Some(0.5), None], 0.05), None);
+}
+
+#[test]
+fn two_sided_p_reference_values() {
+    assert!((two_sided_p(0.0) - 1.0).abs() < 1e-15);
+    assert!((two_sided_p(-1.959963984540054) - 0.05).abs() < 1e-12);
+    assert!((two_sided_p(2.5758293035489) - 0.01).abs() < 1e-12);
+    // Mann-Kendall oracle's Z from the brief, as a second reference point
+    assert!((two_sided_p(2.204541) - 0.027486).abs() < 1e-6);
+}
+
+fn leeds() -> LatLng {
+    LatLng::new(53.7966, -1.5432).unwrap()
+}
+
+/// A table with `n` incidents at each given point.
+fn table_of(points: &[(LatLng, u32)]) -> IncidentTable {
+    let mut b = IncidentTableBuilder::default();
+    for (ll, n) in points {
+        let loc = LonLat::new(ll.lng(), ll.lat()).unwrap();
+        for _ in 0..*n {
+            b.push(&IncidentRow {
+                location: loc,
+                fine_cell: loc.fine_cell(),
+                month: YearMonth::new(2025, 2).unwrap(),
+                day: None,
+                time: None,
+                crime_type: "Violence and sexual offences",
+                offence: None,
+                flags: Flags::default(),
+                weight: None,
+                import_id: 1,
+            });
+        }
+    }
+    b.build()
+}
+
+fn all(q: HotspotQuery) -> HotspotQuery {
+    HotspotQuery {
+        limit: Limit::All,
+        ..q
+    }
+}
+
+/// One occupied res-9 cell with 2 incidents: the region is its 7-cell disk, n = 7,
+/// X̄ = 2/7, S = √24/7. The centre's neighbourhood is the whole region (n·w − w² = 0):
+/// z undefined. Each ring cell sees itself, the centre and two ring cells (w = 4,
+/// lag = 2): z = (2 − 8/7) / ((√24/7)·√((28 − 16)/6)) = √3/2.
+#[test]
+fn gi_star_hand_computed_single_cell_patch() {
+    let t = table_of(&[(leeds(), 2)]);
+    let r = hotspots(&t, &all(HotspotQuery::default()), &HarmTable::default()).unwrap();
+    assert_eq!(r.region_cells, 7);
+    assert_eq!(r.occupied_cells, 1);
+    assert!((r.moments.mean - 2.0 / 7.0).abs() < 1e-15);
+    assert!((r.moments.std - 24f64.sqrt() / 7.0).abs() < 1e-15);
+    let centre = leeds()
+        .to_cell(h3o::Resolution::Fifteen)
+        .parent(h3o::Resolution::Nine)
+        .unwrap();
+    for c in &r.cells {
+        if c.cell == centre {
+            assert_eq!(c.count, 2);
+            assert_eq!(c.z, None);
+            assert!(!c.significant);
+        } else {
+            assert_eq!(c.count, 0);
+            assert!((c.z.unwrap() - 3f64.sqrt() / 2.0).abs() < 1e-12);
+        }
+    }
+    // undefined z ranks last
+    assert_eq!(r.cells.last().unwrap().cell, centre);
+    assert_eq!(r.tests, 6);
+}
+
+/// Two far-apart cells with one incident each: n = 14, X̄ = 1/7, S = √6/7.
+/// Centres: w = 7, lag = 1 → z = 0. Ring cells: w = 4, lag = 1 →
+/// z = (3/7) / ((√6/7)·√(40/13)).
+#[test]
+fn gi_star_hand_computed_two_patches() {
+    let far = LatLng::new(53.70, -1.80).unwrap();
+    let t = table_of(&[(leeds(), 1), (far, 1)]);
+    let r = hotspots(&t, &all(HotspotQuery::default()), &HarmTable::default()).unwrap();
+    assert_eq!(r.region_cells, 14);
+    let ring_z = (3.0 / 7.0) / ((6f64.sqrt() / 7.0) * (40.0f64 / 13.0).sqrt());
+    for c in &r.cells {
+        let want = if c.count == 1 { 0.0 } else { ring_z };
+        assert!((c.z.unwrap() - want).abs() < 1e-12, "{c:?}");
+    }
+    assert_eq!(
+        r.cells[0].count, 0,
+        "ring cells rank above centres (z 0.70 > 0)"
+    );
+}
+
+#[test]
+fn parent_of_fine_cell_matches_h3o() {
+    let mut rng = 12345u64;
+    for _ in 0..2000 {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let lat = 50.0 + (rng >> 40) as f64 / (1u64 << 24) as f64 * 6.0;
+        let lng = -6.0 + (rng & 0xFFFFFF) as f64 / (1u64 << 24) as f64 * 8.0;
+        let ll = LonLat::new(lng, lat).unwrap();
+        let fine = ll.fine_cell();
+        for r in 5..=12u8 {
+            let t = table_of(&[(LatLng::new(lat, lng).unwrap(), 1)]);
+            let q = HotspotQuery {
+                resolution: res(r),
+                limit: Limit::Top(1),
+                rank_by: RankBy::Count,
+                ..HotspotQuery::default()
+            };
+            if r == 9 || r == 12 {
+                let got = hotspots(&t, &q, &HarmTable::default()).unwrap().cells[0].cell;
+                assert_eq!(got, fine.parent(res(r).h3()).unwrap());
+            }
+        }
+    }
+}
+
+fn timed_table() -> IncidentTable {
+    // One incident per hour of one week: Mon 2025-02-10 00:00 … Sun 2025-02-16 23:00,
+    // plus one month-only row.
+    let mut b = IncidentTableBuilder::default();
+    let loc = LonLat::new(-1.5432, 53.7966).unwrap();
+    let monday = Day::from_ymd(2025, 2, 10).unwrap();
+    for h in 0..168 {
+        let day = Day::from_index(monday.index() + h / 24);
+        b.push(&IncidentRow {
+            location: loc,
+            fine_cell: loc.fine_cell(),
+            month: day.year_month(),
+            day: Some(day),
+            time: Some(MinuteOfDay::new((h % 24) as u32, 30).unwrap()),
+            crime_type: "Violence and sexual offences",
+            offence: None,
+            flags: Flags::default(),
+            weight: None,
+            import_id: 1,
+        });
+    }
+    b.push(&IncidentRow {
+        location: loc,
+        fine_cell: loc.fine_cell(),
+        month: YearMonth::new(2025, 2).unwrap(),
+        day: None,
+        time: None,
+        crime_type: "Violence and sexual offences",
+        offence: None,
+        flags: Flags::default(),
+        weight: None,
+        import_id: 2,
+    });
+    b.build()
+}
+
+fn count_with(filter: Filter) -> (usize, Exclusions) {
+    let t = timed_table();
+    let q = HotspotQuery {
+        filter,
+        ..HotspotQuery::default()
+    };
+    let r = hotspots(&t, &q, &HarmTable::default()).unwrap();
+    (r.incidents, r.exclusions)
+}
+
+#[test]
+fn night_time_window_crosses_midnight_and_belongs_to_start_day() {
+    let w = WeeklyWindow::from_days_hours(&[Weekday::Fri, Weekday::Sat], 20, 4).unwrap();
+    let (n, ex) = count_with(Filter {
+        window: Some(w),
+        ..Filter::default()
+    });
+    assert_eq!(n, 16, "Fri 20-24, Sat 00-04, Sat 20-24, Sun 00-04");
+    assert_eq!(
+        ex.no_time_of_day, 1,
+        "the month-only row is left out and counted"
+    );
+}
+
+#[test]
+fn window_wraps_from_sunday_into_monday() {
+    let w = WeeklyWindow::from_days_hours(&[Weekday::Sun], 22, 2).unwrap();
+    assert!(w.contains(Weekday::Sun, 22) && w.contains(Weekday::Sun, 23));
+    assert!(w.contains(Weekday::Mon, 0) && w.contains(Weekday::Mon, 1));
+    assert!(!w.contains(Weekday::Mon, 2) && !w.contains(Weekday::Sun, 1));
+    assert_eq!(
+        count_with(Filter {
+            window: Some(w),
+            ..Filter::default()
+        })
+        .0,
+        4
+    );
+    assert!(WeeklyWindow::from_days_hours(&[Weekday::Sun], 5, 5).is_err());
+    assert!(WeeklyWindow::from_days_hours(&[Weekday::Sun], 24, 2).is_err());
+    assert!(WeeklyWindow::from_days_hours(&[], 1, 2).is_err());
+}
+
+#[test]
+fn period_by_day_leaves_out_month_only_rows_it_cuts() {
+    let p = Period::new(
+        Day::from_ymd(2025, 2, 10).unwrap(),
+        Day::from_ymd(2025, 2, 11).unwrap(),
+    )
+    .unwrap();
+    let (n, ex) = count_with(Filter {
+        period: Some(p),
+        ..Filter::default()
+    });
+    assert_eq!(n, 48);
+    assert_eq!(ex.month_only_partial_period, 1);
+    let whole = Period::months(
+        YearMonth::new(2025, 2).unwrap(),
+        YearMonth::new(2025, 2).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        count_with(Filter {
+            period: Some(whole),
+            ..Filter::default()
+        })
+        .0,
+        169
+    );
+    let jan = Period::months(
+        YearMonth::new(2025, 1).unwrap(),
+        YearMonth::new(2025, 1).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        count_with(Filter {
+            period: Some(jan),
+            ..Filter::default()
+        }),
+        (0, Exclusions::default())
+    );
+}
+
+#[test]
+fn unknown_crime_type_is_an_error_naming_the_known_ones() {
+    let t = timed_table();
+    let q = HotspotQuery {
+        filter: Filter {
+            crime_types: vec!["Burglary".into()],
+            ..Filter::default()
+        },
+        ..HotspotQuery::default()
+    };
+    let e = hotspots(&t, &q, &HarmTable::default()).unwrap_err();
+    assert!(
+        e.to_string().contains("Violence and sexual offences"),
+        "{e}"
+    );
+    let ok = HotspotQuery {
+        filter: Filter {
+            crime_types: vec!["violence AND sexual offences".into()],
+            ..Filter::default()
+        },
+        ..HotspotQuery::default()
+    };
+    assert_eq!(
+        hotspots(&t, &ok, &HarmTable::default()).unwrap().incidents,
+        169
+    );
+}
+
+#[test]
+fn flags_filter_counts_rows_that_do_not_record_the_flag() {
+    let (n, ex) = count_with(Filter {
+        flags: vec![(FlagKind::Knife, true)],
+        ..Filter::default()
+    });
+    assert_eq!(n, 0);
+    assert_eq!(ex.flag_not_recorded, 169);
+}
+
+#[test]
+fn harm_weights_come_from_data_then_table_then_one() {
+    let mut b = IncidentTableBuilder::default();
+    let loc = LonLat::new(-1.5432, 53.7966).unwrap();
+    for (offence, weight) in [
+        (Some("Wounding"), None),
+        (None, Some(10.0)),
+        (None, None),
+        (Some("Other"), None),
+    ] {
+        b.push(&IncidentRow {
+            location: loc,
+            fine_cell: loc.fine_cell(),
+            month: YearMonth::new(2025, 2).unwrap(),
+            day: None,
+            time: None,
+            crime_type: "Violence and sexual offences",
+            offence,
+            flags: Flags::default(),
+            weight,
+            import_id: 1,
+        });
+    }
+    let t = b.build();
+    let harm = HarmTable::new(
+        "test",
+        [("wounding", 1965.0), ("Violence and sexual offences", 2.0)],
+    )
+    .unwrap();
+    let r = hotspots(
+        &t,
+        &HotspotQuery {
+            measure: Measure::Harm,
+            ..HotspotQuery::default()
+        },
+        &harm,
+    )
+    .unwrap();
+    assert_eq!(r.harm_total, 1965.0 + 10.0 + 2.0 + 2.0);
+    assert_eq!(
+        r.weight_sources,
+        WeightSources {
+            data: 1,
+            table: 3,
+            default: 0
+        }
+    );
+    let r = hotspots(&t, &HotspotQuery::default(), &HarmTable::default()).unwrap();
+    assert_eq!(r.harm_total, 1.0 + 10.0 + 1.0 + 1.0);
+    assert!(HarmTable::new("bad", [("x", -1.0)]).is_err());
+}
+
+#[test]
+fn region_from_polygon_keeps_only_inside_incidents_and_counts_the_rest() {
+    let far = LatLng::new(53.70, -1.80).unwrap();
+    let t = table_of(&[(leeds(), 3), (far, 2)]);
+    let poly = geo::MultiPolygon::new(vec![geo::Polygon::new(
+        geo::LineString::from(vec![
+            (-1.56, 53.78),
+            (-1.52, 53.78),
+            (-1.52, 53.81),
+            (-1.56, 53.81),
+            (-1.56, 53.78),
+        ]),
+        vec![],
+    )]);
+    let cells = cells_covering(&poly, res(9)).unwrap();
+    assert!(cells.len() > 50);
+    let q = HotspotQuery {
+        region: StudyRegion::Cells {
+            cells: cells.clone(),
+            description: "box".into(),
+        },
+        limit: Limit::All,
+        ..HotspotQuery::default()
+    };
+    let r = hotspots(&t, &q, &HarmTable::default()).unwrap();
+    assert_eq!(r.region_cells, cells.len());
+    assert_eq!(r.incidents, 3);
+    assert_eq!(r.exclusions.outside_region, 2);
+    assert_eq!(r.cells.len(), cells.len());
+    assert_eq!(r.cells[0].count, 3);
+    // a region at another resolution is refused
+    let wrong = HotspotQuery {
+        resolution: res(8),
+        region: StudyRegion::Cells {
+            cells,
+            description: "box".into(),
+        },
+        ..HotspotQuery::default()
+    };
+    assert!(hotspots(&t, &wrong, &HarmTable::default()).is_err());
+}
+
+#[test]
+fn bad_parameters_are_refused() {
+    let t = timed_table();
+    let h = HarmTable::default();
+    assert!(
+        hotspots(
+            &t,
+            &HotspotQuery {
+                k: 0,
+                ..HotspotQuery::default()
+            },
+            &h
+        )
+        .is_err()
+    );
+    assert!(
+        hotspots(
+            &t,
+            &HotspotQuery {
+                k: 11,
+                ..HotspotQuery::default()
+            },
+            &h
+        )
+        .is_err()
+    );
+    assert!(
+        hotspots(
+            &t,
+            &HotspotQuery {
+                alpha: 1.0,
+                ..HotspotQuery::default()
+            },
+            &h
+        )
+        .is_err()
+    );
+    assert!(Resolution::try_from(4).is_err() && Resolution::try_from(13).is_err());
+    assert!("2025-13".parse::<YearMonth>().is_err());
+    assert!("2025-02-30".parse::<Day>().is_err());
+    assert!("1,2,1,3".parse::<BBox>().is_err());
+    assert!(LonLat::new(0.0, 0.0).is_err() && LonLat::new(f64::NAN, 1.0).is_err());
+}
+
+#[test]
+fn empty_selection_gives_an_empty_answer_not_nan() {
+    let t = timed_table();
+    let q = HotspotQuery {
+        filter: Filter {
+            bbox: Some(BBox::new(0.0, 0.0, 1.0, 1.0).unwrap()),
+            ..Filter::default()
+        },
+        ..HotspotQuery::default()
+    };
+    let r = hotspots(&t, &q, &HarmTable::default()).unwrap();
+    assert_eq!((r.region_cells, r.cells.len(), r.incidents), (0, 0, 0));
+}
+
+#[test]
+fn memory_per_incident_is_within_budget() {
+    assert!(IncidentTable::BYTES_PER_ROW <= 64);
+}
+
+fn arb_points() -> impl Strategy<Value = Vec<(f64, f64)>> {
+    prop::collection::vec((53.70f64..53.85, -1.70f64..-1.45), 1..300)
+}
+
+fn table_from(points: &[(f64, f64)]) -> IncidentTable {
+    let mut b = IncidentTableBuilder::default();
+    for (i, &(lat, lon)) in points.iter().enumerate() {
+        let loc = LonLat::new(lon, lat).unwrap();
+        b.push(&IncidentRow {
+            location: loc,
+            fine_cell: loc.fine_cell(),
+            month: YearMonth::new(2025, 2).unwrap(),
+            day: None,
+            time: None,
+            crime_type: if i % 3 == 0 {
+                "Robbery"
+            } else {
+                "Violence and sexual offences"
+            },
+            offence: None,
+            flags: Flags::default(),
+            weight: Some((i % 7) as f64),
+            import_id: 1,
+        });
+    }
+    b.build()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn counts_are_conserved_across_resolutions(points in arb_points()) {
+        let t = table_from(&points);
+        for r in 5..=12u8 {
+            let q = HotspotQuery { resolution: res(r), limit: Limit::All, ..HotspotQuery::default() };
+            let out = hotspots(&t, &q, &HarmTable::default()).unwrap();
+            let total: u32 = out.cells.iter().map(|c| c.count).sum();
+            prop_assert_eq!(total as usize, points.len());
+            prop_assert_eq!(out.incidents, points.len());
+            // each res-r cell's count is the sum of its res-(r+1) children's counts
+            if r < 12 {
+                let q2 = HotspotQuery { resolution: res(r + 1), limit: Limit::All, ..HotspotQuery::default() };
+                let fine = hotspots(&t, &q2, &HarmTable::default()).unwrap();
+                let mut sums = std::collections::HashMap::<CellIndex, u32>::new();
+                for c in &fine.cells {
+                    *sums.entry(c.cell.parent(res(r).h3()).unwrap()).or_default() += c.count;
+                }
+                for c in out.cells.iter().filter(|c| c.count > 0) {
+                    prop_assert_eq!(sums.get(&c.cell).copied().unwrap_or(0), c.count);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_row_order(points in arb_points(), seed in any::<u64>()) {
+        // each row keeps its own weight wherever it moves
+        let rows: Vec<(usize, (f64, f64))> = points.iter().copied().enumerate().collect();
+        let mut shuffled = rows.clone();
+        let mut s = seed;
+        for i in (1..shuffled.len()).rev() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+            shuffled.swap(i, (s >> 33) as usize % (i + 1));
+        }
+        let build = |rows: &[(usize, (f64, f64))]| {
+            let mut b = IncidentTableBuilder::default();
+            for &(i, (lat, lon)) in rows {
+                let loc = LonLat::new(lon, lat).unwrap();
+                b.push(&IncidentRow { location: loc, fine_cell: loc.fine_cell(), month: YearMonth::new(2025, 2).unwrap(), day: None, time: None, crime_type: "Violence and sexual offences", offence: None, flags: Flags::default(), weight: Some((i % 4) as f64 * 0.5), import_id: 1 });
+            }
+            b.build()
+        };
+        for measure in [Measure::Count, Measure::Harm] {
+            let q = HotspotQuery { limit: Limit::All, measure, ..HotspotQuery::default() };
+            let a = hotspots(&build(&rows), &q, &HarmTable::default()).unwrap();
+            let b = hotspots(&build(&shuffled), &q, &HarmTable::default()).unwrap();
+            prop_assert_eq!(&a.cells, &b.cells);
+        }
+    }
+}
