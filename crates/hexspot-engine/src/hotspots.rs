@@ -495,7 +495,7 @@ pub fn hotspots(
         })
         .collect();
     let incidents = count.iter().map(|&c| c as usize).sum();
-    let harm_total = harm_v.iter().sum();
+    let harm_total = harm_v.iter().fold(0.0, |a, b| a + b);
     Ok(HotspotResult {
         cells,
         region_cells: n,

@@ -1,0 +1,129 @@
+//! `hexspot`: import incidents, rank H3 hotspots, make synthetic data.
+
+/// `println!` that returns an error instead of panicking (e.g. on a closed pipe).
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($t)*)?;
+    }};
+}
+
+mod hotspots;
+mod import;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// H3 hotspot analysis of violence incidents (police.uk and force extracts).
+#[derive(Debug, Parser)]
+#[command(name = "hexspot", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import incident files (police.uk CSV, force-extract CSV, GeoJSON points) into the store.
+    Import(import::ImportArgs),
+    /// Rank H3 cells by Getis-Ord Gi* (or count, or harm) for a filtered set of incidents.
+    Hotspots(Box<hotspots::HotspotArgs>),
+    /// List the imports in the store.
+    Imports {
+        /// Database file.
+        #[arg(long, default_value = hexspot_store::DEFAULT_DB)]
+        db: PathBuf,
+    },
+    /// List the rows an import rejected, with line numbers and reasons.
+    Rejected {
+        /// Database file.
+        #[arg(long, default_value = hexspot_store::DEFAULT_DB)]
+        db: PathBuf,
+        /// The import's id (see `hexspot imports`).
+        #[arg(long)]
+        import: u32,
+    },
+    /// Write reproducible synthetic incidents over West Yorkshire (with date-times).
+    Synth {
+        /// Number of rows.
+        #[arg(long)]
+        rows: u64,
+        /// Random seed: the same seed gives the same file.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// First day (YYYY-MM-DD).
+        #[arg(long, default_value = "2024-01-01")]
+        start: chrono::NaiveDate,
+        /// Number of months covered.
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        /// Output CSV file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Import(args) => import::run(&args),
+        Command::Hotspots(args) => hotspots::run(&args),
+        Command::Imports { db } => import::list(&db),
+        Command::Rejected { db, import } => import::rejected(&db, import),
+        Command::Synth {
+            rows,
+            seed,
+            start,
+            months,
+            out,
+        } => synth(rows, seed, start, months, &out),
+    };
+    match result {
+        Ok(code) => code,
+        // the reader went away (`hexspot … | head`): not an error
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn synth(
+    rows: u64,
+    seed: u64,
+    start: chrono::NaiveDate,
+    months: u32,
+    out: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    if months == 0 {
+        anyhow::bail!("--months must be at least 1");
+    }
+    let cfg = hexspot_synth::SynthConfig {
+        rows,
+        seed,
+        start,
+        months,
+    };
+    let file =
+        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let n = hexspot_synth::write_csv(&cfg, file)
+        .with_context(|| format!("writing {}", out.display()))?;
+    eprintln!(
+        "wrote {n} synthetic incidents ({} to {}, seed {seed}) to {}",
+        cfg.start,
+        cfg.end_date(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,242 @@
+//! Hotspot results as files: an RFC 7946 GeoJSON FeatureCollection and CSV, each
+//! stating the query, the study region and the data it came from. Shared by the CLI
+//! and the server so both write the same bytes for the same query.
+
+use std::io::Write;
+
+use h3o::CellIndex;
+use hexspot_engine::{CellStat, HarmTable, HotspotQuery, HotspotResult, Limit};
+use serde_json::{Value, json};
+
+/// Where the data came from: one entry per import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceImport {
+    /// Store id.
+    pub id: u32,
+    /// File name as imported.
+    pub file_name: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// When it was imported (UTC).
+    pub imported_at: String,
+}
+
+/// Everything about a query that its outputs must state.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The query.
+    pub query: &'a HotspotQuery,
+    /// Its answer.
+    pub result: &'a HotspotResult,
+    /// The harm table used.
+    pub harm: &'a HarmTable,
+    /// Every import in the store (those the result used are marked).
+    pub imports: &'a [SourceImport],
+    /// The region file, when `--region` was given.
+    pub region_source: Option<&'a str>,
+}
+
+/// The software name and version written into outputs.
+pub const SOFTWARE: &str = concat!("hexspot ", env!("CARGO_PKG_VERSION"));
+
+/// How cells are derived, for outputs.
+pub const BINNING: &str = "each incident's H3 cell at resolution 15 is computed once, at import; \
+its cell at the query resolution is that cell's ancestor (H3 parent), never a re-projection of the point";
+
+/// The statistics method, for outputs.
+pub const METHOD: &str = "Getis-Ord Gi* (Ord & Getis 1995): binary weights over the k-ring \
+including the cell itself, restricted to the study region; analytic z; two-sided normal p; \
+Benjamini-Hochberg false discovery rate";
+
+fn opt(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, Value::from)
+}
+
+/// The `hexspot` member: query, study region, statistics, exclusions and data sources.
+#[must_use]
+pub fn metadata(ctx: &Context<'_>) -> Value {
+    let q = ctx.query;
+    let r = ctx.result;
+    let f = &q.filter;
+    let window = f.window.map(|w| {
+        let hours: Vec<String> = (0..168)
+            .filter(|&h| w.contains_hour_of_week(h))
+            .map(|h| format!("{} {:02}:00", hexspot_engine::Weekday::ALL[h / 24].short_name(), h % 24))
+            .collect();
+        json!({ "hours_of_week": hours, "hours": w.hours(), "rule": "a window belongs to the day it starts on; local wall-clock time" })
+    });
+    let used: Vec<Value> = ctx
+        .imports
+        .iter()
+        .filter(|i| r.import_ids.contains(&i.id))
+        .map(|i| json!({ "id": i.id, "file": i.file_name, "sha256": i.sha256, "imported_at": i.imported_at }))
+        .collect();
+    json!({
+        "software": SOFTWARE,
+        "cells": r.region_cells,
+        "query": {
+            "res": q.resolution.get(),
+            "k": q.k,
+            "measure": q.measure.name(),
+            "rank_by": q.rank_by.name(),
+            "limit": match q.limit { Limit::All => Value::from("all"), Limit::Top(n) => Value::from(n) },
+            "alpha": q.alpha,
+            "crime_types": f.crime_types,
+            "offences": f.offences,
+            "from": f.period.map(|p| p.from().to_string()),
+            "to": f.period.map(|p| p.to().to_string()),
+            "time_window": window,
+            "flags": f.flags.iter().map(|(k, v)| json!({ k.name(): v })).collect::<Vec<_>>(),
+            "bbox": f.bbox.map(|b| b.to_array().to_vec()),
+            "region": ctx.region_source,
+        },
+        "study_region": {
+            "rule": q.region.describe(q.k),
+            "cells": r.region_cells,
+            "occupied_cells": r.occupied_cells,
+            "resolution": q.resolution.get(),
+            "average_cell_area_km2": q.resolution.average_cell_area_m2() / 1e6,
+        },
+        "binning": BINNING,
+        "statistics": {
+            "method": METHOD,
+            "n": r.moments.n,
+            "mean": if r.moments.n > 0 { Value::from(r.moments.mean) } else { Value::Null },
+            "std": if r.moments.n > 0 { Value::from(r.moments.std) } else { Value::Null },
+            "tests": r.tests,
+            "bh_p_threshold": opt(r.bh_threshold),
+            "significant_hot": r.significant_hot,
+            "significant_cold": r.significant_cold,
+            "undefined_z_note": "z is null where undefined (zero variance, or a neighbourhood that is the whole region); such cells are not significant",
+        },
+        "incidents": {
+            "counted": r.incidents,
+            "harm_total": r.harm_total,
+            "left_out": {
+                "flag_not_recorded": r.exclusions.flag_not_recorded,
+                "month_only_partial_period": r.exclusions.month_only_partial_period,
+                "no_time_of_day": r.exclusions.no_time_of_day,
+                "outside_region": r.exclusions.outside_region,
+            },
+            "harm_weights": {
+                "table": if ctx.harm.is_empty() { Value::Null } else { Value::from(ctx.harm.source()) },
+                "rule": "weight from the data, else the table's weight for the offence, else for the crime type, else 1",
+                "from_data": r.weight_sources.data,
+                "from_table": r.weight_sources.table,
+                "default_1": r.weight_sources.default,
+            },
+        },
+        "data": { "imports": used },
+    })
+}
+
+/// The hexagon of a cell as an RFC 7946 Polygon ring: closed, counter-clockwise.
+#[must_use]
+pub fn cell_ring(cell: CellIndex) -> Vec<[f64; 2]> {
+    let mut ring: Vec<[f64; 2]> = cell
+        .boundary()
+        .iter()
+        .map(|ll| [ll.lng(), ll.lat()])
+        .collect();
+    // shoelace: positive area is counter-clockwise
+    let area: f64 = ring
+        .iter()
+        .zip(ring.iter().cycle().skip(1))
+        .map(|(a, b)| a[0] * b[1] - b[0] * a[1])
+        .sum();
+    if area < 0.0 {
+        ring.reverse();
+    }
+    if let Some(&first) = ring.first() {
+        ring.push(first);
+    }
+    ring
+}
+
+fn properties(c: &CellStat) -> Value {
+    json!({
+        "cell": c.cell.to_string(),
+        "count": c.count,
+        "harm": c.harm,
+        "gi_star_z": opt(c.z),
+        "p_value": opt(c.p),
+        "significant": c.significant,
+        "rank": c.rank,
+    })
+}
+
+/// The GeoJSON FeatureCollection of ranked cells, with the `hexspot` member.
+#[must_use]
+pub fn geojson(ctx: &Context<'_>) -> Value {
+    let features: Vec<Value> = ctx
+        .result
+        .cells
+        .iter()
+        .map(|c| {
+            json!({
+                "type": "Feature",
+                "id": c.cell.to_string(),
+                "geometry": { "type": "Polygon", "coordinates": [cell_ring(c.cell)] },
+                "properties": properties(c),
+            })
+        })
+        .collect();
+    json!({
+        "type": "FeatureCollection",
+        "hexspot": metadata(ctx),
+        "features": features,
+    })
+}
+
+/// CSV columns.
+pub const CSV_COLUMNS: [&str; 14] = [
+    "rank",
+    "cell",
+    "count",
+    "harm",
+    "gi_star_z",
+    "p_value",
+    "significant",
+    "lon",
+    "lat",
+    "res",
+    "k",
+    "measure",
+    "region_cells",
+    "alpha",
+];
+
+/// Writes the ranked cells as CSV. Each row repeats the resolution, k, measure, study
+/// region size and α, so a row read on its own still says how it was computed; the
+/// cell centre is given as lon/lat.
+///
+/// # Errors
+/// [`csv::Error`] when writing fails.
+pub fn write_csv<W: Write>(ctx: &Context<'_>, out: W) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_COLUMNS)?;
+    let q = ctx.query;
+    // shortest text that reads back to the same f64 (1.06e-228, not 228 zeros)
+    let num = |v: Option<f64>| v.map_or(String::new(), |v| Value::from(v).to_string());
+    for c in &ctx.result.cells {
+        let centre = h3o::LatLng::from(c.cell);
+        w.write_record([
+            c.rank.to_string(),
+            c.cell.to_string(),
+            c.count.to_string(),
+            num(Some(c.harm)),
+            num(c.z),
+            num(c.p),
+            c.significant.to_string(),
+            format!("{:.6}", centre.lng()),
+            format!("{:.6}", centre.lat()),
+            q.resolution.get().to_string(),
+            q.k.to_string(),
+            q.measure.name().to_owned(),
+            ctx.result.region_cells.to_string(),
+            q.alpha.to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! Errors: whole-file failures ([`IngestError`]) and per-row rejections
+//! ([`RejectReason`], which are data in the report, not failures).
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// A column mapping that cannot be used.
+#[derive(Debug, Error)]
+pub enum MappingError {
+    /// Not `field=Column`.
+    #[error("{0:?} is not a mapping: expected field=Column")]
+    Syntax(String),
+    /// An unknown field name.
+    #[error(
+        "{0:?} is not a field; fields are: id, datetime, date, time, month, longitude, \
+         latitude, easting, northing, crime_type, offence, knife, domestic, \
+         victim_under_25, weight, location, lsoa_code, lsoa_name, outcome, context"
+    )]
+    UnknownField(String),
+    /// A mapping file line.
+    #[error("line {line}: {source}")]
+    Line {
+        /// 1-based line
+        line: usize,
+        /// what was wrong
+        source: Box<MappingError>,
+    },
+    /// A mapped column that is not in the header.
+    #[error("{field} is mapped to column {column:?}, which is not in the header ({header})")]
+    MissingColumn {
+        /// the field
+        field: &'static str,
+        /// the column asked for
+        column: String,
+        /// the header found
+        header: String,
+    },
+    /// Required fields not found.
+    #[error(
+        "cannot find {missing} in the header ({header}); name the columns with \
+         --map field=Column or --mapping FILE"
+    )]
+    Incomplete {
+        /// what is missing
+        missing: String,
+        /// the header found
+        header: String,
+    },
+}
+
+/// A file that cannot be read at all (as opposed to rows that are rejected).
+#[derive(Debug, Error)]
+pub enum IngestError<E: std::error::Error + 'static> {
+    /// Could not open or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// the file
+        path: PathBuf,
+        /// the cause
+        source: std::io::Error,
+    },
+    /// The header cannot be mapped.
+    #[error("{path}: {source}")]
+    Mapping {
+        /// the file
+        path: PathBuf,
+        /// the cause
+        source: MappingError,
+    },
+    /// Empty file or no header.
+    #[error("{0}: the file is empty (no header row)")]
+    Empty(PathBuf),
+    /// Not a GeoJSON FeatureCollection.
+    #[error("{path}: not a GeoJSON FeatureCollection: {message}")]
+    GeoJson {
+        /// the file
+        path: PathBuf,
+        /// what was wrong
+        message: String,
+    },
+    /// The row sink (the store) failed.
+    #[error(transparent)]
+    Sink(E),
+}
+
+/// Why one row was not imported.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum RejectReason {
+    /// No coordinates (police.uk publishes crimes it could not place this way).
+    #[error("no coordinates")]
+    NoCoordinates,
+    /// Coordinates that do not parse or are out of range.
+    #[error("bad coordinates: {0}")]
+    BadCoordinates(String),
+    /// Easting/northing outside the OSTN15 grid.
+    #[error("easting/northing {0} is outside the British National Grid (OSTN15) area")]
+    OutsideGrid(String),
+    /// No date, date-time or month.
+    #[error("no date")]
+    NoDate,
+    /// A month that does not parse.
+    #[error("bad month {0:?}")]
+    BadMonth(String),
+    /// A date or date-time that does not parse.
+    #[error("bad date/time {0:?}")]
+    BadDateTime(String),
+    /// A time of day that does not parse.
+    #[error("bad time of day {0:?}")]
+    BadTime(String),
+    /// No crime type or offence.
+    #[error("no crime type")]
+    NoCrimeType,
+    /// A flag that is not yes/no.
+    #[error("{field} flag {value:?} is not yes/no")]
+    BadFlag {
+        /// which flag
+        field: &'static str,
+        /// the text
+        value: String,
+    },
+    /// A weight that is not a number ≥ 0.
+    #[error("weight {0:?} is not a number ≥ 0")]
+    BadWeight(String),
+    /// A different number of fields from the header.
+    #[error("{got} fields where the header has {want}")]
+    FieldCount {
+        /// fields in the row
+        got: usize,
+        /// fields in the header
+        want: usize,
+    },
+    /// Text that is not UTF-8.
+    #[error("not valid UTF-8 text")]
+    NotUtf8,
+    /// A GeoJSON feature that is not a Point.
+    #[error("geometry is {0}, not a Point")]
+    NotAPoint(String),
+    /// The CSV parser could not read the row.
+    #[error("unreadable row: {0}")]
+    Csv(String),
+}
+
+impl RejectReason {
+    /// A short stable code to group rejections by.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            RejectReason::NoCoordinates => "no_coordinates",
+            RejectReason::BadCoordinates(_) => "bad_coordinates",
+            RejectReason::OutsideGrid(_) => "outside_bng_grid",
+            RejectReason::NoDate => "no_date",
+            RejectReason::BadMonth(_) => "bad_month",
+            RejectReason::BadDateTime(_) => "bad_datetime",
+            RejectReason::BadTime(_) => "bad_time",
+            RejectReason::NoCrimeType => "no_crime_type",
+            RejectReason::BadFlag { .. } => "bad_flag",
+            RejectReason::BadWeight(_) => "bad_weight",
+            RejectReason::FieldCount { .. } => "field_count",
+            RejectReason::NotUtf8 => "not_utf8",
+            RejectReason::NotAPoint(_) => "not_a_point",
+            RejectReason::Csv(_) => "unreadable",
+        }
+    }
+}

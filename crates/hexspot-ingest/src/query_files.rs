@@ -1,0 +1,184 @@
+//! Reading the small files a query uses: a harm-weight table and a region boundary.
+
+use std::path::{Path, PathBuf};
+
+use hexspot_engine::HarmTable;
+use thiserror::Error;
+
+/// A harm table or region file that cannot be used (the whole file is refused).
+#[derive(Debug, Error)]
+pub enum AuxFileError {
+    /// Could not read.
+    #[error("{path}: {source}")]
+    Io {
+        /// the file
+        path: PathBuf,
+        /// cause
+        source: std::io::Error,
+    },
+    /// A bad line or structure.
+    #[error("{path}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Invalid {
+        /// the file
+        path: PathBuf,
+        /// 1-based line, where known
+        line: Option<u64>,
+        /// what is wrong
+        message: String,
+    },
+}
+
+fn invalid(path: &Path, line: Option<u64>, message: impl Into<String>) -> AuxFileError {
+    AuxFileError::Invalid {
+        path: path.to_owned(),
+        line,
+        message: message.into(),
+    }
+}
+
+/// Reads a harm table: a CSV with a `weight` column and a name column (`name`,
+/// `offence` or `crime_type`); other columns (e.g. `source`) are ignored.
+///
+/// # Errors
+/// [`AuxFileError`] naming the line of the first bad row; no partial table is returned.
+pub fn read_harm_table(path: &Path) -> Result<HarmTable, AuxFileError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .map_err(|e| invalid(path, None, e.to_string()))?;
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| invalid(path, Some(1), e.to_string()))?
+        .iter()
+        .map(crate::normalise)
+        .collect();
+    let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
+    let name_col = find(&["name", "offence", "crimetype", "offencecode"]).ok_or_else(|| {
+        invalid(
+            path,
+            Some(1),
+            "no name column (name, offence or crime_type)",
+        )
+    })?;
+    let weight_col =
+        find(&["weight", "harm"]).ok_or_else(|| invalid(path, Some(1), "no weight column"))?;
+    let mut entries = Vec::new();
+    for rec in rdr.records() {
+        let rec =
+            rec.map_err(|e| invalid(path, e.position().map(csv::Position::line), e.to_string()))?;
+        let line = rec.position().map(csv::Position::line);
+        let name = rec[name_col].trim();
+        let w = rec[weight_col].trim();
+        if name.is_empty() {
+            return Err(invalid(path, line, "empty name"));
+        }
+        let weight: f64 = w
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| invalid(path, line, format!("weight {w:?} is not a number ≥ 0")))?;
+        entries.push((name.to_owned(), weight));
+    }
+    let source = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    HarmTable::new(&source, entries).map_err(|e| invalid(path, None, e.to_string()))
+}
+
+fn ring(
+    path: &Path,
+    positions: &[geojson::Position],
+) -> Result<geo::LineString<f64>, AuxFileError> {
+    let coords: Vec<geo::Coord<f64>> = positions
+        .iter()
+        .map(|p| {
+            if p.len() < 2 || !p[0].is_finite() || !p[1].is_finite() {
+                Err(invalid(path, None, "a polygon position is not [lon, lat]"))
+            } else {
+                Ok(geo::Coord { x: p[0], y: p[1] })
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    if coords.len() < 4 {
+        return Err(invalid(
+            path,
+            None,
+            "a polygon ring has fewer than 4 positions",
+        ));
+    }
+    Ok(geo::LineString::new(coords))
+}
+
+fn polygon(
+    path: &Path,
+    rings: &[Vec<geojson::Position>],
+) -> Result<geo::Polygon<f64>, AuxFileError> {
+    let mut it = rings.iter();
+    let exterior = ring(
+        path,
+        it.next()
+            .ok_or_else(|| invalid(path, None, "a polygon has no rings"))?,
+    )?;
+    let holes = it.map(|r| ring(path, r)).collect::<Result<_, _>>()?;
+    Ok(geo::Polygon::new(exterior, holes))
+}
+
+fn collect(
+    path: &Path,
+    g: &geojson::GeometryValue,
+    out: &mut Vec<geo::Polygon<f64>>,
+) -> Result<(), AuxFileError> {
+    use geojson::GeometryValue as G;
+    match g {
+        G::Polygon { coordinates } => out.push(polygon(path, coordinates)?),
+        G::MultiPolygon { coordinates } => {
+            for p in coordinates {
+                out.push(polygon(path, p)?);
+            }
+        }
+        G::GeometryCollection { geometries } => {
+            for g in geometries {
+                collect(path, &g.value, out)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Reads every Polygon and MultiPolygon in a GeoJSON file (a FeatureCollection, a
+/// Feature or a bare geometry), in WGS84 longitude/latitude.
+///
+/// # Errors
+/// [`AuxFileError`] when the file is not GeoJSON or holds no polygons.
+pub fn read_region(path: &Path) -> Result<geo::MultiPolygon<f64>, AuxFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AuxFileError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let gj: geojson::GeoJson = text
+        .trim_start_matches('\u{feff}')
+        .parse()
+        .map_err(|e: geojson::Error| invalid(path, None, e.to_string()))?;
+    let mut polys = Vec::new();
+    match &gj {
+        geojson::GeoJson::FeatureCollection(fc) => {
+            for f in &fc.features {
+                if let Some(g) = &f.geometry {
+                    collect(path, &g.value, &mut polys)?;
+                }
+            }
+        }
+        geojson::GeoJson::Feature(f) => {
+            if let Some(g) = &f.geometry {
+                collect(path, &g.value, &mut polys)?;
+            }
+        }
+        geojson::GeoJson::Geometry(g) => collect(path, &g.value, &mut polys)?,
+    }
+    if polys.is_empty() {
+        return Err(invalid(path, None, "no Polygon or MultiPolygon geometries"));
+    }
+    Ok(geo::MultiPolygon::new(polys))
+}

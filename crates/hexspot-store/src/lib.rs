@@ -1,0 +1,370 @@
+//! The system of record: an embedded SQLite database (one file, WAL mode).
+//!
+//! It keeps the imports (file name, SHA-256, counts, time), the incidents and the
+//! rejected rows with their reasons, under a versioned schema. The engine never reads
+//! it directly: [`Store::load_table`] builds the columnar snapshot the engine queries.
+//!
+//! *Boundary*: only this crate knows SQL.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use hexspot_engine::{
+    Day, Flags, IncidentRow, IncidentTable, IncidentTableBuilder, LonLat, MinuteOfDay, YearMonth,
+};
+use hexspot_ingest::{IngestError, ReadOptions, ReadSummary, Record, read_file};
+use rusqlite::{Connection, OptionalExtension, params};
+use rustc_hash::FxHashMap;
+use thiserror::Error;
+
+/// The database file used when none is named: `hexspot.db` in the working directory.
+pub const DEFAULT_DB: &str = "hexspot.db";
+
+/// A store failure.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// The database was written by a newer hexspot.
+    #[error("{path}: schema version {found} is newer than this hexspot understands ({supported})")]
+    TooNew {
+        /// the file
+        path: PathBuf,
+        /// version found
+        found: i64,
+        /// newest known
+        supported: i64,
+    },
+    /// Reading the file failed as a whole.
+    #[error(transparent)]
+    Ingest(#[from] IngestError<rusqlite::Error>),
+    /// A stored value the engine rejects (a corrupted database).
+    #[error("stored row {id} is invalid: {reason}")]
+    Corrupt {
+        /// incidents.id
+        id: i64,
+        /// what was wrong
+        reason: String,
+    },
+}
+
+/// One import as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportInfo {
+    /// Its id (incidents refer to it).
+    pub id: u32,
+    /// The file name as given.
+    pub file_name: String,
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+    /// How the file was read.
+    pub format: String,
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Rows imported.
+    pub rows_imported: u64,
+    /// Rows rejected.
+    pub rows_rejected: u64,
+    /// When (UTC, ISO 8601).
+    pub imported_at: String,
+}
+
+/// What an import did.
+#[derive(Debug)]
+pub enum ImportOutcome {
+    /// The good rows were written, in one transaction.
+    Imported {
+        /// The record of it.
+        info: ImportInfo,
+        /// What reading found (rejections, notes).
+        summary: ReadSummary,
+    },
+    /// A file with the same content is already in the store; nothing was written.
+    AlreadyImported {
+        /// The earlier import.
+        existing: ImportInfo,
+    },
+    /// `strict` was set and some rows were bad: nothing was written.
+    Refused {
+        /// What reading found.
+        summary: ReadSummary,
+    },
+}
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Column mapping etc.
+    pub read: ReadOptions,
+    /// Refuse the whole file if any row is bad.
+    pub strict: bool,
+}
+
+/// An open hexspot database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates to the current schema.
+    ///
+    /// # Errors
+    /// [`StoreError`] when SQLite cannot open the file, or its schema is newer than
+    /// this version understands.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a commit is on disk before the command says it succeeded
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let mut store = Self { conn };
+        schema::migrate(&mut store.conn, path)?;
+        Ok(store)
+    }
+
+    /// The schema version in use.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Imports one file in one transaction: its good rows and its rejected rows land
+    /// together, or (on any failure, a duplicate, or `strict` with bad rows) nothing does.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the file cannot be read as a whole or SQLite fails; the
+    /// transaction is rolled back.
+    pub fn import_file(
+        &mut self,
+        path: &Path,
+        display_name: &str,
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportOutcome, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // We hold the write lock, so the next id is ours.
+        let import_id: i64 =
+            tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM imports", [], |r| {
+                r.get(0)
+            })?;
+        let mut crime_types: FxHashMap<String, i64> = FxHashMap::default();
+        {
+            let mut q = tx.prepare("SELECT id, name FROM crime_types")?;
+            let rows = q.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (id, name) = row?;
+                crime_types.insert(name, id);
+            }
+        }
+        let summary = {
+            let mut insert = tx.prepare_cached(schema::INSERT_INCIDENT)?;
+            let mut insert_type =
+                tx.prepare_cached("INSERT INTO crime_types (name) VALUES (?1)")?;
+            let mut sink = |r: &Record<'_>| -> Result<(), rusqlite::Error> {
+                let ct = match crime_types.get(r.crime_type) {
+                    Some(&id) => id,
+                    None => {
+                        insert_type.execute([r.crime_type])?;
+                        let id = tx.last_insert_rowid();
+                        crime_types.insert(r.crime_type.to_owned(), id);
+                        id
+                    }
+                };
+                insert.execute(params![
+                    import_id,
+                    r.line as i64,
+                    r.crime_id,
+                    r.when.month.index(),
+                    r.when.day.map(Day::index),
+                    r.when.time.map(MinuteOfDay::get),
+                    r.location.lon(),
+                    r.location.lat(),
+                    u64::from(r.fine_cell) as i64,
+                    ct,
+                    r.offence,
+                    r.flags.bits(),
+                    r.weight,
+                    r.extra.location,
+                    r.extra.lsoa_code,
+                    r.extra.lsoa_name,
+                    r.extra.outcome,
+                    r.extra.context,
+                    r.extra.falls_within,
+                ])?;
+                Ok(())
+            };
+            read_file(path, &options.read, progress, &mut sink)?
+        };
+        if let Some(existing) = find_import(&tx, "sha256 = ?1", &summary.sha256)? {
+            tx.rollback()?;
+            return Ok(ImportOutcome::AlreadyImported { existing });
+        }
+        if options.strict && !summary.rejected.is_empty() {
+            tx.rollback()?;
+            return Ok(ImportOutcome::Refused { summary });
+        }
+        tx.execute(
+            "INSERT INTO imports (id, file_name, sha256, format, bytes, rows_read, rows_imported, rows_rejected, imported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            params![
+                import_id,
+                display_name,
+                summary.sha256,
+                summary.format.name(),
+                summary.bytes as i64,
+                summary.rows_read as i64,
+                summary.rows_accepted as i64,
+                summary.rejected.len() as i64,
+            ],
+        )?;
+        {
+            let mut rej = tx.prepare_cached(
+                "INSERT INTO rejected_rows (import_id, line, reason_code, reason, raw) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for r in &summary.rejected {
+                rej.execute(params![
+                    import_id,
+                    r.line as i64,
+                    r.reason.code(),
+                    r.reason.to_string(),
+                    r.raw
+                ])?;
+            }
+        }
+        let info = find_import(&tx, "id = ?1", &import_id.to_string())?.expect("just inserted");
+        tx.commit()?;
+        Ok(ImportOutcome::Imported { info, summary })
+    }
+
+    /// Every import, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn imports(&self) -> Result<Vec<ImportInfo>, StoreError> {
+        let mut q = self.conn.prepare(&format!("{SELECT_IMPORT} ORDER BY id"))?;
+        let rows = q.query_map([], import_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Rejected rows of one import: (line, reason code, reason, raw text).
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn rejected_rows(
+        &self,
+        import_id: u32,
+    ) -> Result<Vec<(u64, String, String, String)>, StoreError> {
+        let mut q = self.conn.prepare(
+            "SELECT line, reason_code, reason, COALESCE(raw, '') FROM rejected_rows WHERE import_id = ?1 ORDER BY line",
+        )?;
+        let rows = q.query_map([import_id], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Number of stored incidents.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn incident_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM incidents", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    /// Loads every incident into the engine's columnar table.
+    ///
+    /// # Errors
+    /// [`StoreError`] when SQLite fails or a stored value is invalid.
+    pub fn load_table(&self) -> Result<IncidentTable, StoreError> {
+        let n = self.incident_count()? as usize;
+        let mut names: FxHashMap<i64, String> = FxHashMap::default();
+        {
+            let mut q = self.conn.prepare("SELECT id, name FROM crime_types")?;
+            for row in q.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+                let (id, name) = row?;
+                names.insert(id, name);
+            }
+        }
+        let mut b = IncidentTableBuilder::with_capacity(n);
+        let mut q = self.conn.prepare(
+            "SELECT id, cell, lon, lat, month, day, minute, crime_type_id, offence, flags, weight, import_id FROM incidents ORDER BY id",
+        )?;
+        let mut rows = q.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let corrupt = |reason: String| StoreError::Corrupt { id, reason };
+            let cell = h3o::CellIndex::try_from(r.get::<_, i64>(1)? as u64)
+                .map_err(|e| corrupt(e.to_string()))?;
+            let location = LonLat::new(r.get(2)?, r.get(3)?).map_err(|e| corrupt(e.to_string()))?;
+            let month = YearMonth::from_index(r.get(4)?).map_err(|e| corrupt(e.to_string()))?;
+            let day = r.get::<_, Option<i32>>(5)?.map(Day::from_index);
+            let time = match r.get::<_, Option<u16>>(6)? {
+                Some(m) => Some(
+                    MinuteOfDay::new(u32::from(m / 60), u32::from(m % 60))
+                        .map_err(|e| corrupt(e.to_string()))?,
+                ),
+                None => None,
+            };
+            let ct: i64 = r.get(7)?;
+            let crime_type = names
+                .get(&ct)
+                .ok_or_else(|| corrupt(format!("unknown crime type id {ct}")))?;
+            let offence: Option<String> = r.get(8)?;
+            b.push(&IncidentRow {
+                location,
+                fine_cell: cell,
+                month,
+                day,
+                time,
+                crime_type,
+                offence: offence.as_deref(),
+                flags: Flags::from_bits(r.get(9)?),
+                weight: r.get(10)?,
+                import_id: r.get(11)?,
+            });
+        }
+        Ok(b.build())
+    }
+}
+
+const SELECT_IMPORT: &str = "SELECT id, file_name, sha256, format, rows_read, rows_imported, rows_rejected, imported_at FROM imports";
+
+fn import_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImportInfo> {
+    Ok(ImportInfo {
+        id: r.get(0)?,
+        file_name: r.get(1)?,
+        sha256: r.get(2)?,
+        format: r.get(3)?,
+        rows_read: r.get::<_, i64>(4)? as u64,
+        rows_imported: r.get::<_, i64>(5)? as u64,
+        rows_rejected: r.get::<_, i64>(6)? as u64,
+        imported_at: r.get(7)?,
+    })
+}
+
+fn find_import(
+    conn: &Connection,
+    cond: &str,
+    value: &str,
+) -> Result<Option<ImportInfo>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("{SELECT_IMPORT} WHERE {cond}"),
+            [value],
+            import_from_row,
+        )
+        .optional()?)
+}

@@ -1,0 +1,82 @@
+//! The versioned schema. Each migration runs once, in order, in one transaction, and
+//! sets `PRAGMA user_version` to its number.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// Migrations, oldest first; the schema version is the number applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: imports, incidents, rejected rows
+    "CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL UNIQUE,
+        format TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        rows_read INTEGER NOT NULL,
+        rows_imported INTEGER NOT NULL,
+        rows_rejected INTEGER NOT NULL,
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE crime_types (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        import_id INTEGER NOT NULL REFERENCES imports(id) DEFERRABLE INITIALLY DEFERRED,
+        line INTEGER NOT NULL,
+        crime_id TEXT,
+        month INTEGER NOT NULL,      -- year * 12 + month - 1
+        day INTEGER,                 -- days since 1970-01-01, NULL when only the month is known
+        minute INTEGER,              -- minute of the day, NULL when no time is known
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        cell INTEGER NOT NULL,       -- H3 cell at resolution 15
+        crime_type_id INTEGER NOT NULL REFERENCES crime_types(id),
+        offence TEXT,
+        flags INTEGER NOT NULL,      -- 2 bits each: knife, domestic, victim under 25 (0 unknown, 1 no, 2 yes)
+        weight REAL,
+        location TEXT,
+        lsoa_code TEXT,
+        lsoa_name TEXT,
+        outcome TEXT,
+        context TEXT,
+        falls_within TEXT
+    );
+    CREATE TABLE rejected_rows (
+        id INTEGER PRIMARY KEY,
+        import_id INTEGER NOT NULL REFERENCES imports(id),
+        line INTEGER NOT NULL,
+        reason_code TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        raw TEXT
+    );
+    CREATE INDEX rejected_rows_import ON rejected_rows(import_id);",
+];
+
+/// The schema version this build writes.
+pub const CURRENT: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) const INSERT_INCIDENT: &str = "INSERT INTO incidents (import_id, line, crime_id, month, day, minute, lon, lat, cell, crime_type_id, offence, flags, weight, location, lsoa_code, lsoa_name, outcome, context, falls_within) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > CURRENT {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found,
+            supported: CURRENT,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
