@@ -274,11 +274,24 @@ fn table(ctx: &Context<'_>, out: &mut dyn Write) -> Result<()> {
     }
     let mut t = comfy_table::Table::new();
     t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
-    t.set_header(["rank", "cell", "count", "harm", "Gi* z", "p", "FDR"]);
+    t.set_header([
+        "rank",
+        "cell",
+        "centre (lat, lon)",
+        "count",
+        "harm",
+        "Gi* z",
+        "p",
+        "FDR",
+    ]);
     for c in &r.cells {
         t.add_row([
             c.rank.to_string(),
             c.cell.to_string(),
+            {
+                let ll = h3o::LatLng::from(c.cell);
+                format!("{:.5}, {:.5}", ll.lat(), ll.lng())
+            },
             c.count.to_string(),
             format!("{}", c.harm),
             fmt_opt(c.z, 3),

@@ -440,9 +440,9 @@ pub fn hotspots(
     let significant = |i: usize| matches!((p[i], threshold), (Some(p), Some(t)) if p <= t);
     let mut significant_hot = 0;
     let mut significant_cold = 0;
-    for i in 0..n {
+    for (i, zi) in z.iter().enumerate() {
         if significant(i) {
-            if z[i].unwrap_or(0.0) > 0.0 {
+            if zi.unwrap_or(0.0) > 0.0 {
                 significant_hot += 1;
             } else {
                 significant_cold += 1;

@@ -1,7 +1,7 @@
 //! hexspot's analysis engine: pure functions over a columnar incident table.
 //!
 //! No I/O, no async, no clock. The store loads an [`IncidentTable`]; the CLI and server
-//! build a [`HotspotQuery`] and call [`hotspots`]. Every statistic follows the formulas
+//! build a [`HotspotQuery`] and call [`hotspots()`]. Every statistic follows the formulas
 //! in the product brief (Getis-Ord Gi* with binary k-ring weights including the cell
 //! itself, two-sided normal p, Benjamini–Hochberg FDR).
 

@@ -40,11 +40,12 @@ impl RegionMoments {
     #[inline]
     pub fn z(&self, lag: f64, w: f64) -> Option<f64> {
         let n = self.n as f64;
-        if self.n <= 1 || !(self.std > 0.0) {
+        // NaN std or inner fails these tests too
+        if self.n <= 1 || self.std.is_nan() || self.std <= 0.0 {
             return None;
         }
         let inner = (n * w - w * w) / (n - 1.0);
-        if !(inner > 0.0) {
+        if inner.is_nan() || inner <= 0.0 {
             return None;
         }
         let z = (lag - self.mean * w) / (self.std * inner.sqrt());

@@ -232,7 +232,20 @@ impl IncidentTable {
     /// Bytes held by the columns (not counting the small dictionaries).
     #[must_use]
     pub fn column_bytes(&self) -> usize {
-        self.len() * Self::BYTES_PER_ROW
+        fn bytes<T>(v: &[T]) -> usize {
+            std::mem::size_of_val(v)
+        }
+        bytes(&self.cell)
+            + bytes(&self.lon)
+            + bytes(&self.lat)
+            + bytes(&self.month)
+            + bytes(&self.day)
+            + bytes(&self.minute)
+            + bytes(&self.crime_type)
+            + bytes(&self.offence)
+            + bytes(&self.flags)
+            + bytes(&self.weight)
+            + bytes(&self.import)
     }
 
     /// Bytes of column data per incident.

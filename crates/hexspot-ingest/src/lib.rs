@@ -478,12 +478,9 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
         pos[Field::ALL.iter().position(|x| x == f).expect("listed")] = i;
     }
     loop {
-        let line;
-        match rdr.read_byte_record(&mut rec) {
+        let line = match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
-            Ok(true) => {
-                line = rec.position().map_or(0, csv::Position::line);
-            }
+            Ok(true) => rec.position().map_or(0, csv::Position::line),
             Err(e) => {
                 summary.rows_read += 1;
                 let line = e.position().map_or(0, csv::Position::line);
@@ -497,7 +494,7 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
                 }
                 continue;
             }
-        }
+        };
         // a blank line at the very end (or in the middle) is not a row
         if rec.len() == 1 && rec[0].is_empty() {
             continue;

@@ -1,0 +1,133 @@
+//! Store tests: one transaction per file, duplicates, --strict, migrations, snapshot.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use hexspot_store::{ImportOptions, ImportOutcome, Store};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/police-uk")
+        .join(name)
+}
+
+fn import(store: &mut Store, path: &Path, strict: bool) -> ImportOutcome {
+    let opts = ImportOptions {
+        strict,
+        ..ImportOptions::default()
+    };
+    store
+        .import_file(path, &path.display().to_string(), &opts, &mut |_| {})
+        .unwrap()
+}
+
+#[test]
+fn good_rows_and_rejections_land_together_and_load_into_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let mut store = Store::open(&db).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 1);
+    let sy = data("2018-10-south-yorkshire-street.excerpt.csv");
+    let ImportOutcome::Imported { info, summary } = import(&mut store, &sy, false) else {
+        panic!("expected an import");
+    };
+    assert_eq!(
+        (info.rows_read, info.rows_imported, info.rows_rejected),
+        (3000, 2337, 663)
+    );
+    assert_eq!(summary.rows_accepted, 2337);
+    assert_eq!(info.sha256, summary.sha256);
+    let rejected = store.rejected_rows(info.id).unwrap();
+    assert_eq!(rejected.len(), 663);
+    assert!(rejected.iter().all(|r| r.1 == "no_coordinates" && r.0 >= 2));
+    drop(store);
+    // durable: a new connection sees it all
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.incident_count().unwrap(), 2337);
+    let table = store.load_table().unwrap();
+    assert_eq!(table.len(), 2337);
+    assert!(
+        table
+            .crime_types()
+            .code("Violence and sexual offences")
+            .is_some()
+    );
+}
+
+#[test]
+fn importing_the_same_content_again_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let leeds = data("crimedataleeds.csv");
+    assert!(matches!(
+        import(&mut store, &leeds, false),
+        ImportOutcome::Imported { .. }
+    ));
+    // the same bytes under another name
+    let copy = dir.path().join("renamed.csv");
+    std::fs::copy(&leeds, &copy).unwrap();
+    match import(&mut store, &copy, false) {
+        ImportOutcome::AlreadyImported { existing } => assert_eq!(existing.id, 1),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.incident_count().unwrap(), 8009);
+    assert_eq!(store.imports().unwrap().len(), 1);
+}
+
+#[test]
+fn strict_refuses_the_whole_file_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let sy = data("2018-10-south-yorkshire-street.excerpt.csv");
+    match import(&mut store, &sy, true) {
+        ImportOutcome::Refused { summary } => assert_eq!(summary.rejected.len(), 663),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.incident_count().unwrap(), 0);
+    assert!(store.imports().unwrap().is_empty());
+    // a clean file passes --strict
+    assert!(matches!(
+        import(&mut store, &data("West_Crime1.csv"), true),
+        ImportOutcome::Imported { .. }
+    ));
+}
+
+#[test]
+fn a_file_that_fails_part_way_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    // valid features first, then a syntax error: the whole file must be refused
+    let path = dir.path().join("broken.geojson");
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(br#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[-1.5,53.8]},"properties":{"id":"1","month":"2025-02","crime_type":"Robbery"}}"#).unwrap();
+    drop(f);
+    let opts = ImportOptions::default();
+    assert!(
+        store
+            .import_file(&path, "broken.geojson", &opts, &mut |_| {})
+            .is_err()
+    );
+    assert_eq!(store.incident_count().unwrap(), 0);
+    assert!(store.imports().unwrap().is_empty());
+    // a header that cannot be mapped
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "a,b\n1,2\n").unwrap();
+    assert!(
+        store
+            .import_file(&bad, "bad.csv", &opts, &mut |_| {})
+            .is_err()
+    );
+    assert!(store.imports().unwrap().is_empty());
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    drop(Store::open(&db).unwrap());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let e = Store::open(&db).unwrap_err().to_string();
+    assert!(e.contains("99"), "{e}");
+}
