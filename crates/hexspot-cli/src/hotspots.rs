@@ -187,7 +187,7 @@ fn query(a: &HotspotArgs) -> Result<HotspotQuery> {
             }
             StudyRegion::Cells {
                 description: format!(
-                    "every resolution-{resolution} cell intersecting the polygons of {} (zero-count cells included); incidents outside are left out",
+                    "every resolution-{resolution} cell whose centre lies inside, or that the boundary passes through, the polygons of {} (zero-count cells included); incidents outside are left out",
                     p.display()
                 ),
                 cells,

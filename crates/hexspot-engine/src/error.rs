@@ -50,6 +50,14 @@ pub enum QueryError {
         /// the known names, comma separated
         known: String,
     },
+    /// An offence that is not in the data.
+    #[error("unknown offence {name:?}; the data holds: {known}")]
+    UnknownOffence {
+        /// the name asked for
+        name: String,
+        /// the known names, comma separated
+        known: String,
+    },
     /// `k` must be at least 1.
     #[error("k must be between 1 and {max}, got {got}")]
     K {

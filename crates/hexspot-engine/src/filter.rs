@@ -83,7 +83,7 @@ pub struct Exclusions {
 fn mask_for(
     dict: &Dictionary,
     wanted: &[String],
-    what: &str,
+    unknown: fn(String, String) -> QueryError,
 ) -> Result<Option<Vec<bool>>, QueryError> {
     if wanted.is_empty() {
         return Ok(None);
@@ -99,14 +99,12 @@ fn mask_for(
             None => {
                 let mut known: Vec<&str> = dict.names().iter().map(String::as_str).collect();
                 known.sort_unstable();
-                return Err(QueryError::UnknownCrimeType {
-                    name: format!("{what}{}", w),
-                    known: if known.is_empty() {
-                        "(none)".into()
-                    } else {
-                        known.join(", ")
-                    },
-                });
+                let known = if known.is_empty() {
+                    "(none)".into()
+                } else {
+                    known.join(", ")
+                };
+                return Err(unknown(w.clone(), known));
             }
         }
     }
@@ -132,9 +130,24 @@ impl<'f> CompiledFilter<'f> {
     pub(crate) fn new(filter: &'f Filter, table: &IncidentTable) -> Result<Self, QueryError> {
         Ok(Self {
             filter,
-            crime_mask: mask_for(table.crime_types(), &filter.crime_types, "")?,
-            offence_mask: mask_for(table.offences(), &filter.offences, "offence ")?,
+            crime_mask: mask_for(table.crime_types(), &filter.crime_types, |name, known| {
+                QueryError::UnknownCrimeType { name, known }
+            })?,
+            offence_mask: mask_for(table.offences(), &filter.offences, |name, known| {
+                QueryError::UnknownOffence { name, known }
+            })?,
         })
+    }
+
+    /// Whether every row is kept (no conditions at all).
+    pub(crate) fn is_trivial(&self) -> bool {
+        let f = self.filter;
+        self.crime_mask.is_none()
+            && self.offence_mask.is_none()
+            && f.bbox.is_none()
+            && f.flags.is_empty()
+            && f.period.is_none()
+            && f.window.is_none()
     }
 
     #[inline]

@@ -71,25 +71,31 @@ impl HarmTable {
 
 /// Per-code weights resolved for one table.
 pub(crate) struct ResolvedHarm {
-    crime_type: Vec<Option<f64>>,
+    crime_type: Vec<(f64, WeightSource)>,
     offence: Vec<Option<f64>>,
+    any_offence: bool,
 }
 
 impl ResolvedHarm {
     pub(crate) fn new(harm: &HarmTable, table: &IncidentTable) -> Self {
+        let offence: Vec<Option<f64>> = table
+            .offences()
+            .names()
+            .iter()
+            .map(|n| harm.get(n))
+            .collect();
         Self {
             crime_type: table
                 .crime_types()
                 .names()
                 .iter()
-                .map(|n| harm.get(n))
+                .map(|n| {
+                    harm.get(n)
+                        .map_or((1.0, WeightSource::Default), |w| (w, WeightSource::Table))
+                })
                 .collect(),
-            offence: table
-                .offences()
-                .names()
-                .iter()
-                .map(|n| harm.get(n))
-                .collect(),
+            any_offence: offence.iter().any(Option::is_some),
+            offence,
         }
     }
 
@@ -100,14 +106,12 @@ impl ResolvedHarm {
         if !w.is_nan() {
             return (w, WeightSource::Data);
         }
-        let off = t.offence[i];
-        if let Some(Some(w)) = self.offence.get(usize::from(off)) {
+        if self.any_offence
+            && let Some(Some(w)) = self.offence.get(usize::from(t.offence[i]))
+        {
             return (*w, WeightSource::Table);
         }
-        match self.crime_type[usize::from(t.crime_type[i])] {
-            Some(w) => (w, WeightSource::Table),
-            None => (1.0, WeightSource::Default),
-        }
+        self.crime_type[usize::from(t.crime_type[i])]
     }
 }
 

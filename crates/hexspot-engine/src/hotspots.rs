@@ -8,6 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::error::QueryError;
 use crate::filter::{CompiledFilter, Exclusions, Filter, Verdict};
 use crate::harm::{HarmTable, ResolvedHarm, WeightSource};
+use crate::ij;
 use crate::stats::{RegionMoments, bh_threshold, two_sided_p};
 use crate::table::IncidentTable;
 use crate::types::Resolution;
@@ -213,80 +214,146 @@ pub(crate) struct Bins {
     pub harm: Vec<f64>,
 }
 
+#[derive(Default)]
 pub(crate) struct Binned {
     pub bins: Bins,
     pub exclusions: Exclusions,
     pub weights: WeightSources,
-    pub imports: Vec<u32>,
+    pub imports: Vec<bool>,
 }
 
-/// One pass over the (cell-sorted) table: filter rows and sum count and harm per cell.
-pub(crate) fn bin(
+impl Binned {
+    /// Appends a later run of rows (whose cells all come after this one's).
+    fn append(&mut self, other: Binned) {
+        let mut o = other;
+        // a cell can straddle the split only if the split was not at a cell boundary
+        if let (Some(&a), Some(&b)) = (self.bins.cells.last(), o.bins.cells.first())
+            && a == b
+        {
+            *self.bins.count.last_mut().expect("non-empty") += o.bins.count[0];
+            *self.bins.harm.last_mut().expect("non-empty") += o.bins.harm[0];
+            o.bins.cells.remove(0);
+            o.bins.count.remove(0);
+            o.bins.harm.remove(0);
+        }
+        self.bins.cells.extend(o.bins.cells);
+        self.bins.count.extend(o.bins.count);
+        self.bins.harm.extend(o.bins.harm);
+        let (e, f) = (&mut self.exclusions, o.exclusions);
+        e.flag_not_recorded += f.flag_not_recorded;
+        e.month_only_partial_period += f.month_only_partial_period;
+        e.no_time_of_day += f.no_time_of_day;
+        e.outside_region += f.outside_region;
+        self.weights.data += o.weights.data;
+        self.weights.table += o.weights.table;
+        self.weights.default += o.weights.default;
+        for (a, b) in self.imports.iter_mut().zip(o.imports) {
+            *a |= b;
+        }
+    }
+}
+
+/// Rows below which the scan stays on one thread.
+const PARALLEL_ROWS: usize = 200_000;
+
+/// One pass over rows `range` of the (cell-sorted) table: filter rows and sum count
+/// and harm per cell at resolution `r`.
+fn bin_range(
     table: &IncidentTable,
-    filter: &Filter,
-    harm: &HarmTable,
-    res: Resolution,
-    region: Option<&FxHashMap<u64, u32>>,
-) -> Result<Binned, QueryError> {
-    let cf = CompiledFilter::new(filter, table)?;
-    let rh = ResolvedHarm::new(harm, table);
-    let r = res.get();
-    let mut bins = Bins::default();
-    let mut exclusions = Exclusions::default();
-    let mut weights = WeightSources::default();
-    let mut imports = FxHashSet::default();
-    let mut last_import = u32::MAX;
+    cf: &CompiledFilter<'_>,
+    rh: &ResolvedHarm,
+    r: u8,
+    region: Option<&FxHashSet<u64>>,
+    range: std::ops::Range<usize>,
+) -> Binned {
+    let mut out = Binned {
+        imports: vec![false; table.max_import as usize + 1],
+        ..Binned::default()
+    };
+    let bins = &mut out.bins;
+    let trivial = cf.is_trivial();
     let mut last = u64::MAX;
     let mut last_seen = u64::MAX;
     let mut last_inside = true;
-    for i in 0..table.len() {
-        match cf.test(table, i) {
-            Verdict::Keep => {}
-            Verdict::Drop => continue,
-            Verdict::Excluded(count) => {
-                count(&mut exclusions);
-                continue;
+    let mut harm_acc = 0.0;
+    let mut count_acc = 0u32;
+    for i in range {
+        if !trivial {
+            match cf.test(table, i) {
+                Verdict::Keep => {}
+                Verdict::Drop => continue,
+                Verdict::Excluded(count) => {
+                    count(&mut out.exclusions);
+                    continue;
+                }
             }
         }
         let p = parent_bits(table.cell[i], r);
         if let Some(region) = region {
             if p != last_seen {
                 last_seen = p;
-                last_inside = region.contains_key(&p);
+                last_inside = region.contains(&p);
             }
             if !last_inside {
-                exclusions.outside_region += 1;
+                out.exclusions.outside_region += 1;
                 continue;
             }
         }
         let (w, src) = rh.weight(table, i);
         match src {
-            WeightSource::Data => weights.data += 1,
-            WeightSource::Table => weights.table += 1,
-            WeightSource::Default => weights.default += 1,
+            WeightSource::Data => out.weights.data += 1,
+            WeightSource::Table => out.weights.table += 1,
+            WeightSource::Default => out.weights.default += 1,
         }
-        let imp = table.import[i];
-        if imp != last_import {
-            imports.insert(imp);
-            last_import = imp;
-        }
+        out.imports[table.import[i] as usize] = true;
         if p != last {
+            if last != u64::MAX {
+                bins.count.push(count_acc);
+                bins.harm.push(harm_acc);
+            }
             bins.cells.push(p);
-            bins.count.push(0);
-            bins.harm.push(0.0);
+            count_acc = 0;
+            harm_acc = 0.0;
             last = p;
         }
-        *bins.count.last_mut().expect("pushed") += 1;
-        *bins.harm.last_mut().expect("pushed") += w;
+        count_acc += 1;
+        harm_acc += w;
     }
-    let mut imports: Vec<u32> = imports.into_iter().collect();
-    imports.sort_unstable();
-    Ok(Binned {
-        bins,
-        exclusions,
-        weights,
-        imports,
-    })
+    if last != u64::MAX {
+        bins.count.push(count_acc);
+        bins.harm.push(harm_acc);
+    }
+    out
+}
+
+/// Filters and bins the whole table, on two threads when it is large. The split falls
+/// on a cell boundary, so per-cell sums are added in the same order either way.
+pub(crate) fn bin(
+    table: &IncidentTable,
+    filter: &Filter,
+    harm: &HarmTable,
+    res: Resolution,
+    region: Option<&FxHashSet<u64>>,
+) -> Result<Binned, QueryError> {
+    let cf = CompiledFilter::new(filter, table)?;
+    let rh = ResolvedHarm::new(harm, table);
+    let r = res.get();
+    let n = table.len();
+    if n < PARALLEL_ROWS {
+        return Ok(bin_range(table, &cf, &rh, r, region, 0..n));
+    }
+    let mut mid = n / 2;
+    let split_cell = parent_bits(table.cell[mid], r);
+    while mid < n && parent_bits(table.cell[mid], r) == split_cell {
+        mid += 1;
+    }
+    let (mut first, second) = std::thread::scope(|s| {
+        let h = s.spawn(|| bin_range(table, &cf, &rh, r, region, 0..mid));
+        let second = bin_range(table, &cf, &rh, r, region, mid..n);
+        (h.join().expect("binning does not panic"), second)
+    });
+    first.append(second);
+    Ok(first)
 }
 
 fn cell(bits: u64) -> CellIndex {
@@ -297,11 +364,251 @@ fn disk(c: u64, k: u32, out: &mut Vec<CellIndex>) {
     out.clear();
     let c = cell(c);
     // The fast path fails only near pentagon distortion; fall back to the safe one.
-    let fast: Option<Vec<CellIndex>> = c.grid_disk_fast(k).collect();
-    match fast {
-        Some(v) => out.extend(v),
-        None => out.extend(c.grid_disk::<Vec<_>>(k)),
+    for nb in c.grid_disk_fast(k) {
+        match nb {
+            Some(nb) => out.push(nb),
+            None => {
+                out.clear();
+                out.extend(c.grid_disk::<Vec<_>>(k));
+                return;
+            }
+        }
     }
+}
+
+/// The study region with, per cell, its count, harm, neighbourhood sum Σ_j w_ij x_j and
+/// weight sum Σ_j w_ij.
+struct Region {
+    /// H3 index per cell, 0 where not yet known (IJ path ring cells).
+    cells: Vec<u64>,
+    /// IJ coordinates per cell (IJ path only).
+    ij: Vec<(i32, i32)>,
+    frame: Option<ij::Frame>,
+    count: Vec<u32>,
+    harm: Vec<f64>,
+    lag: Vec<f64>,
+    w: Vec<u32>,
+}
+
+impl Region {
+    fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// The H3 index of cell `i`.
+    fn cell(&self, i: usize) -> Option<u64> {
+        match self.cells[i] {
+            0 => self.frame?.cell(self.ij[i]).map(u64::from),
+            c => Some(c),
+        }
+    }
+}
+
+/// Builds the region with a hash map and h3o k-rings (works anywhere on the globe).
+fn region_by_hash(
+    bins: &Bins,
+    query: &HotspotQuery,
+    fixed: Option<&[u64]>,
+    value: &dyn Fn(usize) -> f64,
+) -> Region {
+    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut r = Region {
+        cells: Vec::new(),
+        ij: Vec::new(),
+        frame: None,
+        count: Vec::new(),
+        harm: Vec::new(),
+        lag: Vec::new(),
+        w: Vec::new(),
+    };
+    let push = |r: &mut Region, c: u64, count: u32, harm: f64| {
+        r.cells.push(c);
+        r.count.push(count);
+        r.harm.push(harm);
+        r.lag.push(0.0);
+        (r.cells.len() - 1) as u32
+    };
+    match fixed {
+        Some(cells) => {
+            for &c in cells {
+                index.insert(c, push(&mut r, c, 0, 0.0));
+            }
+            for (j, c) in bins.cells.iter().enumerate() {
+                let i = index[c] as usize;
+                r.count[i] = bins.count[j];
+                r.harm[i] = bins.harm[j];
+            }
+        }
+        None => {
+            index.reserve(bins.cells.len() * (3 * query.k as usize * (query.k as usize + 1) + 1));
+            for (j, &c) in bins.cells.iter().enumerate() {
+                index.insert(c, push(&mut r, c, bins.count[j], bins.harm[j]));
+            }
+        }
+    }
+    // Neighbourhood sums by scattering each occupied cell's value over its k-ring
+    // (grid distance is symmetric, so j ∈ disk(i) ⇔ i ∈ disk(j)).
+    let mut buf = Vec::new();
+    let mut ring_len = Vec::with_capacity(bins.cells.len());
+    for (j, &c) in bins.cells.iter().enumerate() {
+        let x = value(j);
+        disk(c, query.k, &mut buf);
+        ring_len.push(buf.len() as u32);
+        for nb in &buf {
+            let b = u64::from(*nb);
+            let i = if fixed.is_some() {
+                match index.get(&b) {
+                    Some(&i) => i,
+                    None => continue,
+                }
+            } else {
+                match index.get(&b) {
+                    Some(&i) => i,
+                    None => {
+                        let i = push(&mut r, b, 0, 0.0);
+                        index.insert(b, i);
+                        i
+                    }
+                }
+            };
+            r.lag[i as usize] += x;
+        }
+    }
+    // Σ_j w_ij: the k-ring members that are in the region. An occupied cell's whole
+    // ring was added to the default region above.
+    let n_occupied = if fixed.is_some() { 0 } else { bins.cells.len() };
+    r.w = (0..r.len())
+        .map(|i| {
+            if i < n_occupied {
+                ring_len[i]
+            } else {
+                disk(r.cells[i], query.k, &mut buf);
+                buf.iter()
+                    .filter(|c| index.contains_key(&u64::from(**c)))
+                    .count() as u32
+            }
+        })
+        .collect();
+    r
+}
+
+/// Builds the region in local IJ coordinates; `None` when the cells do not all lie in
+/// one non-pentagon base cell (then [`region_by_hash`] is used).
+fn region_by_ij(
+    bins: &Bins,
+    query: &HotspotQuery,
+    fixed: Option<&[u64]>,
+    value: &dyn Fn(usize) -> f64,
+) -> Option<Region> {
+    let first = fixed.and_then(|f| f.first()).or(bins.cells.first())?;
+    let frame = ij::Frame::new(cell(*first))?;
+    let offsets = ij::ring_offsets(query.k);
+    let mut grid = ij::TileGrid::new();
+    let mut r = Region {
+        cells: Vec::new(),
+        ij: Vec::new(),
+        frame: Some(frame),
+        count: Vec::new(),
+        harm: Vec::new(),
+        lag: Vec::new(),
+        w: Vec::new(),
+    };
+    fn push(r: &mut Region, c: u64, p: (i32, i32)) -> u32 {
+        r.cells.push(c);
+        r.ij.push(p);
+        r.count.push(0);
+        r.harm.push(0.0);
+        r.lag.push(0.0);
+        (r.cells.len() - 1) as u32
+    }
+    if let Some(cells) = fixed {
+        for &c in cells {
+            let p = frame.ij(cell(c))?;
+            grid.get_or_insert(p.0, p.1, || push(&mut r, c, p));
+        }
+    }
+    let mut occupied = Vec::with_capacity(bins.cells.len());
+    for (j, &c) in bins.cells.iter().enumerate() {
+        let p = frame.ij(cell(c))?;
+        let i = grid.get_or_insert(p.0, p.1, || push(&mut r, c, p)) as usize;
+        r.count[i] = bins.count[j];
+        r.harm[i] = bins.harm[j];
+        occupied.push(p);
+    }
+    for (j, &(pi, pj)) in occupied.iter().enumerate() {
+        let x = value(j);
+        for &(di, dj) in &offsets {
+            let (a, b) = (pi + di, pj + dj);
+            let i = if fixed.is_some() {
+                match grid.get(a, b) {
+                    Some(i) => i,
+                    None => continue,
+                }
+            } else {
+                grid.get_or_insert(a, b, || push(&mut r, 0, (a, b)))
+            };
+            r.lag[i as usize] += x;
+        }
+    }
+    let n_occupied = if fixed.is_some() { 0 } else { bins.cells.len() };
+    let full = offsets.len() as u32;
+    let mut w = Vec::with_capacity(r.len());
+    for i in 0..r.len() {
+        w.push(if i < n_occupied {
+            full
+        } else {
+            let (pi, pj) = r.ij[i];
+            offsets
+                .iter()
+                .filter(|&&(di, dj)| grid.get(pi + di, pj + dj).is_some())
+                .count() as u32
+        });
+    }
+    r.w = w;
+    Some(r)
+}
+
+/// Region indexes in rank order: the first `take` by `cmp`, ties broken by H3 index.
+/// H3 indexes are resolved only for the cells that need one. `None` if one cannot be.
+fn rank(
+    region: &Region,
+    take: usize,
+    cmp: &dyn Fn(usize, usize) -> Ordering,
+) -> Option<Vec<(usize, u64)>> {
+    let n = region.len();
+    let full = |idx: Vec<usize>| -> Option<Vec<(usize, u64)>> {
+        let mut v: Vec<(usize, u64)> = idx
+            .into_iter()
+            .map(|i| region.cell(i).map(|c| (i, c)))
+            .collect::<Option<_>>()?;
+        v.sort_unstable_by(|a, b| cmp(a.0, b.0).then(a.1.cmp(&b.1)));
+        Some(v)
+    };
+    if take == 0 {
+        return Some(Vec::new());
+    }
+    if take >= n {
+        return full((0..n).collect());
+    }
+    // the take-th best by value alone (ties by position, only to find the boundary)
+    let mut order: Vec<usize> = (0..n).collect();
+    order.select_nth_unstable_by(take - 1, |&a, &b| cmp(a, b).then(a.cmp(&b)));
+    let boundary = order[take - 1];
+    let mut better = Vec::with_capacity(take);
+    let mut tied = Vec::new();
+    for i in 0..n {
+        match cmp(i, boundary) {
+            Ordering::Less => better.push(i),
+            Ordering::Equal => tied.push(i),
+            Ordering::Greater => {}
+        }
+    }
+    let mut tied = full(tied)?;
+    tied.truncate(take - better.len());
+    let mut top = full(better)?;
+    top.extend(tied);
+    top.sort_unstable_by(|a, b| cmp(a.0, b.0).then(a.1.cmp(&b.1)));
+    Some(top)
 }
 
 /// Runs a hotspot query.
@@ -314,6 +621,17 @@ pub fn hotspots(
     query: &HotspotQuery,
     harm: &HarmTable,
 ) -> Result<HotspotResult, QueryError> {
+    hotspots_with(table, query, harm, true)
+}
+
+/// [`hotspots`], choosing whether the local-IJ fast path may be used (tests compare both).
+#[doc(hidden)]
+pub fn hotspots_with(
+    table: &IncidentTable,
+    query: &HotspotQuery,
+    harm: &HarmTable,
+    allow_ij: bool,
+) -> Result<HotspotResult, QueryError> {
     if query.k == 0 || query.k > MAX_K {
         return Err(QueryError::K {
             got: query.k,
@@ -323,26 +641,26 @@ pub fn hotspots(
     if !(query.alpha > 0.0 && query.alpha < 1.0) {
         return Err(QueryError::Alpha(query.alpha));
     }
-    // Study region: cell → index, plus per-cell count, harm, neighbourhood sum.
-    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut region: Vec<u64> = Vec::new();
-    let fixed_region = matches!(query.region, StudyRegion::Cells { .. });
-    if let StudyRegion::Cells { cells, .. } = &query.region {
-        for c in cells {
-            if c.resolution() != query.resolution.h3() {
+    let fixed: Option<Vec<u64>> = match &query.region {
+        StudyRegion::OccupiedWithRings => None,
+        StudyRegion::Cells { cells, .. } => {
+            if let Some(c) = cells
+                .iter()
+                .find(|c| c.resolution() != query.resolution.h3())
+            {
                 return Err(QueryError::Region(format!(
                     "region cells are at resolution {}, the query at {}",
                     u8::from(c.resolution()),
                     query.resolution
                 )));
             }
-            let b = u64::from(*c);
-            if let std::collections::hash_map::Entry::Vacant(e) = index.entry(b) {
-                e.insert(region.len() as u32);
-                region.push(b);
-            }
+            let mut v: Vec<u64> = cells.iter().map(|c| u64::from(*c)).collect();
+            v.sort_unstable();
+            v.dedup();
+            Some(v)
         }
-    }
+    };
+    let fixed_set: Option<FxHashSet<u64>> = fixed.as_ref().map(|v| v.iter().copied().collect());
     let Binned {
         bins,
         exclusions,
@@ -353,86 +671,35 @@ pub fn hotspots(
         &query.filter,
         harm,
         query.resolution,
-        fixed_region.then_some(&index),
+        fixed_set.as_ref(),
     )?;
     let value = |j: usize| match query.measure {
         Measure::Count => f64::from(bins.count[j]),
         Measure::Harm => bins.harm[j],
     };
-    let mut count: Vec<u32> = vec![0; region.len()];
-    let mut harm_v: Vec<f64> = vec![0.0; region.len()];
-    if fixed_region {
-        for (j, c) in bins.cells.iter().enumerate() {
-            let i = index[c] as usize;
-            count[i] = bins.count[j];
-            harm_v[i] = bins.harm[j];
-        }
+    let by_ij = if allow_ij {
+        region_by_ij(&bins, query, fixed.as_deref(), &value)
     } else {
-        index.reserve(bins.cells.len() * (3 * query.k as usize * (query.k as usize + 1) + 1));
-        for (j, &c) in bins.cells.iter().enumerate() {
-            index.insert(c, region.len() as u32);
-            region.push(c);
-            count.push(bins.count[j]);
-            harm_v.push(bins.harm[j]);
-        }
-    }
-
-    // Neighbourhood sums by scattering each occupied cell's value over its k-ring
-    // (grid distance is symmetric, so j ∈ disk(i) ⇔ i ∈ disk(j)).
-    let mut lag = vec![0.0f64; region.len()];
-    let mut buf = Vec::new();
-    for j in 0..bins.cells.len() {
-        let x = value(j);
-        disk(bins.cells[j], query.k, &mut buf);
-        for nb in &buf {
-            let b = u64::from(*nb);
-            let i = if fixed_region {
-                match index.get(&b) {
-                    Some(&i) => i,
-                    None => continue,
-                }
-            } else {
-                *index.entry(b).or_insert_with(|| {
-                    region.push(b);
-                    count.push(0);
-                    harm_v.push(0.0);
-                    lag.push(0.0);
-                    (region.len() - 1) as u32
-                })
-            };
-            lag[i as usize] += x;
-        }
-    }
+        None
+    };
+    let region = match by_ij {
+        Some(r) => r,
+        None => region_by_hash(&bins, query, fixed.as_deref(), &value),
+    };
     let n = region.len();
-    let occupied_cells = count.iter().filter(|&&c| c > 0).count();
-
-    // Σ_j w_ij: the k-ring members that are in the region.
-    let n_occupied_default = if fixed_region { 0 } else { bins.cells.len() };
-    let mut wsum = vec![0u32; n];
-    for i in 0..n {
-        disk(region[i], query.k, &mut buf);
-        wsum[i] = if i < n_occupied_default {
-            // an occupied cell's whole ring was added to the region above
-            buf.len() as u32
-        } else {
-            buf.iter()
-                .filter(|c| index.contains_key(&u64::from(**c)))
-                .count() as u32
-        };
-    }
-
     let (sum, sum_sq) = match query.measure {
-        Measure::Count => count.iter().fold((0.0, 0.0), |(s, q), &c| {
+        Measure::Count => region.count.iter().fold((0.0, 0.0), |(s, q), &c| {
             let c = f64::from(c);
             (s + c, q + c * c)
         }),
-        Measure::Harm => harm_v
+        Measure::Harm => region
+            .harm
             .iter()
             .fold((0.0, 0.0), |(s, q), &h| (s + h, q + h * h)),
     };
     let moments = RegionMoments::from_sums(n, sum, sum_sq);
     let z: Vec<Option<f64>> = (0..n)
-        .map(|i| moments.z(lag[i], f64::from(wsum[i])))
+        .map(|i| moments.z(region.lag[i], f64::from(region.w[i])))
         .collect();
     let p: Vec<Option<f64>> = z.iter().map(|z| z.map(two_sided_p)).collect();
     let tests = z.iter().filter(|z| z.is_some()).count();
@@ -450,9 +717,8 @@ pub fn hotspots(
         }
     }
 
-    // Rank.
-    let cmp = |a: &usize, b: &usize| -> Ordering {
-        let (a, b) = (*a, *b);
+    let (count, harm_v) = (&region.count, &region.harm);
+    let cmp = |a: usize, b: usize| -> Ordering {
         let by_z = || match (z[a], z[b]) {
             (Some(x), Some(y)) => y.total_cmp(&x),
             (Some(_), None) => Ordering::Less,
@@ -466,26 +732,20 @@ pub fn hotspots(
             RankBy::Count => by_count().then_with(by_z).then_with(by_harm),
             RankBy::Harm => by_harm().then_with(by_z).then_with(by_count),
         }
-        .then_with(|| region[a].cmp(&region[b]))
     };
-    let mut order: Vec<usize> = (0..n).collect();
     let take = match query.limit {
         Limit::All => n,
         Limit::Top(t) => t.min(n),
     };
-    if take < n && take > 0 {
-        order.select_nth_unstable_by(take - 1, cmp);
-        order.truncate(take);
-    } else if take == 0 {
-        order.clear();
-    }
-    order.sort_unstable_by(cmp);
-
+    let Some(order) = rank(&region, take, &cmp) else {
+        // a cell could not be recovered from IJ coordinates: answer the safe way
+        return hotspots_with(table, query, harm, false);
+    };
     let cells = order
         .iter()
         .enumerate()
-        .map(|(r, &i)| CellStat {
-            cell: cell(region[i]),
+        .map(|(r, &(i, c))| CellStat {
+            cell: cell(c),
             count: count[i],
             harm: harm_v[i],
             z: z[i],
@@ -499,7 +759,7 @@ pub fn hotspots(
     Ok(HotspotResult {
         cells,
         region_cells: n,
-        occupied_cells,
+        occupied_cells: count.iter().filter(|&&c| c > 0).count(),
         moments,
         tests,
         bh_threshold: threshold,
@@ -509,6 +769,11 @@ pub fn hotspots(
         harm_total,
         exclusions,
         weight_sources: weights,
-        import_ids: imports,
+        import_ids: imports
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b)
+            .map(|(i, _)| i as u32)
+            .collect(),
     })
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod filter;
 pub mod harm;
 pub mod hotspots;
+mod ij;
 pub mod region;
 pub mod stats;
 pub mod table;
@@ -19,7 +20,7 @@ pub use filter::{Exclusions, Filter, Period};
 pub use harm::HarmTable;
 pub use hotspots::{
     CellStat, HotspotQuery, HotspotResult, Limit, MAX_K, Measure, RankBy, StudyRegion,
-    WeightSources, hotspots,
+    WeightSources, hotspots, hotspots_with,
 };
 pub use region::cells_covering;
 pub use table::{Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder};

@@ -154,6 +154,7 @@ impl IncidentTableBuilder {
             flags: permute(&t.flags, &order),
             weight: permute(&t.weight, &order),
             import: permute(&t.import, &order),
+            max_import: t.import.iter().copied().max().unwrap_or(0),
             crime_types: t.crime_types,
             offences: t.offences,
         }
@@ -176,6 +177,8 @@ pub struct IncidentTable {
     pub(crate) import: Vec<u32>,
     pub(crate) crime_types: Dictionary,
     pub(crate) offences: Dictionary,
+    /// The largest import id (sizes per-query import tallies).
+    pub(crate) max_import: u32,
 }
 
 impl IncidentTable {

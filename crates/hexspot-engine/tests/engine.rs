@@ -435,6 +435,45 @@ fn region_from_polygon_keeps_only_inside_incidents_and_counts_the_rest() {
     assert!(hotspots(&t, &wrong, &HarmTable::default()).is_err());
 }
 
+/// The cover is complete: every point inside the polygon (a triangle, so its edges cut
+/// cells at every angle) lies in a covered cell, at every resolution.
+#[test]
+fn region_cover_contains_every_inside_point() {
+    use geo::Contains;
+    let tri = geo::Polygon::new(
+        geo::LineString::from(vec![
+            (-1.60, 53.76),
+            (-1.48, 53.79),
+            (-1.57, 53.84),
+            (-1.60, 53.76),
+        ]),
+        vec![],
+    );
+    let mp = geo::MultiPolygon::new(vec![tri.clone()]);
+    let mut s = 17u64;
+    for r in [8u8, 9, 10, 11] {
+        let cover: std::collections::HashSet<CellIndex> =
+            cells_covering(&mp, res(r)).unwrap().into_iter().collect();
+        let mut inside = 0;
+        for _ in 0..20_000 {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let lon = -1.60 + ((s >> 40) as f64 / (1u64 << 24) as f64) * 0.12;
+            let lat = 53.76 + ((s & 0xFFFFFF) as f64 / (1u64 << 24) as f64) * 0.08;
+            if tri.contains(&geo::Point::new(lon, lat)) {
+                inside += 1;
+                let c = LatLng::new(lat, lon).unwrap().to_cell(res(r).h3());
+                assert!(
+                    cover.contains(&c),
+                    "res {r}: ({lon}, {lat}) in {c} not covered"
+                );
+            }
+        }
+        assert!(inside > 5_000);
+    }
+}
+
 #[test]
 fn bad_parameters_are_refused() {
     let t = timed_table();
@@ -580,4 +619,73 @@ proptest! {
             prop_assert_eq!(&a.cells, &b.cells);
         }
     }
+
+    #[test]
+    fn local_ij_and_hash_paths_agree(points in arb_points(), k in 1u32..=3, res_n in 7u8..=11, which in 0u8..6) {
+        let t = table_from(&points);
+        let (measure, rank_by) = [
+            (Measure::Count, RankBy::Z), (Measure::Harm, RankBy::Z), (Measure::Count, RankBy::Count),
+            (Measure::Harm, RankBy::Harm), (Measure::Count, RankBy::Harm), (Measure::Harm, RankBy::Count),
+        ][which as usize];
+        for limit in [Limit::Top(1), Limit::Top(7), Limit::All] {
+            let q = HotspotQuery { resolution: res(res_n), k, measure, rank_by, limit, ..HotspotQuery::default() };
+            let fast = hotspots_with(&t, &q, &HarmTable::default(), true).unwrap();
+            let safe = hotspots_with(&t, &q, &HarmTable::default(), false).unwrap();
+            prop_assert_eq!(&fast, &safe);
+        }
+        // a fixed region: the cells covering a box around part of the points
+        let poly = geo::MultiPolygon::new(vec![geo::Polygon::new(
+            geo::LineString::from(vec![(-1.65, 53.72), (-1.55, 53.72), (-1.55, 53.80), (-1.65, 53.80), (-1.65, 53.72)]),
+            vec![],
+        )]);
+        let cells = cells_covering(&poly, res(res_n.min(9))).unwrap();
+        let q = HotspotQuery {
+            resolution: res(res_n.min(9)), k, measure, rank_by, limit: Limit::All,
+            region: StudyRegion::Cells { cells, description: "box".into() },
+            ..HotspotQuery::default()
+        };
+        let fast = hotspots_with(&t, &q, &HarmTable::default(), true).unwrap();
+        let safe = hotspots_with(&t, &q, &HarmTable::default(), false).unwrap();
+        prop_assert_eq!(fast, safe);
+    }
+}
+
+/// Large enough for the two-thread scan: every cell's count equals a naive count.
+#[test]
+fn parallel_binning_matches_a_naive_count() {
+    let mut s = 5u64;
+    let mut points = Vec::with_capacity(250_000);
+    for _ in 0..250_000 {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        // clustered: many rows share cells, so splits fall inside runs
+        let lat = 53.79 + ((s >> 40) % 2000) as f64 * 1e-5;
+        let lon = -1.55 + ((s >> 8) % 2000) as f64 * 1e-5;
+        points.push((lat, lon));
+    }
+    let t = table_from(&points);
+    let q = HotspotQuery {
+        resolution: res(10),
+        limit: Limit::All,
+        ..HotspotQuery::default()
+    };
+    let r = hotspots(&t, &q, &HarmTable::default()).unwrap();
+    let mut naive = std::collections::HashMap::<CellIndex, u32>::new();
+    for &(lat, lon) in &points {
+        let c = LonLat::new(lon, lat)
+            .unwrap()
+            .fine_cell()
+            .parent(h3o::Resolution::Ten)
+            .unwrap();
+        *naive.entry(c).or_default() += 1;
+    }
+    let got: std::collections::HashMap<CellIndex, u32> = r
+        .cells
+        .iter()
+        .filter(|c| c.count > 0)
+        .map(|c| (c.cell, c.count))
+        .collect();
+    assert_eq!(got, naive);
+    assert_eq!(r.incidents, 250_000);
 }

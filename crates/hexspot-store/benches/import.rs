@@ -49,7 +49,7 @@ fn bench_import(c: &mut Criterion) {
     group.sample_size(10);
     group.sampling_mode(SamplingMode::Flat);
     group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(30));
+    group.measurement_time(Duration::from_secs(40));
     group.throughput(Throughput::Elements(ROWS));
     group.bench_function("csv_to_fresh_db", |b| {
         b.iter_custom(|iters| {

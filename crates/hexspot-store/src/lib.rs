@@ -6,14 +6,18 @@
 //!
 //! *Boundary*: only this crate knows SQL.
 
+mod batch;
 mod schema;
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use hexspot_engine::{
     Day, Flags, IncidentRow, IncidentTable, IncidentTableBuilder, LonLat, MinuteOfDay, YearMonth,
 };
 use hexspot_ingest::{IngestError, ReadOptions, ReadSummary, Record, read_file};
+
+use batch::{Batch, field};
 use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap;
 use thiserror::Error;
@@ -39,7 +43,7 @@ pub enum StoreError {
     },
     /// Reading the file failed as a whole.
     #[error(transparent)]
-    Ingest(#[from] IngestError<rusqlite::Error>),
+    Ingest(#[from] IngestError<WriterGone>),
     /// A stored value the engine rejects (a corrupted database).
     #[error("stored row {id} is invalid: {reason}")]
     Corrupt {
@@ -49,6 +53,12 @@ pub enum StoreError {
         reason: String,
     },
 }
+
+/// The reading thread's sink error: the writing thread stopped (its own error is the
+/// one reported).
+#[derive(Debug, Error)]
+#[error("the database writer stopped")]
+pub struct WriterGone;
 
 /// One import as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +131,8 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // 64 MiB of page cache: a large import's pages stay in memory until commit
+        conn.pragma_update(None, "cache_size", -65_536)?;
         let mut store = Self { conn };
         schema::migrate(&mut store.conn, path)?;
         Ok(store)
@@ -147,7 +159,7 @@ impl Store {
         path: &Path,
         display_name: &str,
         options: &ImportOptions,
-        progress: &mut dyn FnMut(u64),
+        progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<ImportOutcome, StoreError> {
         let tx = self
             .conn
@@ -166,45 +178,73 @@ impl Store {
                 crime_types.insert(name, id);
             }
         }
-        let summary = {
-            let mut insert = tx.prepare_cached(schema::INSERT_INCIDENT)?;
-            let mut insert_type =
-                tx.prepare_cached("INSERT INTO crime_types (name) VALUES (?1)")?;
-            let mut sink = |r: &Record<'_>| -> Result<(), rusqlite::Error> {
-                let ct = match crime_types.get(r.crime_type) {
-                    Some(&id) => id,
-                    None => {
-                        insert_type.execute([r.crime_type])?;
-                        let id = tx.last_insert_rowid();
-                        crime_types.insert(r.crime_type.to_owned(), id);
-                        id
+        // Two stages on two cores: a thread reads, parses and indexes the file into
+        // batches; this thread writes them inside the transaction.
+        let summary = std::thread::scope(|scope| -> Result<ReadSummary, StoreError> {
+            let (send, recv) = mpsc::sync_channel::<Batch>(4);
+            let read_opts = &options.read;
+            let reader = scope.spawn(move || {
+                let mut batch = Batch::new();
+                let mut sink = |r: &Record<'_>| -> Result<(), WriterGone> {
+                    batch.push(r);
+                    if batch.is_full() {
+                        send.send(std::mem::replace(&mut batch, Batch::new()))
+                            .map_err(|_| WriterGone)?;
                     }
+                    Ok(())
                 };
-                insert.execute(params![
-                    import_id,
-                    r.line as i64,
-                    r.crime_id,
-                    r.when.month.index(),
-                    r.when.day.map(Day::index),
-                    r.when.time.map(MinuteOfDay::get),
-                    r.location.lon(),
-                    r.location.lat(),
-                    u64::from(r.fine_cell) as i64,
-                    ct,
-                    r.offence,
-                    r.flags.bits(),
-                    r.weight,
-                    r.extra.location,
-                    r.extra.lsoa_code,
-                    r.extra.lsoa_name,
-                    r.extra.outcome,
-                    r.extra.context,
-                    r.extra.falls_within,
-                ])?;
+                let summary = read_file(path, read_opts, progress, &mut sink)?;
+                send.send(batch)
+                    .map_err(|_| IngestError::Sink(WriterGone))?;
+                Ok::<_, IngestError<WriterGone>>(summary)
+            });
+            let written = (|| -> Result<(), rusqlite::Error> {
+                let mut insert = tx.prepare_cached(schema::INSERT_INCIDENT)?;
+                let mut insert_type =
+                    tx.prepare_cached("INSERT INTO crime_types (name) VALUES (?1)")?;
+                for b in recv.iter() {
+                    for r in &b.rows {
+                        let name = b.text(r, field::CRIME_TYPE).unwrap_or_default();
+                        let ct = match crime_types.get(name) {
+                            Some(&id) => id,
+                            None => {
+                                insert_type.execute([name])?;
+                                let id = tx.last_insert_rowid();
+                                crime_types.insert(name.to_owned(), id);
+                                id
+                            }
+                        };
+                        let txt = |f| b.text(r, f);
+                        insert.raw_bind_parameter(1, import_id)?;
+                        insert.raw_bind_parameter(2, r.line)?;
+                        insert.raw_bind_parameter(3, txt(field::CRIME_ID))?;
+                        insert.raw_bind_parameter(4, r.month)?;
+                        insert.raw_bind_parameter(5, r.day)?;
+                        insert.raw_bind_parameter(6, r.minute)?;
+                        insert.raw_bind_parameter(7, r.lon)?;
+                        insert.raw_bind_parameter(8, r.lat)?;
+                        insert.raw_bind_parameter(9, r.cell)?;
+                        insert.raw_bind_parameter(10, ct)?;
+                        insert.raw_bind_parameter(11, txt(field::OFFENCE))?;
+                        insert.raw_bind_parameter(12, r.flags)?;
+                        insert.raw_bind_parameter(13, r.weight)?;
+                        insert.raw_bind_parameter(14, txt(field::LOCATION))?;
+                        insert.raw_bind_parameter(15, txt(field::LSOA_CODE))?;
+                        insert.raw_bind_parameter(16, txt(field::LSOA_NAME))?;
+                        insert.raw_bind_parameter(17, txt(field::OUTCOME))?;
+                        insert.raw_bind_parameter(18, txt(field::CONTEXT))?;
+                        insert.raw_bind_parameter(19, txt(field::FALLS_WITHIN))?;
+                        insert.raw_execute()?;
+                    }
+                }
                 Ok(())
-            };
-            read_file(path, &options.read, progress, &mut sink)?
-        };
+            })();
+            // on a write error, dropping the receiver stops the reader at its next batch
+            drop(recv);
+            let read = reader.join().expect("the reading thread does not panic");
+            written?;
+            Ok(read?)
+        })?;
         if let Some(existing) = find_import(&tx, "sha256 = ?1", &summary.sha256)? {
             tx.rollback()?;
             return Ok(ImportOutcome::AlreadyImported { existing });
