@@ -139,22 +139,24 @@ impl IncidentTableBuilder {
         let t = self.t;
         let mut order: Vec<u32> = (0..t.cell.len() as u32).collect();
         order.sort_by_key(|&i| t.cell[i as usize]);
-        fn permute<T: Copy>(v: &[T], order: &[u32]) -> Vec<T> {
+        // one column at a time, each old column freed as soon as it is copied
+        fn permute<T: Copy>(v: Vec<T>, order: &[u32]) -> Vec<T> {
             order.iter().map(|&i| v[i as usize]).collect()
         }
+        let max_import = t.import.iter().copied().max().unwrap_or(0);
         IncidentTable {
-            cell: permute(&t.cell, &order),
-            lon: permute(&t.lon, &order),
-            lat: permute(&t.lat, &order),
-            month: permute(&t.month, &order),
-            day: permute(&t.day, &order),
-            minute: permute(&t.minute, &order),
-            crime_type: permute(&t.crime_type, &order),
-            offence: permute(&t.offence, &order),
-            flags: permute(&t.flags, &order),
-            weight: permute(&t.weight, &order),
-            import: permute(&t.import, &order),
-            max_import: t.import.iter().copied().max().unwrap_or(0),
+            cell: permute(t.cell, &order),
+            lon: permute(t.lon, &order),
+            lat: permute(t.lat, &order),
+            month: permute(t.month, &order),
+            day: permute(t.day, &order),
+            minute: permute(t.minute, &order),
+            crime_type: permute(t.crime_type, &order),
+            offence: permute(t.offence, &order),
+            flags: permute(t.flags, &order),
+            weight: permute(t.weight, &order),
+            import: permute(t.import, &order),
+            max_import,
             crime_types: t.crime_types,
             offences: t.offences,
         }

@@ -477,40 +477,23 @@ fn region_cover_contains_every_inside_point() {
 #[test]
 fn bad_parameters_are_refused() {
     let t = timed_table();
-    let h = HarmTable::default();
-    assert!(
-        hotspots(
-            &t,
-            &HotspotQuery {
-                k: 0,
-                ..HotspotQuery::default()
-            },
-            &h
-        )
-        .is_err()
-    );
-    assert!(
-        hotspots(
-            &t,
-            &HotspotQuery {
-                k: 11,
-                ..HotspotQuery::default()
-            },
-            &h
-        )
-        .is_err()
-    );
-    assert!(
-        hotspots(
-            &t,
-            &HotspotQuery {
-                alpha: 1.0,
-                ..HotspotQuery::default()
-            },
-            &h
-        )
-        .is_err()
-    );
+    let refused = |q: HotspotQuery| hotspots(&t, &q, &HarmTable::default()).is_err();
+    assert!(refused(HotspotQuery {
+        k: 0,
+        ..HotspotQuery::default()
+    }));
+    assert!(refused(HotspotQuery {
+        k: 11,
+        ..HotspotQuery::default()
+    }));
+    assert!(refused(HotspotQuery {
+        alpha: 1.0,
+        ..HotspotQuery::default()
+    }));
+    assert!(refused(HotspotQuery {
+        alpha: 0.0,
+        ..HotspotQuery::default()
+    }));
     assert!(Resolution::try_from(4).is_err() && Resolution::try_from(13).is_err());
     assert!("2025-13".parse::<YearMonth>().is_err());
     assert!("2025-02-30".parse::<Day>().is_err());

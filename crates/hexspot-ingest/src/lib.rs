@@ -124,6 +124,19 @@ pub struct ReadSummary {
 }
 
 impl ReadSummary {
+    fn new(format: Format, columns: Vec<(Field, String)>) -> Self {
+        Self {
+            format,
+            sha256: String::new(),
+            bytes: 0,
+            rows_read: 0,
+            rows_accepted: 0,
+            rejected: Vec::new(),
+            notes: Vec::new(),
+            columns,
+        }
+    }
+
     /// Rejections grouped by reason code, with counts, most common first.
     #[must_use]
     pub fn rejections_by_reason(&self) -> Vec<(&'static str, usize)> {
@@ -456,20 +469,12 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
     let is_police = ["crimeid", "month", "fallswithin", "crimetype", "lsoacode"]
         .iter()
         .all(|h| norm.iter().any(|n| n == h));
-    let mut summary = ReadSummary {
-        format: if is_police {
-            Format::PoliceUk
-        } else {
-            Format::Csv
-        },
-        sha256: String::new(),
-        bytes: 0,
-        rows_read: 0,
-        rows_accepted: 0,
-        rejected: Vec::new(),
-        notes: Vec::new(),
-        columns: resolved.describe(&header),
+    let format = if is_police {
+        Format::PoliceUk
+    } else {
+        Format::Csv
     };
+    let mut summary = ReadSummary::new(format, resolved.describe(&header));
     let mut notes = Notes::default();
     let want = header.len();
     // index by field for fast lookup
@@ -567,16 +572,7 @@ fn read_geojson<E: std::error::Error + 'static, R: Read>(
     let geojson::GeoJson::FeatureCollection(fc) = gj else {
         return Err(bad("the top level is not a FeatureCollection".into()));
     };
-    let mut summary = ReadSummary {
-        format: Format::GeoJson,
-        sha256: String::new(),
-        bytes: 0,
-        rows_read: 0,
-        rows_accepted: 0,
-        rejected: Vec::new(),
-        notes: Vec::new(),
-        columns: Vec::new(),
-    };
+    let mut summary = ReadSummary::new(Format::GeoJson, Vec::new());
     let mut notes = Notes::default();
     let mut used: BTreeMap<Field, String> = BTreeMap::new();
     for (i, feature) in fc.features.iter().enumerate() {

@@ -290,6 +290,20 @@ fn lonlat_bng_roundtrip(e: f64, n: f64) -> (f64, f64) {
 }
 
 #[test]
+fn mapping_file_with_comments_and_a_columns_section() {
+    let m = ColumnMap::parse_file(
+        "# force extract\n[columns]\nid = URN\neasting = \"X\"  # metres\nnorthing=Y\n\n",
+    )
+    .unwrap();
+    assert_eq!(m.get(hexspot_ingest::Field::Easting), Some("X"));
+    assert_eq!(m.get(hexspot_ingest::Field::Id), Some("URN"));
+    let e = ColumnMap::parse_file("id = URN\nwhatever\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("line 2"), "{e}");
+}
+
+#[test]
 fn hexspot_csv_is_recognised_without_a_mapping() {
     let csv = "id,datetime,longitude,latitude,crime_type,offence_code,knife,domestic,victim_under_25,weight\n\
         SYN-1,2024-03-15T21:37,-1.543200,53.796600,Violence and sexual offences,Wounding,true,false,true,\n";

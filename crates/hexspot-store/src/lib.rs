@@ -131,8 +131,6 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        // 64 MiB of page cache: a large import's pages stay in memory until commit
-        conn.pragma_update(None, "cache_size", -65_536)?;
         let mut store = Self { conn };
         schema::migrate(&mut store.conn, path)?;
         Ok(store)
@@ -161,6 +159,8 @@ impl Store {
         options: &ImportOptions,
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<ImportOutcome, StoreError> {
+        // 64 MiB of page cache while importing, so a large file's pages stay in memory
+        self.conn.pragma_update(None, "cache_size", -65_536)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
