@@ -29,10 +29,18 @@ check() { # name res k [crime type] -- files...
   "$hexspot" hotspots --db "$db" --res "$res" --k "$k" --all --format geojson "${extra[@]}" --out "$work/$name.geojson" 2> /dev/null
   "$py" "$oracle" compute --res "$res" --k "$k" "${oextra[@]}" "$@" > "$work/$name.json" 2> /dev/null
   echo -n "$name (res $res, k $k${ct:+, $ct}): "
-  "$py" "$oracle" compare "$work/$name.json" "$work/$name.geojson" --tol 1e-9
+  if "$py" "$oracle" compare "$work/$name.json" "$work/$name.geojson" --tol 1e-9; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
 }
+passed=0
+failed=0
 check sy-2018-11 9 1 "" -- "$shared/south-yorkshire/2018-11-south-yorkshire-street.csv"
 check sy-both-violence 10 1 "Violence and sexual offences" -- \
   "$shared/south-yorkshire/2018-10-south-yorkshire-street.csv" "$shared/south-yorkshire/2018-11-south-yorkshire-street.csv"
 check northants-2018-11-k2 9 2 "" -- "$shared/northamptonshire/2018-11-northamptonshire-street.csv"
 check northants-2018-12-res8 8 1 "Violence and sexual offences" -- "$shared/northamptonshire/2018-12-northamptonshire-street.csv"
+echo "oracle: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -106,27 +106,42 @@ pub struct HotspotArgs {
     out: Option<PathBuf>,
 }
 
-fn period(from: Option<&str>, to: Option<&str>) -> Result<Option<Period>> {
-    fn start(s: &str) -> Result<Day> {
+/// The period's bounds as given; a missing side is filled from the data once loaded.
+type Bounds = (Option<Day>, Option<Day>);
+
+fn bounds(from: Option<&str>, to: Option<&str>) -> Result<Bounds> {
+    // YYYY-MM means the whole month: its first day as a start, its last as an end
+    let day = |s: &str, end: bool| -> Result<Day> {
         if s.len() == 7 {
-            Ok(s.parse::<YearMonth>()?.first_day())
+            let m = s.parse::<YearMonth>()?;
+            Ok(if end { m.last_day() } else { m.first_day() })
         } else {
             Ok(s.parse::<Day>()?)
         }
+    };
+    let b = (
+        from.map(|s| day(s, false)).transpose()?,
+        to.map(|s| day(s, true)).transpose()?,
+    );
+    if let (Some(f), Some(t)) = b {
+        Period::new(f, t)?;
     }
-    fn end(s: &str) -> Result<Day> {
-        if s.len() == 7 {
-            Ok(s.parse::<YearMonth>()?.last_day())
-        } else {
-            Ok(s.parse::<Day>()?)
-        }
-    }
-    Ok(match (from, to) {
-        (None, None) => None,
-        (f, t) => Some(Period::new(
-            f.map_or(Ok(Day::from_index(i32::MIN / 2)), start)?,
-            t.map_or(Ok(Day::from_index(i32::MAX / 2)), end)?,
+    Ok(b)
+}
+
+/// The period to query: the given bounds, an open side closed at the data's first or
+/// last month, so the output states real dates.
+fn period(b: Bounds, data: Option<(YearMonth, YearMonth)>) -> Result<Option<Period>> {
+    Ok(match (b, data) {
+        ((None, None), _) => None,
+        ((f, t), Some((lo, hi))) => Some(Period::new(
+            f.unwrap_or_else(|| lo.first_day().min(t.unwrap_or(lo.first_day()))),
+            t.unwrap_or_else(|| hi.last_day().max(f.unwrap_or(hi.last_day()))),
         )?),
+        ((f, t), None) => f
+            .or(t)
+            .map(|d| Period::new(f.unwrap_or(d), t.unwrap_or(d)))
+            .transpose()?,
     })
 }
 
@@ -167,7 +182,8 @@ fn query(a: &HotspotArgs) -> Result<HotspotQuery> {
         flags.push((FlagKind::VictimUnder25, true));
     }
     let filter = Filter {
-        period: period(a.from.as_deref(), a.to.as_deref())?,
+        // set once the data is loaded (see `run`)
+        period: None,
         crime_types: a.crime_type.clone(),
         offences: a.offence.clone(),
         flags,
@@ -308,7 +324,8 @@ fn table(ctx: &Context<'_>, out: &mut dyn Write) -> Result<()> {
 }
 
 pub fn run(a: &HotspotArgs) -> Result<ExitCode> {
-    let q = query(a)?;
+    let given = bounds(a.from.as_deref(), a.to.as_deref())?;
+    let mut q = query(a)?;
     let harm = match &a.weights {
         Some(p) => hexspot_ingest::read_harm_table(p)?,
         None => HarmTable::default(),
@@ -325,6 +342,7 @@ pub fn run(a: &HotspotArgs) -> Result<ExitCode> {
     if table_data.is_empty() {
         bail!("{} holds no incidents: import data first", a.db.display());
     }
+    q.filter.period = period(given, table_data.month_range())?;
     let result = hotspots(&table_data, &q, &harm)?;
     let imports: Vec<SourceImport> = store
         .imports()?
