@@ -311,7 +311,17 @@ fn table(ctx: &Context<'_>, out: &mut dyn Write) -> Result<()> {
             c.count.to_string(),
             format!("{}", c.harm),
             fmt_opt(c.z, 3),
-            c.p.map_or_else(|| "—".into(), |p| format!("{p:.2e}")),
+            c.p.map_or_else(
+                || "—".into(),
+                // beyond z ≈ 37 the normal tail underflows double precision
+                |p| {
+                    if p < 1e-300 {
+                        "< 1e-300".into()
+                    } else {
+                        format!("{p:.2e}")
+                    }
+                },
+            ),
             match (c.significant, c.z.unwrap_or(0.0) > 0.0) {
                 (true, true) => "hot".into(),
                 (true, false) => "cold".into(),

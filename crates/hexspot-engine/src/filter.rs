@@ -90,13 +90,17 @@ fn mask_for(
     }
     let mut mask = vec![false; dict.len()];
     for w in wanted {
-        let found = dict
-            .names()
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(w.trim()));
+        // every spelling that matches (files may differ in case)
+        let mut found = false;
+        for (i, n) in dict.names().iter().enumerate() {
+            if n.eq_ignore_ascii_case(w.trim()) {
+                mask[i] = true;
+                found = true;
+            }
+        }
         match found {
-            Some(i) => mask[i] = true,
-            None => {
+            true => {}
+            false => {
                 let mut known: Vec<&str> = dict.names().iter().map(String::as_str).collect();
                 known.sort_unstable();
                 let known = if known.is_empty() {

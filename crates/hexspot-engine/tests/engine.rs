@@ -332,6 +332,62 @@ fn unknown_crime_type_is_an_error_naming_the_known_ones() {
 }
 
 #[test]
+fn crime_type_filter_matches_every_spelling_of_the_name() {
+    let mut b = IncidentTableBuilder::default();
+    let loc = LonLat::new(-1.5432, 53.7966).unwrap();
+    for ct in ["Robbery", "ROBBERY", "robbery", "Burglary"] {
+        b.push(&IncidentRow {
+            location: loc,
+            fine_cell: loc.fine_cell(),
+            month: YearMonth::new(2025, 2).unwrap(),
+            day: None,
+            time: None,
+            crime_type: ct,
+            offence: None,
+            flags: Flags::default(),
+            weight: None,
+            import_id: 1,
+        });
+    }
+    let t = b.build();
+    let q = HotspotQuery {
+        filter: Filter {
+            crime_types: vec!["Robbery".into()],
+            ..Filter::default()
+        },
+        ..HotspotQuery::default()
+    };
+    assert_eq!(
+        hotspots(&t, &q, &HarmTable::default()).unwrap().incidents,
+        3
+    );
+}
+
+/// Data in two H3 base cells (Leeds and Sydney) takes the hash path and gives the same
+/// answer as forcing it.
+#[test]
+fn data_across_base_cells_falls_back_to_the_hash_path() {
+    let sydney = LatLng::new(-33.8688, 151.2093).unwrap();
+    let t = table_of(&[(leeds(), 3), (sydney, 2)]);
+    for limit in [Limit::Top(3), Limit::All] {
+        let q = HotspotQuery {
+            limit,
+            ..HotspotQuery::default()
+        };
+        let a = hotspots_with(&t, &q, &HarmTable::default(), true).unwrap();
+        let b = hotspots_with(&t, &q, &HarmTable::default(), false).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.incidents, 5);
+    }
+    assert_eq!(
+        hotspots(&t, &all(HotspotQuery::default()), &HarmTable::default())
+            .unwrap()
+            .region_cells,
+        14
+    );
+}
+
+#[test]
 fn flags_filter_counts_rows_that_do_not_record_the_flag() {
     let (n, ex) = count_with(Filter {
         flags: vec![(FlagKind::Knife, true)],
