@@ -10,6 +10,23 @@ fn res(r: u8) -> Resolution {
     Resolution::try_from(r).unwrap()
 }
 
+/// A violence incident at `loc` in February 2025 with nothing else known; tests change
+/// the fields they care about with `..row(loc)`.
+fn row(loc: LonLat) -> IncidentRow<'static> {
+    IncidentRow {
+        location: loc,
+        fine_cell: loc.fine_cell(),
+        month: YearMonth::new(2025, 2).unwrap(),
+        day: None,
+        time: None,
+        crime_type: "Violence and sexual offences",
+        offence: None,
+        flags: Flags::default(),
+        weight: None,
+        import_id: 1,
+    }
+}
+
 /// PySAL esda's own Gi* test: six points, distance band 15 plus self, binary weights.
 #[test]
 fn gi_star_matches_esda_oracle() {
@@ -82,18 +99,7 @@ fn table_of(points: &[(LatLng, u32)]) -> IncidentTable {
     for (ll, n) in points {
         let loc = LonLat::new(ll.lng(), ll.lat()).unwrap();
         for _ in 0..*n {
-            b.push(&IncidentRow {
-                location: loc,
-                fine_cell: loc.fine_cell(),
-                month: YearMonth::new(2025, 2).unwrap(),
-                day: None,
-                time: None,
-                crime_type: "Violence and sexual offences",
-                offence: None,
-                flags: Flags::default(),
-                weight: None,
-                import_id: 1,
-            });
+            b.push(&row(loc));
         }
     }
     b.build()
@@ -193,29 +199,15 @@ fn timed_table() -> IncidentTable {
     for h in 0..168 {
         let day = Day::from_index(monday.index() + h / 24);
         b.push(&IncidentRow {
-            location: loc,
-            fine_cell: loc.fine_cell(),
             month: day.year_month(),
             day: Some(day),
             time: Some(MinuteOfDay::new((h % 24) as u32, 30).unwrap()),
-            crime_type: "Violence and sexual offences",
-            offence: None,
-            flags: Flags::default(),
-            weight: None,
-            import_id: 1,
+            ..row(loc)
         });
     }
     b.push(&IncidentRow {
-        location: loc,
-        fine_cell: loc.fine_cell(),
-        month: YearMonth::new(2025, 2).unwrap(),
-        day: None,
-        time: None,
-        crime_type: "Violence and sexual offences",
-        offence: None,
-        flags: Flags::default(),
-        weight: None,
         import_id: 2,
+        ..row(loc)
     });
     b.build()
 }
@@ -337,16 +329,8 @@ fn crime_type_filter_matches_every_spelling_of_the_name() {
     let loc = LonLat::new(-1.5432, 53.7966).unwrap();
     for ct in ["Robbery", "ROBBERY", "robbery", "Burglary"] {
         b.push(&IncidentRow {
-            location: loc,
-            fine_cell: loc.fine_cell(),
-            month: YearMonth::new(2025, 2).unwrap(),
-            day: None,
-            time: None,
             crime_type: ct,
-            offence: None,
-            flags: Flags::default(),
-            weight: None,
-            import_id: 1,
+            ..row(loc)
         });
     }
     let t = b.build();
@@ -408,16 +392,9 @@ fn harm_weights_come_from_data_then_table_then_one() {
         (Some("Other"), None),
     ] {
         b.push(&IncidentRow {
-            location: loc,
-            fine_cell: loc.fine_cell(),
-            month: YearMonth::new(2025, 2).unwrap(),
-            day: None,
-            time: None,
-            crime_type: "Violence and sexual offences",
             offence,
-            flags: Flags::default(),
             weight,
-            import_id: 1,
+            ..row(loc)
         });
     }
     let t = b.build();
@@ -587,20 +564,13 @@ fn table_from(points: &[(f64, f64)]) -> IncidentTable {
     for (i, &(lat, lon)) in points.iter().enumerate() {
         let loc = LonLat::new(lon, lat).unwrap();
         b.push(&IncidentRow {
-            location: loc,
-            fine_cell: loc.fine_cell(),
-            month: YearMonth::new(2025, 2).unwrap(),
-            day: None,
-            time: None,
             crime_type: if i % 3 == 0 {
                 "Robbery"
             } else {
                 "Violence and sexual offences"
             },
-            offence: None,
-            flags: Flags::default(),
             weight: Some((i % 7) as f64),
-            import_id: 1,
+            ..row(loc)
         });
     }
     b.build()
@@ -647,7 +617,7 @@ proptest! {
             let mut b = IncidentTableBuilder::default();
             for &(i, (lat, lon)) in rows {
                 let loc = LonLat::new(lon, lat).unwrap();
-                b.push(&IncidentRow { location: loc, fine_cell: loc.fine_cell(), month: YearMonth::new(2025, 2).unwrap(), day: None, time: None, crime_type: "Violence and sexual offences", offence: None, flags: Flags::default(), weight: Some((i % 4) as f64 * 0.5), import_id: 1 });
+                b.push(&IncidentRow { weight: Some((i % 4) as f64 * 0.5), ..row(loc) });
             }
             b.build()
         };
