@@ -288,9 +288,7 @@ fn table(ctx: &Context<'_>, out: &mut dyn Write) -> Result<()> {
         }
         return Ok(());
     }
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
-    t.set_header([
+    let mut t = crate::new_table([
         "rank",
         "cell",
         "centre (lat, lon)",

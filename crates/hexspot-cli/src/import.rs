@@ -163,9 +163,7 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
 
 pub fn list(db: &Path) -> Result<ExitCode> {
     let store = Store::open(db)?;
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
-    t.set_header([
+    let mut t = crate::new_table([
         "id",
         "file",
         "format",

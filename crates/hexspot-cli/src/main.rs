@@ -65,6 +65,14 @@ enum Command {
     },
 }
 
+/// A terminal table in the house style, with this header.
+fn new_table<const N: usize>(header: [&str; N]) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+    t.set_header(header);
+    t
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

@@ -223,19 +223,10 @@ pub(crate) struct Binned {
 }
 
 impl Binned {
-    /// Appends a later run of rows (whose cells all come after this one's).
-    fn append(&mut self, other: Binned) {
-        let mut o = other;
-        // a cell can straddle the split only if the split was not at a cell boundary
-        if let (Some(&a), Some(&b)) = (self.bins.cells.last(), o.bins.cells.first())
-            && a == b
-        {
-            *self.bins.count.last_mut().expect("non-empty") += o.bins.count[0];
-            *self.bins.harm.last_mut().expect("non-empty") += o.bins.harm[0];
-            o.bins.cells.remove(0);
-            o.bins.count.remove(0);
-            o.bins.harm.remove(0);
-        }
+    /// Appends the result for a later run of rows (whose cells all come after this one's).
+    fn append(&mut self, o: Binned) {
+        // `bin` splits at a cell boundary, so no cell is in both halves
+        debug_assert!(self.bins.cells.last() < o.bins.cells.first() || o.bins.cells.is_empty());
         self.bins.cells.extend(o.bins.cells);
         self.bins.count.extend(o.bins.count);
         self.bins.harm.extend(o.bins.harm);

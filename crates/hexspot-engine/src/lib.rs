@@ -22,7 +22,7 @@ pub use hotspots::{
     CellStat, HotspotQuery, HotspotResult, Limit, MAX_K, Measure, RankBy, StudyRegion,
     WeightSources, hotspots, hotspots_with,
 };
-pub use region::cells_covering;
+pub use region::{cells_covering, haversine_m};
 pub use table::{Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder};
 pub use types::{
     BBox, Day, FINE_RESOLUTION, Flag, FlagKind, Flags, LonLat, MinuteOfDay, Resolution, Weekday,

@@ -51,7 +51,9 @@ pub fn cells_covering(
     Ok(cells)
 }
 
-fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+/// Great-circle distance in metres between two WGS84 points (mean Earth radius).
+#[must_use]
+pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
     let a = ((p2 - p1) / 2.0).sin().powi(2)
         + p1.cos() * p2.cos() * ((lon2 - lon1).to_radians() / 2.0).sin().powi(2);

@@ -208,21 +208,6 @@ impl IncidentTable {
         &self.offences
     }
 
-    /// Count of incidents per crime type, in dictionary order.
-    #[must_use]
-    pub fn crime_type_counts(&self) -> Vec<(String, usize)> {
-        let mut counts = vec![0usize; self.crime_types.len()];
-        for &c in &self.crime_type {
-            counts[usize::from(c)] += 1;
-        }
-        self.crime_types
-            .names()
-            .iter()
-            .cloned()
-            .zip(counts)
-            .collect()
-    }
-
     /// The first and last month present, if any rows.
     #[must_use]
     pub fn month_range(&self) -> Option<(YearMonth, YearMonth)> {

@@ -316,23 +316,22 @@ impl Weekday {
 impl FromStr for Weekday {
     type Err = ValueError;
 
+    /// `fri`, `Fri`, `friday`: any prefix of three letters or more of the English name.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        const NAMES: [&str; 7] = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ];
         let lower = s.trim().to_ascii_lowercase();
-        Self::ALL
-            .into_iter()
-            .find(|d| lower.len() >= 3 && d.short_name() == &lower[..3.min(lower.len())])
-            .filter(|d| {
-                let full = [
-                    "monday",
-                    "tuesday",
-                    "wednesday",
-                    "thursday",
-                    "friday",
-                    "saturday",
-                    "sunday",
-                ][d.index()];
-                full.starts_with(&lower)
-            })
+        NAMES
+            .iter()
+            .position(|n| lower.len() >= 3 && n.starts_with(&lower))
+            .map(|i| Self::ALL[i])
             .ok_or_else(|| ValueError::Weekday(s.to_owned()))
     }
 }
@@ -383,14 +382,7 @@ pub struct WeeklyWindow {
 }
 
 impl WeeklyWindow {
-    /// Every hour of the week.
-    pub const ALL: WeeklyWindow = WeeklyWindow {
-        mask: [u64::MAX, u64::MAX, (1 << (168 - 128)) - 1],
-    };
-
-    /// An empty window, to add hours to.
-    #[must_use]
-    pub fn empty() -> Self {
+    fn empty() -> Self {
         Self { mask: [0; 3] }
     }
 
@@ -425,13 +417,6 @@ impl WeeklyWindow {
 
     fn set(&mut self, bit: usize) {
         self.mask[bit / 64] |= 1 << (bit % 64);
-    }
-
-    /// Adds one hour of the week.
-    pub fn insert(&mut self, day: Weekday, hour: u32) {
-        if hour < 24 {
-            self.set(day.index() * 24 + hour as usize);
-        }
     }
 
     /// Whether `hour` (0..24) of `day` is in the window.

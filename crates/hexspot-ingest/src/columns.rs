@@ -83,6 +83,12 @@ impl Field {
         Field::FallsWithin,
     ];
 
+    /// Position in [`Field::ALL`] (the declaration order).
+    #[must_use]
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The name used in `--map` and mapping files.
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -319,5 +325,17 @@ impl Resolved {
             .iter()
             .map(|(f, &i)| (*f, header[i].trim_start_matches('\u{feff}').to_owned()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Field;
+
+    #[test]
+    fn index_is_the_position_in_all() {
+        for (i, f) in Field::ALL.iter().enumerate() {
+            assert_eq!(f.index(), i, "{f}");
+        }
     }
 }

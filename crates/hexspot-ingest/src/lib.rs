@@ -227,7 +227,9 @@ impl Notes {
             let far: Vec<u64> = self
                 .points
                 .iter()
-                .filter(|p| haversine_km(lon0, lat0, p.0, p.1) > FAR_POINT_KM)
+                .filter(|p| {
+                    hexspot_engine::haversine_m(lon0, lat0, p.0, p.1) > FAR_POINT_KM * 1000.0
+                })
                 .map(|p| p.2)
                 .collect();
             if !far.is_empty() {
@@ -244,14 +246,6 @@ impl Notes {
         }
         notes
     }
-}
-
-fn haversine_km(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * 6371.0088 * a.sqrt().asin()
 }
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
@@ -480,7 +474,7 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
     // index by field for fast lookup
     let mut pos = [usize::MAX; Field::ALL.len()];
     for (f, &i) in &resolved.index {
-        pos[Field::ALL.iter().position(|x| x == f).expect("listed")] = i;
+        pos[f.index()] = i;
     }
     loop {
         let line = match rdr.read_byte_record(&mut rec) {
@@ -528,7 +522,7 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
             }
         };
         let get = |f: Field| {
-            let i = pos[Field::ALL.iter().position(|x| *x == f).expect("listed")];
+            let i = pos[f.index()];
             (i != usize::MAX).then(|| &srec[i])
         };
         match extract(line, get, None) {

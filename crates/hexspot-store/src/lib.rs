@@ -169,15 +169,10 @@ impl Store {
             tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM imports", [], |r| {
                 r.get(0)
             })?;
-        let mut crime_types: FxHashMap<String, i64> = FxHashMap::default();
-        {
-            let mut q = tx.prepare("SELECT id, name FROM crime_types")?;
-            let rows = q.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-            for row in rows {
-                let (id, name) = row?;
-                crime_types.insert(name, id);
-            }
-        }
+        let mut crime_types: FxHashMap<String, i64> = crime_types(&tx)?
+            .into_iter()
+            .map(|(id, name)| (name, id))
+            .collect();
         // Two stages on two cores: a thread reads, parses and indexes the file into
         // batches; this thread writes them inside the transaction.
         let summary = std::thread::scope(|scope| -> Result<ReadSummary, StoreError> {
@@ -330,14 +325,7 @@ impl Store {
     /// [`StoreError`] when SQLite fails or a stored value is invalid.
     pub fn load_table(&self) -> Result<IncidentTable, StoreError> {
         let n = self.incident_count()? as usize;
-        let mut names: FxHashMap<i64, String> = FxHashMap::default();
-        {
-            let mut q = self.conn.prepare("SELECT id, name FROM crime_types")?;
-            for row in q.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
-                let (id, name) = row?;
-                names.insert(id, name);
-            }
-        }
+        let names: FxHashMap<i64, String> = crime_types(&self.conn)?.into_iter().collect();
         let mut b = IncidentTableBuilder::with_capacity(n);
         let mut q = self.conn.prepare(
             "SELECT id, cell, lon, lat, month, day, minute, crime_type_id, offence, flags, weight, import_id FROM incidents ORDER BY id",
@@ -378,6 +366,13 @@ impl Store {
         }
         Ok(b.build())
     }
+}
+
+/// `(id, name)` of every stored crime type.
+fn crime_types(conn: &Connection) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut q = conn.prepare("SELECT id, name FROM crime_types")?;
+    let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 const SELECT_IMPORT: &str = "SELECT id, file_name, sha256, format, rows_read, rows_imported, rows_rejected, imported_at FROM imports";
