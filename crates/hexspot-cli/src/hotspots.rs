@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use hexspot_engine::{
-    BBox, Day, Filter, FlagKind, HarmTable, HotspotQuery, Limit, Measure, Period, RankBy,
-    Resolution, StudyRegion, Weekday, WeeklyWindow, YearMonth, cells_covering, hotspots,
+    HarmTable, Limit, Measure, QueryParams, RankBy, Resolution, StudyRegion, cells_covering,
+    hotspots,
 };
-use hexspot_export::{Context, SourceImport};
+use hexspot_export::Context;
 use hexspot_store::Store;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -106,129 +106,60 @@ pub struct HotspotArgs {
     out: Option<PathBuf>,
 }
 
-/// The period's bounds as given; a missing side is filled from the data once loaded.
-type Bounds = (Option<Day>, Option<Day>);
-
-fn bounds(from: Option<&str>, to: Option<&str>) -> Result<Bounds> {
-    // YYYY-MM means the whole month: its first day as a start, its last as an end
-    let day = |s: &str, end: bool| -> Result<Day> {
-        if s.len() == 7 {
-            let m = s.parse::<YearMonth>()?;
-            Ok(if end { m.last_day() } else { m.first_day() })
-        } else {
-            Ok(s.parse::<Day>()?)
+impl HotspotArgs {
+    /// The query as text parameters, shared with the server's query string.
+    fn params(&self) -> QueryParams {
+        QueryParams {
+            res: self.res,
+            k: self.k,
+            crime_types: self.crime_type.clone(),
+            offences: self.offence.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            days: self.days.clone(),
+            hours: self.hours.clone(),
+            knife: self.knife,
+            domestic: (self.domestic || self.non_domestic).then_some(self.domestic),
+            under_25: self.under_25,
+            bbox: self.bbox.clone(),
+            measure: match self.measure {
+                MeasureArg::Count => Measure::Count,
+                MeasureArg::Harm => Measure::Harm,
+            },
+            rank_by: match self.rank_by {
+                RankArg::Z => RankBy::Z,
+                RankArg::Count => RankBy::Count,
+                RankArg::Harm => RankBy::Harm,
+            },
+            limit: if self.all {
+                Limit::All
+            } else {
+                Limit::Top(self.top)
+            },
+            alpha: self.alpha,
         }
-    };
-    let b = (
-        from.map(|s| day(s, false)).transpose()?,
-        to.map(|s| day(s, true)).transpose()?,
-    );
-    if let (Some(f), Some(t)) = b {
-        Period::new(f, t)?;
     }
-    Ok(b)
 }
 
-/// The period to query: the given bounds, an open side closed at the data's first or
-/// last month, so the output states real dates.
-fn period(b: Bounds, data: Option<(YearMonth, YearMonth)>) -> Result<Option<Period>> {
-    Ok(match (b, data) {
-        ((None, None), _) => None,
-        ((f, t), Some((lo, hi))) => Some(Period::new(
-            f.unwrap_or_else(|| lo.first_day().min(t.unwrap_or(lo.first_day()))),
-            t.unwrap_or_else(|| hi.last_day().max(f.unwrap_or(hi.last_day()))),
-        )?),
-        ((f, t), None) => f
-            .or(t)
-            .map(|d| Period::new(f.unwrap_or(d), t.unwrap_or(d)))
-            .transpose()?,
-    })
-}
-
-fn window(days: &[String], hours: Option<&str>) -> Result<Option<WeeklyWindow>> {
-    if days.is_empty() && hours.is_none() {
-        return Ok(None);
-    }
-    let days: Vec<Weekday> = if days.is_empty() {
-        Weekday::ALL.to_vec()
-    } else {
-        days.iter().map(|d| d.parse()).collect::<Result<_, _>>()?
+/// The study region: the default rule, or the cells covering `--region`'s polygons.
+fn region(a: &HotspotArgs, resolution: Resolution) -> Result<StudyRegion> {
+    let Some(p) = &a.region else {
+        return Ok(StudyRegion::OccupiedWithRings);
     };
-    let (start, end) = match hours {
-        None => (0, 24),
-        Some(h) => {
-            let bad = || anyhow::anyhow!("--hours {h:?}: expected START-END, e.g. 20-04");
-            let (a, b) = h.split_once('-').ok_or_else(bad)?;
-            (
-                a.trim().parse().map_err(|_| bad())?,
-                b.trim().parse().map_err(|_| bad())?,
-            )
-        }
-    };
-    Ok(Some(WeeklyWindow::from_days_hours(&days, start, end)?))
-}
-
-/// Builds the engine query from the arguments (no database needed).
-fn query(a: &HotspotArgs) -> Result<HotspotQuery> {
-    let resolution = Resolution::try_from(a.res)?;
-    let mut flags = Vec::new();
-    if a.knife {
-        flags.push((FlagKind::Knife, true));
+    let polys = hexspot_ingest::read_region(p)?;
+    let cells = cells_covering(&polys, resolution)?;
+    if cells.is_empty() {
+        bail!(
+            "{}: the region covers no cells at resolution {resolution}",
+            p.display()
+        );
     }
-    if a.domestic || a.non_domestic {
-        flags.push((FlagKind::Domestic, a.domestic));
-    }
-    if a.under_25 {
-        flags.push((FlagKind::VictimUnder25, true));
-    }
-    let filter = Filter {
-        // set once the data is loaded (see `run`)
-        period: None,
-        crime_types: a.crime_type.clone(),
-        offences: a.offence.clone(),
-        flags,
-        window: window(&a.days, a.hours.as_deref())?,
-        bbox: a.bbox.as_deref().map(str::parse::<BBox>).transpose()?,
-    };
-    let region = match &a.region {
-        None => StudyRegion::OccupiedWithRings,
-        Some(p) => {
-            let polys = hexspot_ingest::read_region(p)?;
-            let cells = cells_covering(&polys, resolution)?;
-            if cells.is_empty() {
-                bail!(
-                    "{}: the region covers no cells at resolution {resolution}",
-                    p.display()
-                );
-            }
-            StudyRegion::Cells {
-                description: format!(
-                    "every resolution-{resolution} cell whose centre lies inside, or that the boundary passes through, the polygons of {} (zero-count cells included); incidents outside are left out",
-                    p.display()
-                ),
-                cells,
-            }
-        }
-    };
-    if a.top == 0 && !a.all {
-        bail!("--top must be at least 1");
-    }
-    Ok(HotspotQuery {
-        filter,
-        resolution,
-        k: a.k,
-        measure: match a.measure {
-            MeasureArg::Count => Measure::Count,
-            MeasureArg::Harm => Measure::Harm,
-        },
-        region,
-        alpha: a.alpha,
-        rank_by: match a.rank_by {
-            RankArg::Z => RankBy::Z,
-            RankArg::Count => RankBy::Count,
-            RankArg::Harm => RankBy::Harm,
-        },
-        limit: if a.all { Limit::All } else { Limit::Top(a.top) },
+    Ok(StudyRegion::Cells {
+        description: format!(
+            "every resolution-{resolution} cell whose centre lies inside, or that the boundary passes through, the polygons of {} (zero-count cells included); incidents outside are left out",
+            p.display()
+        ),
+        cells,
     })
 }
 
@@ -332,8 +263,11 @@ fn table(ctx: &Context<'_>, out: &mut dyn Write) -> Result<()> {
 }
 
 pub fn run(a: &HotspotArgs) -> Result<ExitCode> {
-    let given = bounds(a.from.as_deref(), a.to.as_deref())?;
-    let mut q = query(a)?;
+    let params = a.params();
+    // check every parameter before touching the database: the data only fills open
+    // sides of the period
+    params.query(StudyRegion::OccupiedWithRings, None)?;
+    let region = region(a, params.resolution()?)?;
     let harm = match &a.weights {
         Some(p) => hexspot_ingest::read_harm_table(p)?,
         None => HarmTable::default(),
@@ -346,28 +280,18 @@ pub fn run(a: &HotspotArgs) -> Result<ExitCode> {
         );
     }
     let store = Store::open(&a.db).with_context(|| format!("cannot open {}", a.db.display()))?;
-    let table_data = store.load_table()?;
-    if table_data.is_empty() {
+    let snap = hexspot_server::Snapshot::load(&store)?;
+    if snap.table.is_empty() {
         bail!("{} holds no incidents: import data first", a.db.display());
     }
-    q.filter.period = period(given, table_data.month_range())?;
-    let result = hotspots(&table_data, &q, &harm)?;
-    let imports: Vec<SourceImport> = store
-        .imports()?
-        .into_iter()
-        .map(|i| SourceImport {
-            id: i.id,
-            file_name: i.file_name,
-            sha256: i.sha256,
-            imported_at: i.imported_at,
-        })
-        .collect();
+    let q = params.query(region, snap.table.month_range())?;
+    let result = hotspots(&snap.table, &q, &harm)?;
     let region_name = a.region.as_ref().map(|p| p.display().to_string());
     let ctx = Context {
         query: &q,
         result: &result,
         harm: &harm,
-        imports: &imports,
+        imports: &snap.sources,
         region_source: region_name.as_deref(),
     };
     let format = a

@@ -1,4 +1,4 @@
-//! `hexspot`: import incidents, rank H3 hotspots, make synthetic data.
+//! `hexspot`: import incidents, rank H3 hotspots, serve them over HTTP, make synthetic data.
 
 /// `println!` that returns an error instead of panicking (e.g. on a closed pipe).
 macro_rules! outln {
@@ -10,6 +10,7 @@ macro_rules! outln {
 
 mod hotspots;
 mod import;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Rank H3 cells by Getis-Ord Gi* (or count, or harm) for a filtered set of incidents.
     Hotspots(Box<hotspots::HotspotArgs>),
+    /// Serve hotspots, cells and vector tiles over HTTP (see /api/v1/openapi.json).
+    Serve(Box<serve::ServeArgs>),
     /// List the imports in the store.
     Imports {
         /// Database file.
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => import::run(&args),
         Command::Hotspots(args) => hotspots::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Imports { db } => import::list(&db),
         Command::Rejected { db, import } => import::rejected(&db, import),
         Command::Synth {

@@ -34,6 +34,18 @@ impl Measure {
     }
 }
 
+impl std::str::FromStr for Measure {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "count" => Ok(Measure::Count),
+            "harm" => Ok(Measure::Harm),
+            _ => Err(format!("{s:?} is not a measure: use count or harm")),
+        }
+    }
+}
+
 /// The order cells are ranked in (always descending, ties broken by the other
 /// measures and then by cell index, so the order is fully determined).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,6 +67,19 @@ impl RankBy {
             RankBy::Z => "z",
             RankBy::Count => "count",
             RankBy::Harm => "harm",
+        }
+    }
+}
+
+impl std::str::FromStr for RankBy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "z" => Ok(RankBy::Z),
+            "count" => Ok(RankBy::Count),
+            "harm" => Ok(RankBy::Harm),
+            _ => Err(format!("{s:?} is not a ranking: use z, count or harm")),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod filter;
 pub mod harm;
 pub mod hotspots;
 mod ij;
+pub mod params;
 pub mod region;
 pub mod stats;
 pub mod table;
@@ -22,6 +23,7 @@ pub use hotspots::{
     CellStat, HotspotQuery, HotspotResult, Limit, MAX_K, Measure, RankBy, StudyRegion,
     WeightSources, hotspots, hotspots_with,
 };
+pub use params::{ParamError, QueryParams};
 pub use region::{cells_covering, haversine_m};
 pub use table::{Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder};
 pub use types::{

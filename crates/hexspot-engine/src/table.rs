@@ -5,7 +5,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::types::{Day, Flags, LonLat, MinuteOfDay, YearMonth};
+use crate::types::{BBox, Day, Flags, LonLat, MinuteOfDay, YearMonth};
 
 /// Sentinel for "no day known" (month-only rows) in the `day` column.
 pub(crate) const NO_DAY: i32 = i32::MIN;
@@ -217,6 +217,36 @@ impl IncidentTable {
             YearMonth::from_index(lo).ok()?,
             YearMonth::from_index(hi).ok()?,
         ))
+    }
+
+    /// The smallest box holding every incident, if any.
+    #[must_use]
+    pub fn bounds(&self) -> Option<BBox> {
+        let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (w, s, e, n) = (
+            min(&self.lon),
+            min(&self.lat),
+            max(&self.lon),
+            max(&self.lat),
+        );
+        // a single point still makes a (tiny) box
+        BBox::new(w, s, e.max(w + 1e-9), n.max(s + 1e-9)).ok()
+    }
+
+    /// Incidents per crime type, in dictionary order (names as first seen).
+    #[must_use]
+    pub fn crime_type_counts(&self) -> Vec<(&str, usize)> {
+        let mut n = vec![0usize; self.crime_types.len()];
+        for &c in &self.crime_type {
+            n[usize::from(c)] += 1;
+        }
+        self.crime_types
+            .names()
+            .iter()
+            .map(String::as_str)
+            .zip(n)
+            .collect()
     }
 
     /// Bytes held by the columns (not counting the small dictionaries).

@@ -1,0 +1,91 @@
+//! `hexspot serve`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+use hexspot_engine::HarmTable;
+use hexspot_server::{AppState, Settings};
+use hexspot_store::Store;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Database file.
+    #[arg(long, default_value = hexspot_store::DEFAULT_DB)]
+    db: PathBuf,
+    /// Address to listen on. The default answers this machine only.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Harm weights CSV (name,weight) for every query.
+    #[arg(long, value_name = "FILE.csv")]
+    weights: Option<PathBuf>,
+    /// Allow browser pages from this origin (repeat for several); none by default.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origin: Vec<String>,
+    /// Largest upload to POST /api/v1/imports, in MiB.
+    #[arg(long, default_value_t = 256)]
+    max_upload_mib: usize,
+    /// Time limit for a read request, in seconds.
+    #[arg(long, default_value_t = 30)]
+    timeout_secs: u64,
+    /// Requests handled at once; more are answered 503.
+    #[arg(long, default_value_t = 256)]
+    max_concurrency: usize,
+    /// Log one JSON object per line instead of text.
+    #[arg(long)]
+    log_json: bool,
+}
+
+pub fn run(a: &ServeArgs) -> Result<ExitCode> {
+    hexspot_server::cors_origins(&a.cors_origin).map_err(anyhow::Error::msg)?;
+    if a.max_concurrency == 0 || a.timeout_secs == 0 || a.max_upload_mib == 0 {
+        bail!("--max-concurrency, --timeout-secs and --max-upload-mib must be at least 1");
+    }
+    let harm = match &a.weights {
+        Some(p) => hexspot_ingest::read_harm_table(p)?,
+        None => HarmTable::default(),
+    };
+    let fresh = !a.db.exists();
+    let store = Store::open(&a.db).with_context(|| format!("cannot open {}", a.db.display()))?;
+    let settings = Settings {
+        max_upload_bytes: a.max_upload_mib << 20,
+        request_timeout: Duration::from_secs(a.timeout_secs),
+        max_concurrency: a.max_concurrency,
+        cors_origins: a.cors_origin.clone(),
+        ..Settings::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        hexspot_server::init_logging(a.log_json);
+        let listener = tokio::net::TcpListener::bind(a.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", a.addr))?;
+        let local = listener.local_addr()?;
+        if fresh {
+            tracing::warn!(db = %a.db.display(), "new, empty database: upload files to POST /api/v1/imports or run `hexspot import`");
+        }
+        if !local.ip().is_loopback() {
+            tracing::warn!(%local, "listening beyond this machine: there is no authentication yet");
+        }
+        eprintln!(
+            "hexspot: serving {} at http://{local}/ (API description: http://{local}/api/v1/openapi.json)",
+            a.db.display()
+        );
+        let state = AppState::new(store, harm, settings);
+        let loading = state.clone();
+        tokio::task::spawn_blocking(move || match loading.load_snapshot() {
+            Ok(n) => tracing::info!(incidents = n, "snapshot loaded: ready"),
+            Err(e) => tracing::error!(error = %e, "cannot load the snapshot"),
+        });
+        hexspot_server::serve(listener, state, hexspot_server::shutdown_signal()).await?;
+        eprintln!("hexspot: stopped");
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

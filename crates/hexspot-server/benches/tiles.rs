@@ -1,0 +1,3 @@
+//! Tile benchmarks (written next).
+
+fn main() {}

@@ -1,0 +1,123 @@
+//! Cross-cutting HTTP behaviour: JSON bodies for errors raised outside the handlers,
+//! entity tags that differ per content coding, load shedding and timeouts.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower::BoxError;
+
+use crate::error::ApiError;
+
+/// Turns a 503 from the concurrency limit or the timeout into a JSON error.
+pub async fn overload_or_timeout(err: BoxError) -> Response {
+    if err.is::<tower::timeout::error::Elapsed>() {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took longer than the server's time limit",
+        )
+        .into_response()
+    } else if err.is::<tower::load_shed::error::Overloaded>() {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the server is busy; try again shortly",
+        )
+        .into_response()
+    } else {
+        ApiError::internal(err).into_response()
+    }
+}
+
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_client_error() => "bad_request",
+        _ => "internal",
+    }
+}
+
+/// Gives every error response a JSON body `{"error", "message"}`, including those made
+/// by axum and tower (405, 413, rejections), keeping their text as the message.
+pub async fn json_errors(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_owned()
+    } else {
+        text
+    };
+    let mut out = ApiError::new(status, code_for(status), message).into_response();
+    for (k, v) in &parts.headers {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k, v.clone());
+        }
+    }
+    out
+}
+
+const CODINGS: [&str; 2] = ["gzip", "br"];
+
+/// A strong entity tag names one exact byte sequence, so a compressed response needs a
+/// tag of its own: `"abc"` becomes `"abc-gzip"` or `"abc-br"` on the way out, and the
+/// suffix is taken off `If-None-Match` on the way in so handlers compare the base tag.
+pub async fn etag_per_coding(mut req: Request, next: Next) -> Response {
+    let inm: Vec<HeaderValue> = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .cloned()
+        .collect();
+    if !inm.is_empty() {
+        let h = req.headers_mut();
+        h.remove(header::IF_NONE_MATCH);
+        for v in inm {
+            let text = v.to_str().unwrap_or_default();
+            let mut s = text.to_owned();
+            for c in CODINGS {
+                s = s.replace(&format!("-{c}\""), "\"");
+            }
+            if let Ok(v) = HeaderValue::from_str(&s) {
+                h.append(header::IF_NONE_MATCH, v);
+            }
+        }
+    }
+    let mut res: Response<Body> = next.run(req).await;
+    let coding = res
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .filter(|c| CODINGS.contains(c))
+        .map(str::to_owned);
+    if let (Some(c), Some(tag)) = (coding, res.headers().get(header::ETAG)) {
+        let tag = tag.to_str().unwrap_or_default();
+        if let Some(v) = tag
+            .strip_suffix('"')
+            .and_then(|base| HeaderValue::from_str(&format!("{base}-{c}\"")).ok())
+        {
+            res.headers_mut().insert(header::ETAG, v);
+        }
+    }
+    res
+}

@@ -1,0 +1,177 @@
+//! hexspot's HTTP service: the engine's hotspots as GeoJSON, CSV and Mapbox Vector
+//! Tiles over axum, with the limits a server on a police network needs.
+//!
+//! The only crate that knows HTTP. [`router`] builds the whole application over an
+//! [`AppState`]; [`serve`] runs it on a listener until a shutdown signal, letting
+//! requests in flight finish.
+
+mod error;
+mod layers;
+pub mod openapi;
+mod query;
+mod routes;
+mod state;
+pub mod stats;
+pub mod tiles;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use error::{ApiError, ErrorBody};
+pub use routes::{GEOJSON, MVT};
+pub use state::{AppState, Settings, Snapshot};
+
+/// The application: every route with its middleware.
+///
+/// # Panics
+/// When a CORS origin in the settings is not a valid header value (checked by
+/// [`cors_origins`] first).
+pub fn router(state: AppState) -> Router {
+    let s = state.settings().clone();
+    let timeout = |d: Duration| {
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(layers::overload_or_timeout))
+            .timeout(d)
+    };
+    let reads = Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
+        .route("/api/v1/meta", get(routes::meta))
+        .route("/api/v1/hotspots", get(routes::hotspots))
+        .route("/api/v1/cells", get(routes::cells))
+        .route("/api/v1/openapi.json", get(routes::openapi))
+        .route("/tiles/hotspots.json", get(routes::tilejson))
+        .route("/tiles/hotspots/{z}/{x}/{y}", get(routes::tile))
+        .route_layer(timeout(s.request_timeout));
+    let writes = Router::new()
+        .route("/api/v1/imports", post(routes::import))
+        .route_layer(timeout(s.import_timeout))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(s.max_upload_bytes));
+    let cors = (!s.cors_origins.is_empty()).then(|| {
+        let origins = s
+            .cors_origins
+            .iter()
+            .map(|o| HeaderValue::from_str(o).expect("checked by cors_origins"));
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
+            .expose_headers([
+                header::ETAG,
+                header::CONTENT_DISPOSITION,
+                HeaderName::from_static("vary"),
+            ])
+    });
+    reads
+        .merge(writes)
+        .fallback(routes::not_found)
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                        .on_response(
+                            DefaultOnResponse::new()
+                                .level(Level::INFO)
+                                .latency_unit(tower_http::LatencyUnit::Micros),
+                        ),
+                )
+                .option_layer(cors)
+                .layer(axum::middleware::from_fn(layers::etag_per_coding))
+                .layer(CompressionLayer::new().gzip(true).br(true))
+                .layer(axum::middleware::from_fn(layers::json_errors))
+                .layer(HandleErrorLayer::new(layers::overload_or_timeout))
+                .load_shed()
+                .concurrency_limit(s.max_concurrency),
+        )
+}
+
+/// Checks CORS origins (`https://host[:port]`).
+///
+/// # Errors
+/// The first origin that is not a valid `scheme://host[:port]`.
+pub fn cors_origins(origins: &[String]) -> Result<(), String> {
+    for o in origins {
+        let ok = (o.starts_with("http://") || o.starts_with("https://"))
+            && !o.ends_with('/')
+            && HeaderValue::from_str(o).is_ok();
+        if !ok {
+            return Err(format!(
+                "{o:?} is not an origin: expected scheme://host[:port], e.g. https://maps.example.org"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Serves `state` on `listener` until `shutdown` completes; requests in flight then
+/// finish before this returns.
+///
+/// # Errors
+/// When the listener fails.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C: finishing requests in flight"),
+        () = term => tracing::info!("SIGTERM: finishing requests in flight"),
+    }
+}
+
+/// Logs to standard error: one line per request (method, path, status, latency) and
+/// the server's own events; `json` for one JSON object per line. `RUST_LOG` overrides
+/// the default level (info).
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    // a second call (tests) leaves the first subscriber in place
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,225 @@
+//! Query strings: the CLI's hotspot parameters, parsed strictly (an unknown or repeated
+//! single-valued parameter is an error, not silently ignored).
+
+use hexspot_engine::{Limit, Measure, QueryParams, RankBy};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::ApiError;
+
+/// What Gi* is computed on.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MeasureParam {
+    /// Incident count.
+    Count,
+    /// Sum of harm weights.
+    Harm,
+}
+
+/// Ranking order.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RankParam {
+    /// Gi* z-score.
+    Z,
+    /// Incident count.
+    Count,
+    /// Harm.
+    Harm,
+}
+
+/// The hotspot filters and statistics settings, as the CLI names them.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FilterParams {
+    /// H3 resolution, 5–12 (9 ≈ 0.105 km² per cell). Tiles: follows the zoom unless given.
+    #[param(minimum = 5, maximum = 12)]
+    pub res: Option<u8>,
+    /// Neighbourhood: the k-ring around each cell, the cell itself included (1–10).
+    #[param(minimum = 1, maximum = 10)]
+    pub k: Option<u32>,
+    /// Keep only this crime type (repeat for several); case-insensitive.
+    #[serde(default)]
+    pub crime_type: Vec<String>,
+    /// Keep only this offence or offence code (repeat for several).
+    #[serde(default)]
+    pub offence: Vec<String>,
+    /// First month or day: `YYYY-MM` or `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last month or day, inclusive: `YYYY-MM` or `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Days of the week the time window starts on: `fri,sat` or repeated.
+    #[serde(default)]
+    pub days: Vec<String>,
+    /// Hours `START-END` (END exclusive; may cross midnight), e.g. `20-04`.
+    pub hours: Option<String>,
+    /// `true`: keep only knife-enabled incidents.
+    pub knife: Option<bool>,
+    /// `true`: only domestic incidents; `false`: only non-domestic.
+    pub domestic: Option<bool>,
+    /// `true`: keep only incidents with a victim under 25.
+    pub under_25: Option<bool>,
+    /// Keep only incidents inside `west,south,east,north` (degrees).
+    pub bbox: Option<String>,
+    /// The value Gi* is computed on (default `count`).
+    pub measure: Option<MeasureParam>,
+    /// Ranking order (default `z`).
+    pub rank_by: Option<RankParam>,
+    /// False discovery rate for Benjamini–Hochberg (default 0.05).
+    pub alpha: Option<f64>,
+}
+
+impl FilterParams {
+    /// Names accepted by [`FilterParams`].
+    pub const NAMES: &[&str] = &[
+        "res",
+        "k",
+        "crime_type",
+        "offence",
+        "from",
+        "to",
+        "days",
+        "hours",
+        "knife",
+        "domestic",
+        "under_25",
+        "bbox",
+        "measure",
+        "rank_by",
+        "alpha",
+    ];
+
+    /// The engine's text parameters (defaults as in the CLI).
+    pub fn to_params(&self, limit: Limit) -> QueryParams {
+        let d = QueryParams::default();
+        QueryParams {
+            res: self.res.unwrap_or(d.res),
+            k: self.k.unwrap_or(d.k),
+            crime_types: self.crime_type.clone(),
+            offences: self.offence.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            days: self.days.clone(),
+            hours: self.hours.clone(),
+            knife: self.knife.unwrap_or(false),
+            domestic: self.domestic,
+            under_25: self.under_25.unwrap_or(false),
+            bbox: self.bbox.clone(),
+            measure: match self.measure {
+                None => d.measure,
+                Some(MeasureParam::Count) => Measure::Count,
+                Some(MeasureParam::Harm) => Measure::Harm,
+            },
+            rank_by: match self.rank_by {
+                None => d.rank_by,
+                Some(RankParam::Z) => RankBy::Z,
+                Some(RankParam::Count) => RankBy::Count,
+                Some(RankParam::Harm) => RankBy::Harm,
+            },
+            limit,
+            alpha: self.alpha.unwrap_or(d.alpha),
+        }
+    }
+}
+
+/// Output format of `/api/v1/hotspots`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatParam {
+    /// RFC 7946 GeoJSON with the `hexspot` member.
+    #[default]
+    Geojson,
+    /// CSV, one row per cell.
+    Csv,
+}
+
+/// `/api/v1/hotspots` only.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HotspotsParams {
+    /// How many cells to list (default 20).
+    #[param(minimum = 1)]
+    pub top: Option<usize>,
+    /// `true`: every cell of the study region, zero-count ones included.
+    pub all: Option<bool>,
+    /// `geojson` (default) or `csv`.
+    pub format: Option<FormatParam>,
+}
+
+impl HotspotsParams {
+    /// Names accepted by [`HotspotsParams`].
+    pub const NAMES: &[&str] = &["top", "all", "format"];
+
+    /// The limit asked for.
+    pub fn limit(&self) -> Result<Limit, ApiError> {
+        match (self.all, self.top) {
+            (Some(true), Some(_)) => Err(ApiError::bad_parameter(
+                "top and all=true cannot be used together",
+            )),
+            (Some(true), None) => Ok(Limit::All),
+            (_, top) => Ok(Limit::Top(top.unwrap_or(20))),
+        }
+    }
+}
+
+/// Tiles only.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TileParams {
+    /// The data version the URL was made for (TileJSON adds it). When it matches the
+    /// data served, the tile may be cached for a day; otherwise it must be revalidated.
+    pub v: Option<String>,
+}
+
+impl TileParams {
+    /// Names accepted by [`TileParams`].
+    pub const NAMES: &[&str] = &["v"];
+}
+
+/// `POST /api/v1/imports`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// The file's name, recorded with the import and used to tell CSV from GeoJSON
+    /// (default `upload.csv`).
+    pub name: Option<String>,
+    /// `true`: refuse the whole file if any row is bad.
+    pub strict: Option<bool>,
+    /// Map a field to a column, `field=Column` (repeat), as `hexspot import --map`.
+    #[serde(default)]
+    pub map: Vec<String>,
+}
+
+impl ImportParams {
+    /// Names accepted by [`ImportParams`].
+    pub const NAMES: &[&str] = &["name", "strict", "map"];
+}
+
+/// Parses a query string into `T`, refusing names outside `known` and values that do
+/// not fit.
+pub fn parse<T: DeserializeOwned>(raw: Option<&str>, known: &[&[&str]]) -> Result<T, ApiError> {
+    let raw = raw.unwrap_or("");
+    let pairs: Vec<(String, String)> = serde_html_form::from_str(raw)
+        .map_err(|e| ApiError::bad_parameter(format!("cannot read the query string: {e}")))?;
+    for (name, _) in &pairs {
+        if !known.iter().any(|k| k.contains(&name.as_str())) {
+            let all: Vec<&str> = known.iter().flat_map(|k| k.iter().copied()).collect();
+            return Err(ApiError::bad_parameter(format!(
+                "unknown parameter {name:?}; this route takes: {}",
+                all.join(", ")
+            )));
+        }
+    }
+    serde_html_form::from_str(raw).map_err(|e| {
+        // name the parameter: the first pair that fails on its own
+        let culprit = pairs.iter().find_map(|(name, value)| {
+            let one = serde_html_form::to_string([(name, value)]).ok()?;
+            serde_html_form::from_str::<T>(&one)
+                .err()
+                .map(|e| format!("{name}={value:?}: {e}"))
+        });
+        ApiError::bad_parameter(culprit.unwrap_or_else(|| e.to_string()))
+    })
+}

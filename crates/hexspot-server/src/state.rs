@@ -1,0 +1,264 @@
+//! Shared state: the in-memory snapshot (swapped whole after an import, so readers never
+//! wait on writers), the store (for imports only) and the caches.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use bytes::Bytes;
+use hexspot_engine::{BBox, HarmTable, HotspotQuery, IncidentTable};
+use hexspot_export::SourceImport;
+use hexspot_store::{ImportInfo, ImportOptions, ImportOutcome, Store, StoreError};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::stats::QueryStats;
+
+/// Limits and sizes; the defaults suit a laptop or a small server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Largest upload to `POST /api/v1/imports`.
+    pub max_upload_bytes: usize,
+    /// Time limit for a read request.
+    pub request_timeout: Duration,
+    /// Time limit for an upload and its import.
+    pub import_timeout: Duration,
+    /// Requests in progress at once; more are shed with 503.
+    pub max_concurrency: usize,
+    /// Cells kept in the per-query statistics cache (about 100 bytes each).
+    pub stats_cache_cells: u64,
+    /// Bytes of encoded tiles kept.
+    pub tile_cache_bytes: u64,
+    /// Most cells in one GeoJSON or CSV answer.
+    pub max_response_cells: usize,
+    /// Origins allowed by CORS (none by default: same-origin only).
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 256 << 20,
+            request_timeout: Duration::from_secs(30),
+            import_timeout: Duration::from_secs(600),
+            max_concurrency: 256,
+            stats_cache_cells: 4_000_000,
+            tile_cache_bytes: 128 << 20,
+            max_response_cells: 100_000,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// The incidents and what is known about them, as of one load.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The incidents.
+    pub table: IncidentTable,
+    /// The imports, as stored.
+    pub imports: Vec<ImportInfo>,
+    /// The imports as outputs cite them.
+    pub sources: Vec<SourceImport>,
+    /// Identifies the data: changes whenever an import adds rows (part of every ETag).
+    pub version: String,
+    /// The incidents' extent.
+    pub bounds: Option<BBox>,
+}
+
+impl Snapshot {
+    /// Loads the incidents and the import list.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database cannot be read.
+    pub fn load(store: &Store) -> Result<Self, StoreError> {
+        let table = store.load_table()?;
+        let imports = store.imports()?;
+        let sources = imports
+            .iter()
+            .map(|i| SourceImport {
+                id: i.id,
+                file_name: i.file_name.clone(),
+                sha256: i.sha256.clone(),
+                imported_at: i.imported_at.clone(),
+            })
+            .collect();
+        let mut h = Sha256::new();
+        for i in &imports {
+            h.update(i.id.to_le_bytes());
+            h.update(i.sha256.as_bytes());
+        }
+        h.update((table.len() as u64).to_le_bytes());
+        let version = hex16(&h.finalize());
+        Ok(Self {
+            bounds: table.bounds(),
+            table,
+            imports,
+            sources,
+            version,
+        })
+    }
+}
+
+fn hex16(bytes: &[u8]) -> String {
+    bytes[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A strong entity tag for a response fully determined by `parts` (the software
+/// version, the data version and the normalised request).
+#[must_use]
+pub fn etag(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(hexspot_export::SOFTWARE);
+    for p in parts {
+        h.update([0]);
+        h.update(p.as_bytes());
+    }
+    format!("\"{}\"", hex16(&h.finalize()))
+}
+
+struct Inner {
+    snapshot: ArcSwapOption<Snapshot>,
+    store: Mutex<Store>,
+    harm: HarmTable,
+    settings: Settings,
+    stats: moka::sync::Cache<String, Arc<QueryStats>>,
+    tiles: moka::sync::Cache<String, Bytes>,
+}
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+impl AppState {
+    /// State over `store`; not ready until [`AppState::load_snapshot`] has run.
+    #[must_use]
+    pub fn new(store: Store, harm: HarmTable, settings: Settings) -> Self {
+        let stats = moka::sync::Cache::builder()
+            .max_capacity(settings.stats_cache_cells)
+            .weigher(|_k: &String, v: &Arc<QueryStats>| v.weight())
+            .build();
+        let tiles = moka::sync::Cache::builder()
+            .max_capacity(settings.tile_cache_bytes)
+            .weigher(|k: &String, v: &Bytes| {
+                u32::try_from(k.len() + v.len() + 64).unwrap_or(u32::MAX)
+            })
+            .build();
+        Self {
+            inner: Arc::new(Inner {
+                snapshot: ArcSwapOption::empty(),
+                store: Mutex::new(store),
+                harm,
+                settings,
+                stats,
+                tiles,
+            }),
+        }
+    }
+
+    /// Reads the snapshot from the store and makes it current (blocking: run it off the
+    /// async threads). Returns the number of incidents.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database cannot be read; the old snapshot stays.
+    pub fn load_snapshot(&self) -> Result<usize, StoreError> {
+        let store = self.inner.store.lock().unwrap_or_else(|p| p.into_inner());
+        self.reload(&store)
+    }
+
+    fn reload(&self, store: &Store) -> Result<usize, StoreError> {
+        let snap = Snapshot::load(store)?;
+        let n = snap.table.len();
+        self.inner.snapshot.store(Some(Arc::new(snap)));
+        // entries are keyed by data version: the old ones can never be hit again
+        self.inner.stats.invalidate_all();
+        self.inner.tiles.invalidate_all();
+        Ok(n)
+    }
+
+    /// The current snapshot, or 503 while it loads.
+    ///
+    /// # Errors
+    /// [`ApiError::not_ready`].
+    pub fn snapshot(&self) -> Result<Arc<Snapshot>, ApiError> {
+        self.inner
+            .snapshot
+            .load_full()
+            .ok_or_else(ApiError::not_ready)
+    }
+
+    /// Whether the snapshot is loaded.
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        self.inner.snapshot.load().is_some()
+    }
+
+    /// The settings.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The harm table queries use.
+    #[must_use]
+    pub fn harm(&self) -> &HarmTable {
+        &self.inner.harm
+    }
+
+    /// Statistics for every cell of `query`'s study region, from the cache or computed
+    /// once (concurrent requests for the same query wait for one computation).
+    ///
+    /// # Errors
+    /// 400 for a query the engine refuses.
+    pub async fn stats(
+        &self,
+        snap: &Arc<Snapshot>,
+        query: &HotspotQuery,
+    ) -> Result<Arc<QueryStats>, ApiError> {
+        let key = format!("{}|{query:?}", snap.version);
+        if let Some(s) = self.inner.stats.get(&key) {
+            return Ok(s);
+        }
+        let (state, snap, query) = (self.clone(), Arc::clone(snap), query.clone());
+        tokio::task::spawn_blocking(move || {
+            state.inner.stats.try_get_with(key, || {
+                QueryStats::compute(&snap.table, &query, &state.inner.harm).map(Arc::new)
+            })
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::from((*e).clone()))
+    }
+
+    /// A cached encoded tile (empty bytes: an empty tile).
+    #[must_use]
+    pub fn cached_tile(&self, etag: &str) -> Option<Bytes> {
+        self.inner.tiles.get(etag)
+    }
+
+    /// Keeps an encoded tile.
+    pub fn cache_tile(&self, etag: String, tile: Bytes) {
+        self.inner.tiles.insert(etag, tile);
+    }
+
+    /// Imports a file (blocking) and, if it added rows, swaps in a new snapshot before
+    /// returning. Imports run one at a time; readers keep the old snapshot meanwhile.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the file cannot be read or the database written.
+    pub fn import(
+        &self,
+        path: &Path,
+        name: &str,
+        options: &ImportOptions,
+    ) -> Result<ImportOutcome, StoreError> {
+        let mut store = self.inner.store.lock().unwrap_or_else(|p| p.into_inner());
+        let outcome = store.import_file(path, name, options, &mut |_| {})?;
+        if matches!(outcome, ImportOutcome::Imported { .. }) {
+            self.reload(&store)?;
+        }
+        Ok(outcome)
+    }
+}

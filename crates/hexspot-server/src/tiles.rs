@@ -1,0 +1,380 @@
+//! Mapbox Vector Tiles (spec 2.1) of a query's cells: tile addressing, the zoom →
+//! resolution table, clipping and encoding (geozero's MVT writer and protobuf types).
+
+use geozero::ToMvt;
+use geozero::mvt::tile::{self, GeomType};
+use geozero::mvt::{Message, TagsBuilder, Tile, TileValue};
+use hexspot_engine::{CellStat, Resolution};
+use thiserror::Error;
+
+use crate::stats::{QueryStats, mercator};
+
+/// Tile coordinate space.
+pub const EXTENT: u32 = 4096;
+/// Geometry kept beyond each tile edge, in tile units, so strokes join across tiles.
+pub const BUFFER: u32 = 64;
+/// Highest zoom served.
+pub const MAX_ZOOM: u8 = 22;
+/// The zoom from which the resolution table gives its finest resolution.
+pub const TABLE_MAX_ZOOM: u8 = 15;
+/// Most cells one tile may hold; more is refused (zoom in or choose a coarser `res`).
+pub const MAX_CELLS: usize = 50_000;
+/// The layer name.
+pub const LAYER: &str = "cells";
+
+/// A tile that cannot be served.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TileError {
+    /// Not a whole number.
+    #[error("tile {name} {value:?} is not a whole number ≥ 0")]
+    NotANumber {
+        /// `z`, `x` or `y`
+        name: &'static str,
+        /// as given
+        value: String,
+    },
+    /// Zoom out of range.
+    #[error("zoom {0} is out of range: tiles are served at zoom 0 to {MAX_ZOOM}")]
+    Zoom(u64),
+    /// x or y outside the zoom's grid.
+    #[error("tile {name} = {value} is outside zoom {z}, where it must be below {limit}")]
+    Outside {
+        /// `x` or `y`
+        name: &'static str,
+        /// as given
+        value: u64,
+        /// the zoom
+        z: u8,
+        /// 2^z
+        limit: u64,
+    },
+    /// Too many cells for one tile.
+    #[error(
+        "tile {z}/{x}/{y} would hold {cells} cells at resolution {res} (at most {MAX_CELLS}): zoom in or choose a coarser res"
+    )]
+    TooManyCells {
+        /// zoom
+        z: u8,
+        /// column
+        x: u32,
+        /// row
+        y: u32,
+        /// cells found
+        cells: usize,
+        /// resolution
+        res: u8,
+    },
+}
+
+/// A valid XYZ tile address (y down from the north, as in web maps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TileId {
+    z: u8,
+    x: u32,
+    y: u32,
+}
+
+impl TileId {
+    /// # Errors
+    /// [`TileError`] when z > [`MAX_ZOOM`] or x, y ≥ 2^z.
+    pub fn new(z: u64, x: u64, y: u64) -> Result<Self, TileError> {
+        let zoom = u8::try_from(z)
+            .ok()
+            .filter(|&z| z <= MAX_ZOOM)
+            .ok_or(TileError::Zoom(z))?;
+        let limit = 1u64 << zoom;
+        for (name, value) in [("x", x), ("y", y)] {
+            if value >= limit {
+                return Err(TileError::Outside {
+                    name,
+                    value,
+                    z: zoom,
+                    limit,
+                });
+            }
+        }
+        Ok(Self {
+            z: zoom,
+            x: u32::try_from(x).expect("below 2^22"),
+            y: u32::try_from(y).expect("below 2^22"),
+        })
+    }
+
+    /// Parses path segments; `y` may end in `.mvt` or `.pbf`.
+    ///
+    /// # Errors
+    /// [`TileError`] for anything but whole numbers in range.
+    pub fn parse(z: &str, x: &str, y: &str) -> Result<Self, TileError> {
+        let y = y
+            .strip_suffix(".mvt")
+            .or_else(|| y.strip_suffix(".pbf"))
+            .unwrap_or(y);
+        let num = |name: &'static str, s: &str| {
+            // digits only: no sign, no spaces, no "1e3"
+            if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(TileError::NotANumber {
+                    name,
+                    value: s.to_owned(),
+                });
+            }
+            Ok(s.parse::<u64>().expect("checked digits"))
+        };
+        Self::new(num("z", z)?, num("x", x)?, num("y", y)?)
+    }
+
+    /// Zoom.
+    #[must_use]
+    pub fn z(self) -> u8 {
+        self.z
+    }
+
+    /// The tile's box in the Web Mercator unit square: `[x0, y0, x1, y1]`.
+    #[must_use]
+    pub fn bounds(self) -> [f64; 4] {
+        let n = f64::from(1u32 << self.z);
+        let (x, y) = (f64::from(self.x), f64::from(self.y));
+        [x / n, y / n, (x + 1.0) / n, (y + 1.0) / n]
+    }
+}
+
+impl std::fmt::Display for TileId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}/{}", self.z, self.x, self.y)
+    }
+}
+
+/// The resolution drawn at zoom `z` when none is asked for: `clamp(z − 3, 5, 12)`, so a
+/// cell is roughly 15–40 pixels across at UK latitudes.
+#[must_use]
+pub fn resolution_for_zoom(z: u8) -> Resolution {
+    let res = z.saturating_sub(3).clamp(Resolution::MIN, Resolution::MAX);
+    Resolution::try_from(res).expect("clamped to the valid range")
+}
+
+/// The zoom → resolution table as `(first zoom, last zoom, resolution)` rows.
+#[must_use]
+pub fn zoom_table() -> Vec<(u8, u8, u8)> {
+    let mut rows: Vec<(u8, u8, u8)> = Vec::new();
+    for z in 0..=MAX_ZOOM {
+        let r = resolution_for_zoom(z).get();
+        match rows.last_mut() {
+            Some(row) if row.2 == r => row.1 = z,
+            _ => rows.push((z, z, r)),
+        }
+    }
+    rows
+}
+
+/// Clips a ring to the square `[lo, hi]²` (Sutherland–Hodgman; exact for convex rings
+/// such as H3 cells).
+fn clip(ring: &[[f64; 2]], lo: f64, hi: f64) -> Vec<[f64; 2]> {
+    let inside_all = ring
+        .iter()
+        .all(|p| p[0] >= lo && p[0] <= hi && p[1] >= lo && p[1] <= hi);
+    if inside_all {
+        return ring.to_vec();
+    }
+    let mut out = ring.to_vec();
+    for (axis, bound, keep_above) in [(0, lo, true), (0, hi, false), (1, lo, true), (1, hi, false)]
+    {
+        let input = std::mem::take(&mut out);
+        let Some(&last) = input.last() else { break };
+        let inside = |p: [f64; 2]| {
+            if keep_above {
+                p[axis] >= bound
+            } else {
+                p[axis] <= bound
+            }
+        };
+        let mut prev = last;
+        for &cur in &input {
+            if inside(cur) != inside(prev) {
+                let t = (bound - prev[axis]) / (cur[axis] - prev[axis]);
+                let mut p = [
+                    prev[0] + t * (cur[0] - prev[0]),
+                    prev[1] + t * (cur[1] - prev[1]),
+                ];
+                p[axis] = bound;
+                out.push(p);
+            }
+            if inside(cur) {
+                out.push(cur);
+            }
+            prev = cur;
+        }
+    }
+    out
+}
+
+/// Twice the signed area by the surveyor's formula.
+fn area2(ring: &[[i32; 2]]) -> i64 {
+    ring.iter()
+        .zip(ring.iter().cycle().skip(1))
+        .map(|(a, b)| i64::from(a[0]) * i64::from(b[1]) - i64::from(b[0]) * i64::from(a[1]))
+        .sum()
+}
+
+/// A cell's hexagon in tile coordinates: clipped to the tile plus its buffer, rounded
+/// to the integer grid, with the exterior-ring winding MVT 2.1 requires (positive area
+/// in tile coordinates, i.e. clockwise with y down). `None` when nothing is left.
+fn cell_ring(cell: &CellStat, origin: [f64; 2], scale: f64) -> Option<Vec<[i32; 2]>> {
+    let ring: Vec<[f64; 2]> = cell
+        .cell
+        .boundary()
+        .iter()
+        .map(|ll| {
+            let [x, y] = mercator(ll.lng(), ll.lat());
+            [(x - origin[0]) * scale, (y - origin[1]) * scale]
+        })
+        .collect();
+    let b = f64::from(BUFFER);
+    let clipped = clip(&ring, -b, f64::from(EXTENT) + b);
+    let mut pts: Vec<[i32; 2]> = Vec::with_capacity(clipped.len());
+    for p in clipped {
+        // within ±(EXTENT + BUFFER) after clipping
+        #[allow(clippy::cast_possible_truncation)]
+        let q = [p[0].round() as i32, p[1].round() as i32];
+        if pts.last() != Some(&q) {
+            pts.push(q);
+        }
+    }
+    while pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    let a = area2(&pts);
+    if pts.len() < 3 || a == 0 {
+        return None;
+    }
+    if a < 0 {
+        pts.reverse();
+    }
+    Some(pts)
+}
+
+/// Encodes the tile of `stats` at `tile`: layer [`LAYER`], one polygon per cell, with
+/// properties `cell` (H3 index as text), `count`, `harm`, `gi_star_z` and `p_value`
+/// (absent where undefined), `significant`, `rank`. `None` for an empty tile.
+///
+/// # Errors
+/// [`TileError::TooManyCells`] beyond [`MAX_CELLS`].
+pub fn encode(stats: &QueryStats, tile: TileId) -> Result<Option<Vec<u8>>, TileError> {
+    let b = tile.bounds();
+    let pad = (b[2] - b[0]) * f64::from(BUFFER) / f64::from(EXTENT);
+    let cells = stats.cells_near([b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad]);
+    if cells.len() > MAX_CELLS {
+        return Err(TileError::TooManyCells {
+            z: tile.z,
+            x: tile.x,
+            y: tile.y,
+            cells: cells.len(),
+            res: stats.query.resolution.get(),
+        });
+    }
+    let scale = f64::from(EXTENT) / (b[2] - b[0]);
+    let mut tags = TagsBuilder::new();
+    let mut features = Vec::with_capacity(cells.len());
+    for c in cells {
+        let Some(ring) = cell_ring(c, [b[0], b[1]], scale) else {
+            continue;
+        };
+        let coords: Vec<geo_types::Coord<f64>> = ring
+            .iter()
+            .chain(ring.first())
+            .map(|p| geo_types::coord! { x: f64::from(p[0]), y: f64::from(p[1]) })
+            .collect();
+        let polygon = geo_types::Polygon::new(geo_types::LineString(coords), vec![]);
+        let Ok(mut feature) = geo_types::Geometry::Polygon(polygon).to_mvt_unscaled() else {
+            continue;
+        };
+        feature.r#type = Some(GeomType::Polygon as i32);
+        let mut tag = |k: &str, v: TileValue| {
+            let (ki, vi) = tags.insert_ref(k, v);
+            feature.tags.extend([ki, vi]);
+        };
+        tag("cell", TileValue::Str(c.cell.to_string()));
+        tag("count", TileValue::Uint(u64::from(c.count)));
+        tag("harm", TileValue::Double(c.harm));
+        if let Some(z) = c.z {
+            tag("gi_star_z", TileValue::Double(z));
+        }
+        if let Some(p) = c.p {
+            tag("p_value", TileValue::Double(p));
+        }
+        tag("significant", TileValue::Bool(c.significant));
+        tag("rank", TileValue::Uint(c.rank as u64));
+        features.push(feature);
+    }
+    if features.is_empty() {
+        return Ok(None);
+    }
+    let (keys, values) = tags.into_tags();
+    let layer = tile::Layer {
+        version: 2,
+        name: LAYER.to_owned(),
+        features,
+        keys,
+        values: values.into_iter().map(Into::into).collect(),
+        extent: Some(EXTENT),
+    };
+    Ok(Some(
+        Tile {
+            layers: vec![layer],
+        }
+        .encode_to_vec(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_ids_are_checked() {
+        assert!(TileId::new(0, 0, 0).is_ok());
+        assert!(TileId::new(22, (1 << 22) - 1, 0).is_ok());
+        assert_eq!(TileId::new(23, 0, 0), Err(TileError::Zoom(23)));
+        assert!(matches!(
+            TileId::new(3, 8, 0),
+            Err(TileError::Outside { name: "x", .. })
+        ));
+        assert!(matches!(
+            TileId::new(3, 0, 8),
+            Err(TileError::Outside { name: "y", .. })
+        ));
+        for bad in ["-1", "1.5", "", "x", "+3", " 3", "1e3", "99999999999"] {
+            assert!(TileId::parse(bad, "0", "0").is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            TileId::parse("3", "2", "1.mvt").unwrap(),
+            TileId::new(3, 2, 1).unwrap()
+        );
+        assert_eq!(TileId::new(1, 1, 0).unwrap().bounds(), [0.5, 0.0, 1.0, 0.5]);
+    }
+
+    #[test]
+    fn zoom_table_covers_every_zoom_once() {
+        let t = zoom_table();
+        assert_eq!(t.first(), Some(&(0, 8, 5)));
+        assert!(t.contains(&(12, 12, 9)));
+        assert_eq!(t.last(), Some(&(15, MAX_ZOOM, 12)));
+        for w in t.windows(2) {
+            assert_eq!(w[0].1 + 1, w[1].0);
+            assert_eq!(w[0].2 + 1, w[1].2);
+        }
+    }
+
+    #[test]
+    fn clipping_a_square_through_a_corner() {
+        // a 20×20 square centred on the clip corner (0, 0) keeps its 10×10 quarter
+        let sq = [[-10.0, -10.0], [10.0, -10.0], [10.0, 10.0], [-10.0, 10.0]];
+        let c = clip(&sq, 0.0, 100.0);
+        let ints: Vec<[i32; 2]> = c.iter().map(|p| [p[0] as i32, p[1] as i32]).collect();
+        assert_eq!(area2(&ints), 200);
+        assert!(c.iter().all(|p| p[0] >= 0.0 && p[1] >= 0.0));
+        // entirely outside: nothing
+        let far = [[200.0, 200.0], [210.0, 200.0], [210.0, 210.0]];
+        assert!(clip(&far, 0.0, 100.0).is_empty());
+        // entirely inside: unchanged
+        assert_eq!(clip(&far, 0.0, 300.0), far.to_vec());
+    }
+}
