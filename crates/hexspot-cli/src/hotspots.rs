@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use hexspot_engine::{
-    HarmTable, Limit, Measure, QueryParams, RankBy, Resolution, StudyRegion, cells_covering,
-    hotspots,
+    HarmTable, Limit, Measure, ParamError, QueryParams, RankBy, Resolution, StudyRegion,
+    cells_covering, hotspots,
 };
 use hexspot_export::Context;
 use hexspot_store::Store;
@@ -141,6 +141,11 @@ impl HotspotArgs {
     }
 }
 
+/// A parameter error named as the flag the user typed.
+fn flag_error(e: ParamError) -> anyhow::Error {
+    anyhow::anyhow!("--{}: {}", e.param.replace('_', "-"), e.message)
+}
+
 /// The study region: the default rule, or the cells covering `--region`'s polygons.
 fn region(a: &HotspotArgs, resolution: Resolution) -> Result<StudyRegion> {
     let Some(p) = &a.region else {
@@ -266,8 +271,10 @@ pub fn run(a: &HotspotArgs) -> Result<ExitCode> {
     let params = a.params();
     // check every parameter before touching the database: the data only fills open
     // sides of the period
-    params.query(StudyRegion::OccupiedWithRings, None)?;
-    let region = region(a, params.resolution()?)?;
+    params
+        .query(StudyRegion::OccupiedWithRings, None)
+        .map_err(flag_error)?;
+    let region = region(a, params.resolution().map_err(flag_error)?)?;
     let harm = match &a.weights {
         Some(p) => hexspot_ingest::read_harm_table(p)?,
         None => HarmTable::default(),
@@ -284,7 +291,9 @@ pub fn run(a: &HotspotArgs) -> Result<ExitCode> {
     if snap.table.is_empty() {
         bail!("{} holds no incidents: import data first", a.db.display());
     }
-    let q = params.query(region, snap.table.month_range())?;
+    let q = params
+        .query(region, snap.table.month_range())
+        .map_err(flag_error)?;
     let result = hotspots(&snap.table, &q, &harm)?;
     let region_name = a.region.as_ref().map(|p| p.display().to_string());
     let ctx = Context {

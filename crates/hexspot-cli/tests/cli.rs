@@ -191,7 +191,10 @@ fn bad_arguments_get_clear_errors() {
         "starts",
     );
     fails(&["hotspots", "--db", db, "--bbox", "1,2,3"], "bounding box");
-    fails(&["hotspots", "--db", db, "--k", "0"], "k must be");
+    fails(
+        &["hotspots", "--db", db, "--k", "0"],
+        "--k: must be between 1 and 10",
+    );
     fails(&["hotspots", "--db", db, "--alpha", "2"], "alpha");
     fails(
         &["hotspots", "--db", db, "--weights", "/nonexistent.csv"],

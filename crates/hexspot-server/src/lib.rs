@@ -24,6 +24,7 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -97,7 +98,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(layers::json_errors))
                 .layer(HandleErrorLayer::new(layers::overload_or_timeout))
                 .load_shed()
-                .concurrency_limit(s.max_concurrency),
+                // one limit for the whole server (`Router::layer` wraps each route)
+                .layer(GlobalConcurrencyLimitLayer::new(s.max_concurrency)),
         )
 }
 

@@ -1,0 +1,254 @@
+//! `hexspot serve` on a real socket: the same bytes as the CLI for the same query, and a
+//! graceful stop on SIGTERM that lets a request in flight finish.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(name)
+}
+
+fn hexspot(args: &[&str]) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_hexspot"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A running server, killed if the test fails before stopping it.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    log: std::sync::mpsc::Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(db: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hexspot"))
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(rest) = line.split(" at http://").nth(1) {
+            break rest.split('/').next().unwrap().parse().unwrap();
+        }
+    };
+    // keep reading the log so the server never blocks on a full pipe
+    let (tx, log) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let server = Server { child, addr, log };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while request(addr, "GET", "/readyz", b"").0 != 200 {
+        assert!(Instant::now() < deadline, "not ready in 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+/// Sends one HTTP/1.1 request and reads the whole response: (status, headers, body).
+fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    read_response(&mut s)
+}
+
+fn read_response(s: &mut TcpStream) -> (u16, String, Vec<u8>) {
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header block");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head[9..12].parse().unwrap();
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    (status, head, raw[split + 4..].to_vec())
+}
+
+fn imported_db(dir: &Path) -> PathBuf {
+    let db = dir.join("serve.db");
+    hexspot(&[
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        data("police-uk/crimedataleeds.csv").to_str().unwrap(),
+    ]);
+    db
+}
+
+#[test]
+fn the_api_answers_with_the_clis_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported_db(dir.path());
+    let server = start(&db);
+    let db = db.to_str().unwrap();
+    let cases: [(&str, Vec<&str>); 3] = [
+        (
+            "crime_type=Violence%20and%20sexual%20offences&res=9&top=25",
+            vec![
+                "--crime-type",
+                "Violence and sexual offences",
+                "--res",
+                "9",
+                "--top",
+                "25",
+            ],
+        ),
+        (
+            "res=10&k=2&rank_by=count&from=2025-02-01&to=2025-02-28&top=10",
+            vec![
+                "--res",
+                "10",
+                "--k",
+                "2",
+                "--rank-by",
+                "count",
+                "--from",
+                "2025-02-01",
+                "--to",
+                "2025-02-28",
+                "--top",
+                "10",
+            ],
+        ),
+        ("res=8&all=true", vec!["--res", "8", "--all"]),
+    ];
+    for (qs, args) in cases {
+        for (format, flag) in [("geojson", "geojson"), ("csv", "csv")] {
+            let (status, head, body) = request(
+                server.addr,
+                "GET",
+                &format!("/api/v1/hotspots?{qs}&format={format}"),
+                b"",
+            );
+            assert_eq!(status, 200, "{qs}: {}", String::from_utf8_lossy(&body));
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains("content-disposition: attachment")
+            );
+            let mut cli = vec!["hotspots", "--db", db, "--format", flag];
+            cli.extend(&args);
+            let expected = hexspot(&cli);
+            assert!(
+                body == expected,
+                "{qs} {format}: the API and the CLI differ\nAPI: {}\nCLI: {}",
+                String::from_utf8_lossy(&body[..body.len().min(400)]),
+                String::from_utf8_lossy(&expected[..expected.len().min(400)])
+            );
+        }
+    }
+    // the request log is structured: method, path, status and latency per request
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut log = Vec::new();
+    while !log.iter().any(|l: &String| {
+        l.contains("uri=/api/v1/hotspots") && l.contains("status=200") && l.contains("latency=")
+    }) {
+        assert!(Instant::now() < deadline, "no request log line: {log:#?}");
+        if let Ok(line) = server.log.recv_timeout(Duration::from_millis(100)) {
+            log.push(line);
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_then_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported_db(dir.path());
+    let mut server = start(&db);
+    let csv = std::fs::read(data("police-uk/2018-10-south-yorkshire-street.excerpt.csv")).unwrap();
+    // an upload in flight: headers and half the body sent
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    write!(
+        s,
+        "POST /api/v1/imports?name=sy.csv HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: text/csv\r\nContent-Length: {}\r\n\r\n",
+        server.addr,
+        csv.len()
+    )
+    .unwrap();
+    let half = csv.len() / 2;
+    s.write_all(&csv[..half]).unwrap();
+    s.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    // still running: it waits for the upload
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "exited with a request in flight"
+    );
+    // new connections are no longer accepted
+    assert!(
+        TcpStream::connect(server.addr).is_err() || {
+            let (status, _, _) = request(server.addr, "GET", "/healthz", b"");
+            status != 200
+        }
+    );
+    s.write_all(&csv[half..]).unwrap();
+    let (status, _, body) = read_response(&mut s);
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["outcome"], "imported");
+    // then it stops by itself, successfully
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        if let Some(code) = server.child.try_wait().unwrap() {
+            break code;
+        }
+        assert!(Instant::now() < deadline, "did not exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(code.success(), "{code:?}");
+    let log: Vec<String> = server.log.try_iter().collect();
+    assert!(log.iter().any(|l| l.contains("SIGTERM")), "{log:#?}");
+    assert!(log.iter().any(|l| l.contains("stopped")), "{log:#?}");
+}

@@ -1,0 +1,1164 @@
+//! Every route through `router(state).oneshot(...)` on the real Leeds police.uk file:
+//! bodies, tiles decoded feature by feature, caching headers, limits and a table of bad
+//! requests.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use geozero::mvt::{Message, Tile};
+use hexspot_engine::HarmTable;
+use hexspot_server::{AppState, Settings, router};
+use hexspot_store::{ImportOptions, Store};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+const VIOLENCE: &str = "crime_type=Violence%20and%20sexual%20offences";
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(name)
+}
+
+struct App {
+    router: Router,
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+/// A server over the Leeds file (8,009 rows), snapshot loaded unless `load` is false.
+fn app_with(settings: Settings, load: bool) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    store
+        .import_file(
+            &data("police-uk/crimedataleeds.csv"),
+            "crimedataleeds.csv",
+            &ImportOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    let state = AppState::new(store, HarmTable::default(), settings);
+    if load {
+        state.load_snapshot().unwrap();
+    }
+    App {
+        router: router(state.clone()),
+        state,
+        _dir: dir,
+    }
+}
+
+fn app() -> App {
+    app_with(Settings::default(), true)
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body[..self.body.len().min(300)])
+            )
+        })
+    }
+
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(&name)
+            .unwrap_or_else(|| panic!("no {name} header"))
+            .to_str()
+            .unwrap()
+    }
+}
+
+async fn send(app: &Router, req: Request<Body>) -> Reply {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let (parts, body) = res.into_parts();
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body: body.collect().await.unwrap().to_bytes(),
+    }
+}
+
+async fn get(app: &Router, uri: &str) -> Reply {
+    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn get_with(app: &Router, uri: &str, name: &str, value: &str) -> Reply {
+    send(
+        app,
+        Request::get(uri)
+            .header(name, value)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// An error reply: the status, JSON content type and `{error, message}` body.
+fn assert_error(r: &Reply, status: StatusCode, code: &str, what: &str) {
+    assert_eq!(
+        r.status,
+        status,
+        "{what}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert!(
+        r.header(header::CONTENT_TYPE)
+            .starts_with("application/json"),
+        "{what}"
+    );
+    let v = r.json();
+    assert_eq!(v["error"], code, "{what}: {v}");
+    assert!(
+        v["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{what}: {v}"
+    );
+}
+
+// ------------------------------------------------------------------ MVT decoding
+
+#[derive(Debug)]
+struct Feature {
+    props: BTreeMap<String, Value>,
+    rings: Vec<Vec<[i64; 2]>>,
+}
+
+fn zigzag(v: u32) -> i64 {
+    i64::from(v >> 1) ^ -i64::from(v & 1)
+}
+
+/// Decodes a tile's one layer by the spec, independently of the writer: returns
+/// (name, version, extent, features).
+fn decode(bytes: &[u8]) -> (String, u32, u32, Vec<Feature>) {
+    let tile = Tile::decode(bytes).expect("a protobuf tile");
+    assert_eq!(tile.layers.len(), 1);
+    let layer = &tile.layers[0];
+    let mut features = Vec::new();
+    for f in &layer.features {
+        assert_eq!(f.r#type, Some(3), "POLYGON");
+        assert_eq!(f.tags.len() % 2, 0);
+        let props = f
+            .tags
+            .chunks(2)
+            .map(|kv| {
+                let v = &layer.values[kv[1] as usize];
+                let value = if let Some(s) = &v.string_value {
+                    Value::from(s.clone())
+                } else if let Some(d) = v.double_value {
+                    Value::from(d)
+                } else if let Some(u) = v.uint_value {
+                    Value::from(u)
+                } else if let Some(b) = v.bool_value {
+                    Value::from(b)
+                } else {
+                    panic!("unexpected value type {v:?}")
+                };
+                (layer.keys[kv[0] as usize].clone(), value)
+            })
+            .collect();
+        let (mut x, mut y) = (0i64, 0i64);
+        let mut rings: Vec<Vec<[i64; 2]>> = Vec::new();
+        let g = &f.geometry;
+        let mut i = 0;
+        while i < g.len() {
+            let (cmd, count) = (g[i] & 7, (g[i] >> 3) as usize);
+            i += 1;
+            match cmd {
+                1 => {
+                    assert_eq!(count, 1, "MoveTo once per ring");
+                    x += zigzag(g[i]);
+                    y += zigzag(g[i + 1]);
+                    i += 2;
+                    rings.push(vec![[x, y]]);
+                }
+                2 => {
+                    for _ in 0..count {
+                        x += zigzag(g[i]);
+                        y += zigzag(g[i + 1]);
+                        i += 2;
+                        rings.last_mut().expect("LineTo after MoveTo").push([x, y]);
+                    }
+                }
+                7 => assert_eq!(count, 1),
+                c => panic!("unknown command {c}"),
+            }
+        }
+        features.push(Feature { props, rings });
+    }
+    (
+        layer.name.clone(),
+        layer.version,
+        layer.extent.unwrap_or(4096),
+        features,
+    )
+}
+
+/// Twice the area by the surveyor's formula in tile coordinates.
+fn area2(ring: &[[i64; 2]]) -> i64 {
+    ring.iter()
+        .zip(ring.iter().cycle().skip(1))
+        .map(|(a, b)| a[0] * b[1] - b[0] * a[1])
+        .sum()
+}
+
+/// The slippy-map tile holding a point.
+fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor();
+    let r = lat.to_radians();
+    let y = ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
+    (x as u32, y as u32)
+}
+
+fn centre(cell: &str) -> (f64, f64) {
+    let c: h3o::CellIndex = cell.parse().unwrap();
+    let ll = h3o::LatLng::from(c);
+    (ll.lng(), ll.lat())
+}
+
+// ------------------------------------------------------------------ health and meta
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let a = app_with(Settings::default(), false);
+    let r = get(&a.router, "/healthz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["status"], "ok");
+    assert_error(
+        &get(&a.router, "/readyz").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not_ready",
+        "before loading",
+    );
+    assert_error(
+        &get(&a.router, "/api/v1/hotspots").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not_ready",
+        "data before loading",
+    );
+    a.state.load_snapshot().unwrap();
+    let r = get(&a.router, "/readyz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["incidents"], 8009);
+}
+
+#[tokio::test]
+async fn meta_states_imports_types_period_and_resolutions() {
+    let a = app();
+    let r = get(&a.router, "/api/v1/meta").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["incidents"], 8009);
+    assert_eq!(v["first_month"], "2025-02");
+    assert_eq!(v["last_month"], "2025-02");
+    let types = v["crime_types"].as_array().unwrap();
+    let total: u64 = types.iter().map(|t| t["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 8009);
+    assert_eq!(types[0]["name"], "Violence and sexual offences");
+    assert_eq!(v["imports"][0]["file"], "crimedataleeds.csv");
+    assert_eq!(v["imports"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        v["resolutions"],
+        serde_json::json!([5, 6, 7, 8, 9, 10, 11, 12])
+    );
+    assert_eq!(v["tile_resolution_by_zoom"][0]["res"], 5);
+    // conditional request
+    let tag = r.header(header::ETAG).to_owned();
+    let r = get_with(&a.router, "/api/v1/meta", "if-none-match", &tag).await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
+}
+
+// ------------------------------------------------------------------ hotspots
+
+#[tokio::test]
+async fn hotspots_geojson_csv_and_caching_headers() {
+    let a = app();
+    let uri = format!("/api/v1/hotspots?{VIOLENCE}&top=5&res=9");
+    let r = get(&a.router, &uri).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_TYPE), "application/geo+json");
+    assert_eq!(
+        r.header(header::CONTENT_DISPOSITION),
+        "attachment; filename=\"hexspot-hotspots.geojson\""
+    );
+    assert_eq!(r.header(header::CACHE_CONTROL), "no-cache");
+    let v = r.json();
+    assert_eq!(v["type"], "FeatureCollection");
+    let f = v["features"].as_array().unwrap();
+    assert_eq!(f.len(), 5);
+    assert_eq!(f[0]["properties"]["rank"], 1);
+    assert_eq!(v["hexspot"]["query"]["res"], 9);
+    assert_eq!(
+        v["hexspot"]["query"]["crime_types"][0],
+        "Violence and sexual offences"
+    );
+    // strong ETag; 304 when the client has it
+    let tag = r.header(header::ETAG).to_owned();
+    assert!(tag.starts_with('"') && !tag.starts_with("W/"));
+    let r304 = get_with(&a.router, &uri, "if-none-match", &tag).await;
+    assert_eq!(r304.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(r304.header(header::ETAG), tag);
+    // another query, another tag
+    let other = get(&a.router, "/api/v1/hotspots?top=5&res=9").await;
+    assert_ne!(other.header(header::ETAG), tag);
+    // CSV
+    let r = get(&a.router, &format!("{uri}&format=csv")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.header(header::CONTENT_TYPE).starts_with("text/csv"));
+    assert!(r.header(header::CONTENT_DISPOSITION).contains(".csv"));
+    let text = String::from_utf8(r.body.to_vec()).unwrap();
+    assert!(text.starts_with("rank,cell,count,"));
+    assert_eq!(text.lines().count(), 6);
+}
+
+#[tokio::test]
+async fn compression_by_accept_encoding_with_a_tag_per_coding() {
+    let a = app();
+    let uri = "/api/v1/hotspots?top=50";
+    let plain = get(&a.router, uri).await;
+    let tag = plain.header(header::ETAG).to_owned();
+    for coding in ["gzip", "br"] {
+        let r = get_with(&a.router, uri, "accept-encoding", coding).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header(header::CONTENT_ENCODING), coding);
+        assert!(r.body.len() < plain.body.len() / 2, "{coding} compresses");
+        let ctag = r.header(header::ETAG).to_owned();
+        assert_eq!(ctag, format!("{}-{coding}\"", tag.trim_end_matches('"')));
+        // revalidating the compressed copy works too
+        let req = Request::get(uri)
+            .header("accept-encoding", coding)
+            .header("if-none-match", &ctag)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(send(&a.router, req).await.status, StatusCode::NOT_MODIFIED);
+    }
+}
+
+#[tokio::test]
+async fn tiles_agree_with_the_hotspot_list() {
+    let a = app();
+    let list = get(
+        &a.router,
+        &format!("/api/v1/hotspots?{VIOLENCE}&res=9&top=10"),
+    )
+    .await
+    .json();
+    for f in list["features"].as_array().unwrap() {
+        let p = &f["properties"];
+        let cell = p["cell"].as_str().unwrap();
+        let (lon, lat) = centre(cell);
+        let (x, y) = tile_of(lon, lat, 12);
+        let r = get(
+            &a.router,
+            &format!("/tiles/hotspots/12/{x}/{y}?{VIOLENCE}&res=9"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let (_, _, _, features) = decode(&r.body);
+        let t = features
+            .iter()
+            .find(|t| t.props["cell"] == cell)
+            .unwrap_or_else(|| panic!("{cell} missing from tile 12/{x}/{y}"));
+        for key in ["count", "rank", "significant", "gi_star_z", "p_value"] {
+            assert_eq!(t.props[key], p[key], "{cell} {key}");
+        }
+        assert_eq!(t.props["harm"].as_f64(), p["harm"].as_f64());
+    }
+}
+
+#[tokio::test]
+async fn tiles_decode_to_clipped_clockwise_hexagons() {
+    let a = app();
+    // Leeds city centre at zoom 12 (resolution 9 by the zoom table)
+    let (x, y) = tile_of(-1.545, 53.797, 12);
+    let uri = format!("/tiles/hotspots/12/{x}/{y}");
+    let r = get(&a.router, &uri).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        "application/vnd.mapbox-vector-tile"
+    );
+    let (name, version, extent, features) = decode(&r.body);
+    assert_eq!((name.as_str(), version, extent), ("cells", 2, 4096));
+    // the region's cells, to check membership
+    let all = get(&a.router, "/api/v1/hotspots?all=true").await.json();
+    let region: BTreeMap<String, Value> = all["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["properties"]["cell"].as_str().unwrap().to_owned(),
+                f["properties"].clone(),
+            )
+        })
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for f in &features {
+        let cell = f.props["cell"].as_str().unwrap();
+        assert!(seen.insert(cell.to_owned()), "{cell} twice");
+        let expected = &region[cell];
+        assert_eq!(f.props["count"], expected["count"]);
+        assert_eq!(f.props["rank"], expected["rank"]);
+        assert!(f.props.contains_key("significant"));
+        assert_eq!(f.rings.len(), 1, "one exterior ring per hexagon");
+        let ring = &f.rings[0];
+        assert!(ring.len() >= 3);
+        assert!(
+            area2(ring) > 0,
+            "exterior rings have positive area (clockwise, y down)"
+        );
+        for p in ring {
+            assert!(
+                (-64..=4096 + 64).contains(&p[0]) && (-64..=4096 + 64).contains(&p[1]),
+                "{p:?} outside extent + buffer"
+            );
+        }
+    }
+    // every region cell whose centre is inside the tile is drawn
+    let inside: Vec<&String> = region
+        .keys()
+        .filter(|c| {
+            let (lon, lat) = centre(c);
+            tile_of(lon, lat, 12) == (x, y)
+        })
+        .collect();
+    assert!(inside.len() > 50);
+    for c in inside {
+        assert!(seen.contains(c.as_str()), "{c} not drawn");
+    }
+    // some hexagons are cut by the tile edge: their rings touch the buffer line
+    assert!(
+        features
+            .iter()
+            .any(|f| f.rings[0].iter().any(|p| p[0] == -64 || p[1] == 4160))
+    );
+    // validators: 304, and immutable caching when the URL names the data version
+    let tag = r.header(header::ETAG).to_owned();
+    let r304 = get_with(&a.router, &uri, "if-none-match", &tag).await;
+    assert_eq!(r304.status, StatusCode::NOT_MODIFIED);
+    let version = get(&a.router, "/readyz").await.json()["data_version"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = get(&a.router, &format!("{uri}?v={version}")).await;
+    assert_eq!(
+        r.header(header::CACHE_CONTROL),
+        "public, max-age=86400, immutable"
+    );
+    let r = get(&a.router, &format!("{uri}?v=stale")).await;
+    assert_eq!(r.header(header::CACHE_CONTROL), "no-cache");
+}
+
+#[tokio::test]
+async fn empty_tiles_answer_204_and_suffixes_are_accepted() {
+    let a = app();
+    let r = get(&a.router, "/tiles/hotspots/12/0/0").await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(r.body.is_empty());
+    let (x, y) = tile_of(-1.545, 53.797, 10);
+    for suffix in ["", ".mvt", ".pbf"] {
+        let r = get(&a.router, &format!("/tiles/hotspots/10/{x}/{y}{suffix}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{suffix}");
+    }
+}
+
+#[tokio::test]
+async fn tilejson_describes_the_layer_and_carries_the_query() {
+    let a = app();
+    let r = get_with(
+        &a.router,
+        &format!("/tiles/hotspots.json?{VIOLENCE}&k=2"),
+        "host",
+        "127.0.0.1:8080",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["tilejson"], "3.0.0");
+    let url = v["tiles"][0].as_str().unwrap();
+    assert!(
+        url.starts_with("http://127.0.0.1:8080/tiles/hotspots/{z}/{x}/{y}?crime_type="),
+        "{url}"
+    );
+    assert!(url.contains("&k=2&v="), "{url}");
+    assert_eq!(v["vector_layers"][0]["id"], "cells");
+    for field in ["cell", "count", "harm", "gi_star_z", "significant", "rank"] {
+        assert!(
+            v["vector_layers"][0]["fields"][field].is_string(),
+            "{field}"
+        );
+    }
+    assert_eq!(v["hexspot"]["k"], 2);
+    let b = v["bounds"].as_array().unwrap();
+    assert!(b[0].as_f64().unwrap() < -1.3 && b[2].as_f64().unwrap() > -1.8);
+    // the URL it gives works
+    let path = url
+        .trim_start_matches("http://127.0.0.1:8080")
+        .replace("{z}/{x}/{y}", "11/1015/660");
+    assert_eq!(get(&a.router, &path).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn cells_in_a_bbox_with_whole_region_statistics() {
+    let a = app();
+    let r = get(
+        &a.router,
+        &format!("/api/v1/cells?bbox=-1.56,53.79,-1.53,53.81&res=9&{VIOLENCE}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_TYPE), "application/geo+json");
+    let v = r.json();
+    let f = v["features"].as_array().unwrap();
+    assert!(f.len() > 20);
+    let mut last_rank = 0;
+    for feat in f {
+        let (lon, lat) = centre(feat["properties"]["cell"].as_str().unwrap());
+        assert!((-1.56..=-1.53).contains(&lon) && (53.79..=53.81).contains(&lat));
+        let rank = feat["properties"]["rank"].as_u64().unwrap();
+        assert!(rank > last_rank, "rank order");
+        last_rank = rank;
+    }
+    // statistics are the whole region's: the same z as in the hotspot list
+    let list = get(
+        &a.router,
+        &format!("/api/v1/hotspots?res=9&top=1&{VIOLENCE}"),
+    )
+    .await
+    .json();
+    assert_eq!(f[0]["properties"], list["features"][0]["properties"]);
+    assert_eq!(v["hexspot"]["view"]["cells"], f.len());
+    assert_eq!(v["hexspot"]["cells"], list["hexspot"]["cells"]);
+}
+
+// ------------------------------------------------------------------ imports
+
+fn upload(uri: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(body.into())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn imports_swap_the_snapshot_and_report_like_the_cli() {
+    let a = app();
+    let before = get(&a.router, "/readyz").await.json();
+    let csv = std::fs::read(data("police-uk/2018-10-south-yorkshire-street.excerpt.csv")).unwrap();
+    let r = send(
+        &a.router,
+        upload("/api/v1/imports?name=south-yorkshire.csv", csv.clone()),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let v = r.json();
+    assert_eq!(v["outcome"], "imported");
+    assert_eq!(v["file"], "south-yorkshire.csv");
+    assert_eq!(v["format"], "police.uk street CSV");
+    let imported = v["rows_imported"].as_u64().unwrap();
+    assert!(imported > 2000);
+    assert_eq!(
+        v["rows_read"].as_u64().unwrap(),
+        imported + v["rows_rejected"].as_u64().unwrap()
+    );
+    // the rows without coordinates are reported by line and reason
+    assert!(v["rejected"][0]["line"].as_u64().unwrap() > 1);
+    assert_eq!(v["rejected"][0]["code"], "no_coordinates");
+    // served at once, under a new data version
+    let after = get(&a.router, "/readyz").await.json();
+    assert_eq!(after["incidents"].as_u64().unwrap(), 8009 + imported);
+    assert_ne!(after["data_version"], before["data_version"]);
+    assert_eq!(v["data_version"], after["data_version"]);
+    // the same bytes again: nothing written
+    let r = send(&a.router, upload("/api/v1/imports?name=again.csv", csv)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["outcome"], "already_imported");
+    assert_eq!(
+        get(&a.router, "/readyz").await.json()["incidents"],
+        after["incidents"]
+    );
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_and_write_nothing() {
+    let a = app_with(
+        Settings {
+            max_upload_bytes: 4096,
+            ..Settings::default()
+        },
+        true,
+    );
+    // oversized, declared up front
+    let big = vec![b'a'; 10_000];
+    let r = send(&a.router, upload("/api/v1/imports", big.clone())).await;
+    assert_error(
+        &r,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "Content-Length",
+    );
+    // oversized, streamed without a length
+    let chunks = futures_util::stream::iter(
+        big.chunks(1000)
+            .map(|c| Ok::<_, std::io::Error>(Bytes::copy_from_slice(c)))
+            .collect::<Vec<_>>(),
+    );
+    let r = send(
+        &a.router,
+        upload("/api/v1/imports", Body::from_stream(chunks)),
+    )
+    .await;
+    assert_error(
+        &r,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "streamed",
+    );
+    // a CSV that is not incidents
+    let r = send(
+        &a.router,
+        upload("/api/v1/imports", "name,colour\nrose,red\n"),
+    )
+    .await;
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unreadable_file",
+        "not incidents",
+    );
+    assert!(
+        !r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("hexspot-upload-")
+    );
+    // not text at all
+    let r = send(
+        &a.router,
+        upload("/api/v1/imports", vec![0u8, 159, 146, 150, 255]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // empty
+    let r = send(&a.router, upload("/api/v1/imports", "")).await;
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unreadable_file",
+        "empty",
+    );
+    // strict with a bad row: refused with the report
+    let head = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n";
+    let csv = format!(
+        "{head},2025-02,X,X,-1.5,53.8,On or near A,E1,L,Robbery,,\n,2025-02,X,X,,,No location,,,Robbery,,\n"
+    );
+    let r = send(&a.router, upload("/api/v1/imports?strict=true", csv)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v = r.json();
+    assert_eq!(v["outcome"], "refused");
+    assert_eq!(v["rejected"][0]["line"], 3);
+    // bad parameters
+    for (uri, what) in [
+        ("/api/v1/imports?name=../../etc/passwd", "path in name"),
+        ("/api/v1/imports?map=nonsense", "bad mapping"),
+        ("/api/v1/imports?strict=maybe", "bad bool"),
+        ("/api/v1/imports?colour=red", "unknown parameter"),
+    ] {
+        let r = send(&a.router, upload(uri, "x")).await;
+        assert_error(&r, StatusCode::BAD_REQUEST, "bad_parameter", what);
+    }
+    assert_eq!(get(&a.router, "/readyz").await.json()["incidents"], 8009);
+    let meta = get(&a.router, "/api/v1/meta").await.json();
+    assert_eq!(meta["imports"].as_array().unwrap().len(), 1);
+}
+
+// ------------------------------------------------------------------ limits
+
+/// A request body that sends nothing until `tx` is dropped or written to.
+fn held_body() -> (tokio::sync::mpsc::Sender<Bytes>, Body) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(1);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
+    });
+    (tx, Body::from_stream(stream))
+}
+
+#[tokio::test]
+async fn over_the_concurrency_limit_requests_are_shed_with_503() {
+    let a = app_with(
+        Settings {
+            max_concurrency: 1,
+            ..Settings::default()
+        },
+        true,
+    );
+    let (tx, body) = held_body();
+    let held = tokio::spawn(a.router.clone().oneshot(upload("/api/v1/imports", body)));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_error(
+        &get(&a.router, "/api/v1/meta").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        "second request",
+    );
+    drop(tx);
+    let first = held.await.unwrap().unwrap();
+    assert_eq!(
+        first.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "empty upload"
+    );
+    assert_eq!(get(&a.router, "/api/v1/meta").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_request_over_the_time_limit_gets_503() {
+    let a = app_with(
+        Settings {
+            import_timeout: Duration::from_millis(100),
+            ..Settings::default()
+        },
+        true,
+    );
+    let (_tx, body) = held_body();
+    let r = send(&a.router, upload("/api/v1/imports", body)).await;
+    assert_error(
+        &r,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "timeout",
+        "stalled upload",
+    );
+}
+
+#[tokio::test]
+async fn cors_is_closed_by_default_and_open_to_listed_origins() {
+    let a = app();
+    let r = get_with(&a.router, "/api/v1/meta", "origin", "https://evil.example").await;
+    assert!(r.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    let a = app_with(
+        Settings {
+            cors_origins: vec!["https://maps.example.org".into()],
+            ..Settings::default()
+        },
+        true,
+    );
+    let r = get_with(
+        &a.router,
+        "/api/v1/meta",
+        "origin",
+        "https://maps.example.org",
+    )
+    .await;
+    assert_eq!(
+        r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        "https://maps.example.org"
+    );
+    let r = get_with(&a.router, "/api/v1/meta", "origin", "https://evil.example").await;
+    assert!(r.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    assert!(hexspot_server::cors_origins(&["https://a.example".into()]).is_ok());
+    for bad in [
+        "*",
+        "a.example",
+        "https://a.example/",
+        "https://a.example\n",
+    ] {
+        assert!(
+            hexspot_server::cors_origins(&[bad.into()]).is_err(),
+            "{bad:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn too_many_cells_is_a_clear_400() {
+    let a = app_with(
+        Settings {
+            max_response_cells: 1000,
+            ..Settings::default()
+        },
+        true,
+    );
+    assert_error(
+        &get(&a.router, "/api/v1/hotspots?all=true").await,
+        StatusCode::BAD_REQUEST,
+        "too_many_cells",
+        "all cells",
+    );
+    assert_eq!(
+        get(&a.router, "/api/v1/hotspots?top=1000").await.status,
+        StatusCode::OK
+    );
+    // a whole-region tile at a fine resolution
+    assert_error(
+        &get(&a.router, "/tiles/hotspots/5/15/10?res=12&k=6").await,
+        StatusCode::BAD_REQUEST,
+        "too_many_cells",
+        "tile",
+    );
+}
+
+// ------------------------------------------------------------------ the bad-request table
+
+#[tokio::test]
+async fn every_bad_request_gets_its_4xx() {
+    let a = app();
+    let table: &[(&str, StatusCode, &str)] = &[
+        // tile addresses
+        (
+            "/tiles/hotspots/23/0/0",
+            StatusCode::BAD_REQUEST,
+            "bad_tile",
+        ),
+        (
+            "/tiles/hotspots/99999999999/0/0",
+            StatusCode::BAD_REQUEST,
+            "bad_tile",
+        ),
+        ("/tiles/hotspots/3/8/0", StatusCode::BAD_REQUEST, "bad_tile"),
+        ("/tiles/hotspots/3/0/8", StatusCode::BAD_REQUEST, "bad_tile"),
+        ("/tiles/hotspots/0/1/0", StatusCode::BAD_REQUEST, "bad_tile"),
+        (
+            "/tiles/hotspots/3/-1/0",
+            StatusCode::BAD_REQUEST,
+            "bad_tile",
+        ),
+        (
+            "/tiles/hotspots/3/0/-1",
+            StatusCode::BAD_REQUEST,
+            "bad_tile",
+        ),
+        ("/tiles/hotspots/a/0/0", StatusCode::BAD_REQUEST, "bad_tile"),
+        (
+            "/tiles/hotspots/3/1.5/0",
+            StatusCode::BAD_REQUEST,
+            "bad_tile",
+        ),
+        (
+            "/tiles/hotspots/3/0/0.png",
+            StatusCode::BAD_REQUEST,
+            "bad_tile",
+        ),
+        ("/tiles/hotspots/3/0", StatusCode::NOT_FOUND, "not_found"),
+        (
+            "/tiles/hotspots/3/0/0/1",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        // path traversal, plain and encoded
+        (
+            "/tiles/hotspots/../../etc/passwd",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/tiles/hotspots/%2e%2e/%2e%2e/passwd",
+            StatusCode::BAD_REQUEST,
+            "bad_tile",
+        ),
+        (
+            "/tiles/hotspots/..%2f..%2fetc/0/0",
+            StatusCode::BAD_REQUEST,
+            "bad_tile",
+        ),
+        (
+            "/api/v1/..%2f..%2fetc%2fpasswd",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/%2e%2e/%2e%2e/etc/passwd",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        // dates
+        (
+            "/api/v1/hotspots?from=2025-13",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?to=2025-02-30",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?from=yesterday",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?from=2025-03&to=2025-02",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/tiles/hotspots/12/2030/1320?from=2025-1-1",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        // crime types and offences
+        (
+            "/api/v1/hotspots?crime_type=Jaywalking",
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+        ),
+        (
+            "/tiles/hotspots/12/2030/1320?crime_type=Jaywalking",
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+        ),
+        (
+            "/api/v1/cells?bbox=-1.6,53.7,-1.5,53.8&offence=Jaywalking",
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+        ),
+        // bounding boxes
+        (
+            "/api/v1/cells?bbox=-10,49,2,59",
+            StatusCode::BAD_REQUEST,
+            "too_many_cells",
+        ),
+        (
+            "/api/v1/cells?bbox=-1,53,-2,54",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/cells?bbox=1,2,3",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        ("/api/v1/cells", StatusCode::BAD_REQUEST, "bad_parameter"),
+        (
+            "/api/v1/hotspots?bbox=-200,53,-1,54",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        // resolution and other numbers
+        (
+            "/api/v1/hotspots?res=13",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?res=4",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?res=-1",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?res=nine",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/tiles/hotspots/12/2030/1320?res=15",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/cells?bbox=-1.6,53.7,-1.5,53.8&res=99",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?k=0",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?k=11",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?alpha=2",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?alpha=NaN",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?top=0",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?top=-5",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?top=5&all=true",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        // time windows
+        (
+            "/api/v1/hotspots?hours=20",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?hours=25-02",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?days=funday",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        // enumerations and unknown names
+        (
+            "/api/v1/hotspots?measure=volume",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?rank_by=size",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?format=xml",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?knife=yes",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?crimetype=Robbery",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?res=9&res=10",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/tiles/hotspots/12/2030/1320?format=csv",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        (
+            "/api/v1/hotspots?%ZZ=1",
+            StatusCode::BAD_REQUEST,
+            "bad_parameter",
+        ),
+        // routes and methods
+        ("/api/v2/hotspots", StatusCode::NOT_FOUND, "not_found"),
+        ("/tiles/other/1/0/0", StatusCode::NOT_FOUND, "not_found"),
+    ];
+    for &(uri, status, code) in table {
+        let r = get(&a.router, uri).await;
+        assert_error(&r, status, code, uri);
+    }
+    for (method, uri) in [
+        ("DELETE", "/api/v1/meta"),
+        ("POST", "/api/v1/hotspots"),
+        ("GET", "/api/v1/imports"),
+    ] {
+        let r = send(
+            &a.router,
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_error(
+            &r,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            uri,
+        );
+    }
+    // the server is still well after all that
+    assert_eq!(get(&a.router, "/readyz").await.status, StatusCode::OK);
+}
+
+// ------------------------------------------------------------------ OpenAPI
+
+#[tokio::test]
+async fn openapi_document_is_served_and_the_committed_copy_is_current() {
+    let a = app();
+    let r = get(&a.router, "/api/v1/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/meta",
+        "/api/v1/hotspots",
+        "/api/v1/cells",
+        "/api/v1/imports",
+        "/tiles/hotspots/{z}/{x}/{y}",
+        "/tiles/hotspots.json",
+        "/healthz",
+        "/readyz",
+        "/api/v1/openapi.json",
+    ] {
+        assert!(v["paths"][path].is_object(), "{path} undocumented");
+    }
+    let params: Vec<&str> = v["paths"]["/api/v1/hotspots"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "res",
+        "crime_type",
+        "from",
+        "days",
+        "hours",
+        "top",
+        "format",
+    ] {
+        assert!(params.contains(&name), "{name} undocumented");
+    }
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    let generated = String::from_utf8(r.body.to_vec()).unwrap();
+    if std::env::var_os("HEXSPOT_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&committed, &generated).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(&committed).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "crates/hexspot-server/openapi.json is stale: regenerate it with \
+         HEXSPOT_UPDATE_OPENAPI=1 cargo test -p hexspot-server --test api openapi"
+    );
+}
