@@ -29,6 +29,11 @@ pub const GEOJSON: &str = "application/geo+json";
 /// Content type of vector tiles.
 pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 
+/// Raw bytes, for the OpenAPI document.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(#[allow(dead_code)] Vec<u8>);
+
 /// Whether `If-None-Match` lists `etag` (weak comparison, as RFC 9110 requires for it).
 fn matches(headers: &HeaderMap, etag: &str) -> bool {
     let bare = etag.trim_start_matches("W/");
@@ -451,7 +456,7 @@ impl From<TileError> for ApiError {
         ("y" = String, Path, description = "row, 0 to 2^z − 1 (from the north); may end in .mvt or .pbf"),
         FilterParams, TileParams),
     responses(
-        (status = 200, description = "the tile", content((Vec<u8> = "application/vnd.mapbox-vector-tile"))),
+        (status = 200, description = "the tile", content((Binary = "application/vnd.mapbox-vector-tile"))),
         (status = 204, description = "no cells in this tile"),
         (status = 304, description = "not modified"),
         (status = 400, description = "a bad tile address or parameter", body = ErrorBody)))]
@@ -622,8 +627,8 @@ pub struct ImportReport {
     pub rows_imported: u64,
     /// Rows rejected.
     pub rows_rejected: usize,
-    /// Rejections by reason code.
-    pub rejected_by_reason: Vec<(String, usize)>,
+    /// Rejected rows per reason code.
+    pub rejected_by_reason: std::collections::BTreeMap<String, usize>,
     /// The first rejected rows (all are kept in the store).
     pub rejected: Vec<RejectedRow>,
     /// Notes on kept rows (repeated IDs, far points).
@@ -636,6 +641,54 @@ pub struct ImportReport {
 
 /// Rejected rows listed in a report.
 const SHOW_REJECTED: usize = 100;
+
+impl ImportReport {
+    /// A report that wrote nothing, stating what the server now holds.
+    fn new(file: String, snap: Option<&Snapshot>) -> Self {
+        Self {
+            outcome: "refused",
+            import_id: None,
+            file,
+            format: None,
+            sha256: None,
+            rows_read: 0,
+            rows_imported: 0,
+            rows_rejected: 0,
+            rejected_by_reason: std::collections::BTreeMap::new(),
+            rejected: Vec::new(),
+            notes: Vec::new(),
+            incidents: snap.map(|s| s.table.len()),
+            data_version: snap.map(|s| s.version.clone()),
+        }
+    }
+
+    /// With what reading the file found.
+    fn with_summary(self, s: &hexspot_ingest::ReadSummary) -> Self {
+        Self {
+            format: Some(s.format.name().to_owned()),
+            sha256: Some(s.sha256.clone()),
+            rows_read: s.rows_read,
+            rows_rejected: s.rejected.len(),
+            rejected_by_reason: s
+                .rejections_by_reason()
+                .into_iter()
+                .map(|(c, n)| (c.to_owned(), n))
+                .collect(),
+            rejected: s
+                .rejected
+                .iter()
+                .take(SHOW_REJECTED)
+                .map(|r| RejectedRow {
+                    line: r.line,
+                    code: r.reason.code(),
+                    reason: r.reason.to_string(),
+                })
+                .collect(),
+            notes: s.notes.clone(),
+            ..self
+        }
+    }
+}
 
 fn file_name_ok(name: &str) -> bool {
     !name.is_empty()
@@ -650,7 +703,7 @@ fn file_name_ok(name: &str) -> bool {
 /// refuses the whole file instead. The new data is served as soon as this answers.
 #[utoipa::path(post, path = "/api/v1/imports", tag = "data",
     params(ImportParams),
-    request_body(content = Vec<u8>, content_type = "text/csv", description = "the file's bytes"),
+    request_body(content = Binary, content_type = "text/csv", description = "the file's bytes"),
     responses(
         (status = 201, description = "imported", body = ImportReport),
         (status = 200, description = "the same bytes were imported before; nothing written", body = ImportReport),
@@ -729,40 +782,15 @@ pub async fn import(
     })
     .await?;
     let snap = state.snapshot().ok();
-    let rejected_rows = |s: &hexspot_ingest::ReadSummary| -> Vec<RejectedRow> {
-        s.rejected
-            .iter()
-            .take(SHOW_REJECTED)
-            .map(|r| RejectedRow {
-                line: r.line,
-                code: r.reason.code(),
-                reason: r.reason.to_string(),
-            })
-            .collect()
-    };
-    let by_reason = |s: &hexspot_ingest::ReadSummary| -> Vec<(String, usize)> {
-        s.rejections_by_reason()
-            .into_iter()
-            .map(|(c, n)| (c.to_owned(), n))
-            .collect()
-    };
+    let base = ImportReport::new(name, snap.as_deref());
     let (status, report) = match outcome {
         ImportOutcome::Imported { info, summary } => (
             StatusCode::CREATED,
             ImportReport {
                 outcome: "imported",
                 import_id: Some(info.id),
-                file: name,
-                format: Some(summary.format.name().to_owned()),
-                sha256: Some(summary.sha256.clone()),
-                rows_read: summary.rows_read,
                 rows_imported: info.rows_imported,
-                rows_rejected: summary.rejected.len(),
-                rejected_by_reason: by_reason(&summary),
-                rejected: rejected_rows(&summary),
-                notes: summary.notes.clone(),
-                incidents: snap.as_ref().map(|s| s.table.len()),
-                data_version: snap.as_ref().map(|s| s.version.clone()),
+                ..base.with_summary(&summary)
             },
         ),
         ImportOutcome::AlreadyImported { existing } => (
@@ -770,38 +798,21 @@ pub async fn import(
             ImportReport {
                 outcome: "already_imported",
                 import_id: Some(existing.id),
-                file: name,
                 format: Some(existing.format.clone()),
                 sha256: Some(existing.sha256.clone()),
                 rows_read: existing.rows_read,
-                rows_imported: 0,
-                rows_rejected: 0,
-                rejected_by_reason: Vec::new(),
-                rejected: Vec::new(),
                 notes: vec![format!(
                     "the same bytes were imported before as {} (import #{}); nothing was written",
                     existing.file_name, existing.id
                 )],
-                incidents: snap.as_ref().map(|s| s.table.len()),
-                data_version: snap.as_ref().map(|s| s.version.clone()),
+                ..base
             },
         ),
         ImportOutcome::Refused { summary } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             ImportReport {
                 outcome: "refused",
-                import_id: None,
-                file: name,
-                format: Some(summary.format.name().to_owned()),
-                sha256: Some(summary.sha256.clone()),
-                rows_read: summary.rows_read,
-                rows_imported: 0,
-                rows_rejected: summary.rejected.len(),
-                rejected_by_reason: by_reason(&summary),
-                rejected: rejected_rows(&summary),
-                notes: summary.notes.clone(),
-                incidents: snap.as_ref().map(|s| s.table.len()),
-                data_version: snap.as_ref().map(|s| s.version.clone()),
+                ..base.with_summary(&summary)
             },
         ),
     };
