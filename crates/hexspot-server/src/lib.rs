@@ -28,6 +28,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -93,6 +94,11 @@ pub fn router(state: AppState) -> Router {
                         ),
                 )
                 .option_layer(cors)
+                // browsers must not guess a type other than the one sent
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
                 .layer(axum::middleware::from_fn(layers::etag_per_coding))
                 .layer(CompressionLayer::new().gzip(true).br(true))
                 .layer(axum::middleware::from_fn(layers::json_errors))

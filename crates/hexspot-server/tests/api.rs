@@ -297,6 +297,7 @@ async fn hotspots_geojson_csv_and_caching_headers() {
         "attachment; filename=\"hexspot-hotspots.geojson\""
     );
     assert_eq!(r.header(header::CACHE_CONTROL), "no-cache");
+    assert_eq!(r.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
     let v = r.json();
     assert_eq!(v["type"], "FeatureCollection");
     let f = v["features"].as_array().unwrap();
