@@ -3,47 +3,13 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use chrono::{Datelike, Timelike};
 use criterion::{Criterion, criterion_group, criterion_main};
 use hexspot_engine::{
-    Day, Flag, Flags, HarmTable, HotspotQuery, IncidentRow, IncidentTable, IncidentTableBuilder,
-    Limit, LonLat, MinuteOfDay, Resolution, Weekday, WeeklyWindow, YearMonth, hotspots,
+    HarmTable, HotspotQuery, IncidentTable, Limit, Resolution, Weekday, WeeklyWindow, hotspots,
 };
-use hexspot_synth::{SynthConfig, generate};
+use hexspot_synth::{SynthConfig, incident_table};
 
 const ROWS: u64 = 1_000_000;
-
-/// Builds the 1M-row table from the synthetic generator (seed 7).
-fn build_table() -> IncidentTable {
-    let config = SynthConfig {
-        rows: ROWS,
-        seed: 7,
-        ..Default::default()
-    };
-    let mut builder = IncidentTableBuilder::with_capacity(ROWS as usize);
-    for row in generate(&config) {
-        let (date, time) = (row.datetime.date(), row.datetime.time());
-        let (y, m, d) = (date.year(), date.month(), date.day());
-        let location = LonLat::new(row.longitude, row.latitude).expect("synthetic point is valid");
-        builder.push(&IncidentRow {
-            location,
-            fine_cell: location.fine_cell(),
-            month: YearMonth::new(y, m).expect("valid month"),
-            day: Some(Day::from_ymd(y, m, d).expect("valid day")),
-            time: Some(MinuteOfDay::new(time.hour(), time.minute()).expect("valid time")),
-            crime_type: row.crime_type,
-            offence: row.offence_code,
-            flags: Flags::new(
-                Flag::from(Some(row.knife)),
-                Flag::from(Some(row.domestic)),
-                Flag::from(Some(row.victim_under_25)),
-            ),
-            weight: None,
-            import_id: 1,
-        });
-    }
-    builder.build()
-}
 
 fn query_at(resolution: u8) -> HotspotQuery {
     HotspotQuery {
@@ -55,7 +21,11 @@ fn query_at(resolution: u8) -> HotspotQuery {
 
 fn bench_hotspots(c: &mut Criterion) {
     let started = Instant::now();
-    let table = build_table();
+    let table = incident_table(&SynthConfig {
+        rows: ROWS,
+        seed: 7,
+        ..SynthConfig::default()
+    });
     eprintln!(
         "built {} rows in {:.2?}; IncidentTable::BYTES_PER_ROW = {} ({} MB of columns)",
         table.len(),

@@ -584,21 +584,31 @@ fn region_by_ij(
     Some(r)
 }
 
-/// Region indexes in rank order: the first `take` by `cmp`, ties broken by H3 index.
-/// H3 indexes are resolved only for the cells that need one. `None` if one cannot be.
-fn rank(
-    region: &Region,
-    take: usize,
-    cmp: &dyn Fn(usize, usize) -> Ordering,
-) -> Option<Vec<(usize, u64)>> {
+/// A sort key that orders like `f64::total_cmp`.
+#[inline]
+fn ord_f64(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | 1 << 63 }
+}
+
+/// Ranking keys, ascending = better: z, count and harm each descending, an undefined z
+/// after every defined one.
+#[inline]
+fn desc_z(z: Option<f64>) -> u64 {
+    z.map_or(u64::MAX, |z| !ord_f64(z))
+}
+
+/// The first `take` region positions in key order (ties broken by cell index, so the
+/// order is fully determined), with their cells. `None` if a cell cannot be recovered.
+fn rank(region: &Region, take: usize, keys: &[[u64; 3]]) -> Option<Vec<(usize, u64)>> {
     let n = region.len();
     let full = |idx: Vec<usize>| -> Option<Vec<(usize, u64)>> {
-        let mut v: Vec<(usize, u64)> = idx
+        let mut v: Vec<([u64; 3], u64, usize)> = idx
             .into_iter()
-            .map(|i| region.cell(i).map(|c| (i, c)))
+            .map(|i| region.cell(i).map(|c| (keys[i], c, i)))
             .collect::<Option<_>>()?;
-        v.sort_unstable_by(|a, b| cmp(a.0, b.0).then(a.1.cmp(&b.1)));
-        Some(v)
+        v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        Some(v.into_iter().map(|(_, c, i)| (i, c)).collect())
     };
     if take == 0 {
         return Some(Vec::new());
@@ -606,14 +616,14 @@ fn rank(
     if take >= n {
         return full((0..n).collect());
     }
-    // the take-th best by value alone (ties by position, only to find the boundary)
+    // the take-th best by key alone (ties by position, only to find the boundary)
     let mut order: Vec<usize> = (0..n).collect();
-    order.select_nth_unstable_by(take - 1, |&a, &b| cmp(a, b).then(a.cmp(&b)));
-    let boundary = order[take - 1];
+    order.select_nth_unstable_by(take - 1, |&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+    let boundary = keys[order[take - 1]];
     let mut better = Vec::with_capacity(take);
     let mut tied = Vec::new();
-    for i in 0..n {
-        match cmp(i, boundary) {
+    for (i, k) in keys.iter().enumerate() {
+        match k.cmp(&boundary) {
             Ordering::Less => better.push(i),
             Ordering::Equal => tied.push(i),
             Ordering::Greater => {}
@@ -623,7 +633,7 @@ fn rank(
     tied.truncate(take - better.len());
     let mut top = full(better)?;
     top.extend(tied);
-    top.sort_unstable_by(|a, b| cmp(a.0, b.0).then(a.1.cmp(&b.1)));
+    top.sort_unstable_by(|a, b| keys[a.0].cmp(&keys[b.0]).then(a.1.cmp(&b.1)));
     Some(top)
 }
 
@@ -734,26 +744,21 @@ pub fn hotspots_with(
     }
 
     let (count, harm_v) = (&region.count, &region.harm);
-    let cmp = |a: usize, b: usize| -> Ordering {
-        let by_z = || match (z[a], z[b]) {
-            (Some(x), Some(y)) => y.total_cmp(&x),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        };
-        let by_count = || count[b].cmp(&count[a]);
-        let by_harm = || harm_v[b].total_cmp(&harm_v[a]);
-        match query.rank_by {
-            RankBy::Z => by_z().then_with(by_count).then_with(by_harm),
-            RankBy::Count => by_count().then_with(by_z).then_with(by_harm),
-            RankBy::Harm => by_harm().then_with(by_z).then_with(by_count),
-        }
-    };
+    let keys: Vec<[u64; 3]> = (0..n)
+        .map(|i| {
+            let (kz, kc, kh) = (desc_z(z[i]), !u64::from(count[i]), !ord_f64(harm_v[i]));
+            match query.rank_by {
+                RankBy::Z => [kz, kc, kh],
+                RankBy::Count => [kc, kz, kh],
+                RankBy::Harm => [kh, kz, kc],
+            }
+        })
+        .collect();
     let take = match query.limit {
         Limit::All => n,
         Limit::Top(t) => t.min(n),
     };
-    let Some(order) = rank(&region, take, &cmp) else {
+    let Some(order) = rank(&region, take, &keys) else {
         // a cell could not be recovered from IJ coordinates: answer the safe way
         return hotspots_with(table, query, harm, false);
     };
@@ -792,4 +797,32 @@ pub fn hotspots_with(
             .map(|(i, _)| i as u32)
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_keys_order_like_the_comparisons_they_replace() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -3.5,
+            -1e-300,
+            -0.0,
+            0.0,
+            1e-300,
+            2.0,
+            37.9,
+            f64::INFINITY,
+        ];
+        for a in xs {
+            for b in xs {
+                assert_eq!(ord_f64(a).cmp(&ord_f64(b)), a.total_cmp(&b), "{a} {b}");
+                // descending z, undefined last
+                assert_eq!(desc_z(Some(a)).cmp(&desc_z(Some(b))), b.total_cmp(&a));
+            }
+            assert!(desc_z(Some(a)) < desc_z(None));
+        }
+    }
 }

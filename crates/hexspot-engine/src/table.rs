@@ -144,7 +144,14 @@ impl IncidentTableBuilder {
             order.iter().map(|&i| v[i as usize]).collect()
         }
         let max_import = t.import.iter().copied().max().unwrap_or(0);
+        let months = t
+            .month
+            .iter()
+            .copied()
+            .min()
+            .zip(t.month.iter().copied().max());
         IncidentTable {
+            months,
             cell: permute(t.cell, &order),
             lon: permute(t.lon, &order),
             lat: permute(t.lat, &order),
@@ -181,6 +188,8 @@ pub struct IncidentTable {
     pub(crate) offences: Dictionary,
     /// The largest import id (sizes per-query import tallies).
     pub(crate) max_import: u32,
+    /// First and last month index, computed once.
+    pub(crate) months: Option<(i32, i32)>,
 }
 
 impl IncidentTable {
@@ -211,8 +220,7 @@ impl IncidentTable {
     /// The first and last month present, if any rows.
     #[must_use]
     pub fn month_range(&self) -> Option<(YearMonth, YearMonth)> {
-        let lo = *self.month.iter().min()?;
-        let hi = *self.month.iter().max()?;
+        let (lo, hi) = self.months?;
         Some((
             YearMonth::from_index(lo).ok()?,
             YearMonth::from_index(hi).ok()?,

@@ -29,7 +29,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use error::{ApiError, ErrorBody};
@@ -91,7 +91,9 @@ pub fn router(state: AppState) -> Router {
                             DefaultOnResponse::new()
                                 .level(Level::INFO)
                                 .latency_unit(tower_http::LatencyUnit::Micros),
-                        ),
+                        )
+                        // 503s while loading or overloaded are expected, not crashes
+                        .on_failure(DefaultOnFailure::new().level(Level::WARN)),
                 )
                 .option_layer(cors)
                 // browsers must not guess a type other than the one sent

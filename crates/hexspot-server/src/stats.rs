@@ -33,6 +33,35 @@ pub fn unit_y_to_lat(y: f64) -> f64 {
 
 type Point = GeomWithData<[f64; 2], u32>;
 
+/// Cell centres in the unit square, tagged with their position; on every core (finding
+/// a centre is most of the cost of indexing a fine resolution).
+fn centres(cells: &[CellStat]) -> Vec<Point> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = cells.len().div_ceil(threads).max(4096);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = cells
+            .chunks(chunk)
+            .enumerate()
+            .map(|(k, part)| {
+                s.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            let ll = h3o::LatLng::from(c.cell);
+                            let i = u32::try_from(k * chunk + i).expect("fewer than 2^32 cells");
+                            GeomWithData::new(mercator(ll.lng(), ll.lat()), i)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("centre thread"))
+            .collect()
+    })
+}
+
 /// Every study-region cell of one query, ranked, with a spatial index of their centres.
 #[derive(Debug)]
 pub struct QueryStats {
@@ -58,16 +87,7 @@ impl QueryStats {
         let mut query = query.clone();
         query.limit = Limit::All;
         let result = hotspots(table, &query, harm)?;
-        let points: Vec<Point> = result
-            .cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let ll = h3o::LatLng::from(c.cell);
-                let i = u32::try_from(i).expect("fewer than 2^32 cells");
-                GeomWithData::new(mercator(ll.lng(), ll.lat()), i)
-            })
-            .collect();
+        let points = centres(&result.cells);
         // H3 edges vary about twofold over the globe; twice the mean edge bounds them
         let radius_m = 2.0 * query.resolution.h3().edge_length_m();
         Ok(Self {

@@ -3,8 +3,9 @@
 
 use geozero::ToMvt;
 use geozero::mvt::tile::{self, GeomType};
-use geozero::mvt::{Message, TagsBuilder, Tile, TileValue};
+use geozero::mvt::{Message, Tile};
 use hexspot_engine::{CellStat, Resolution};
+use rustc_hash::FxHashMap;
 use thiserror::Error;
 
 use crate::stats::{QueryStats, mercator};
@@ -251,6 +252,96 @@ fn cell_ring(cell: &CellStat, origin: [f64; 2], scale: f64) -> Option<Vec<[i32; 
     Some(pts)
 }
 
+/// Property names, in key-table order.
+const KEYS: [&str; 7] = [
+    "cell",
+    "count",
+    "harm",
+    "gi_star_z",
+    "p_value",
+    "significant",
+    "rank",
+];
+
+/// A layer's value table. Values that repeat across cells (counts, harm, z and p of
+/// empty cells, the flag) are stored once; the cell and its rank are unique, so they
+/// are not looked up.
+#[derive(Default)]
+struct Values {
+    values: Vec<tile::Value>,
+    counts: FxHashMap<u32, u32>,
+    doubles: FxHashMap<u64, u32>,
+    flags: [Option<u32>; 2],
+}
+
+impl Values {
+    fn push(&mut self, v: tile::Value) -> u32 {
+        self.values.push(v);
+        u32::try_from(self.values.len() - 1).expect("fewer than 2^32 values")
+    }
+
+    fn double(&mut self, v: f64) -> u32 {
+        if let Some(&i) = self.doubles.get(&v.to_bits()) {
+            return i;
+        }
+        let i = self.push(tile::Value {
+            double_value: Some(v),
+            ..Default::default()
+        });
+        self.doubles.insert(v.to_bits(), i);
+        i
+    }
+
+    /// The feature's tags: (key, value) index pairs.
+    fn tags(&mut self, c: &CellStat) -> Vec<u32> {
+        let mut tags = Vec::with_capacity(14);
+        let cell = self.push(tile::Value {
+            string_value: Some(c.cell.to_string()),
+            ..Default::default()
+        });
+        tags.extend([0, cell]);
+        let count = match self.counts.get(&c.count) {
+            Some(&i) => i,
+            None => {
+                let i = self.push(tile::Value {
+                    uint_value: Some(u64::from(c.count)),
+                    ..Default::default()
+                });
+                self.counts.insert(c.count, i);
+                i
+            }
+        };
+        tags.extend([1, count]);
+        let harm = self.double(c.harm);
+        tags.extend([2, harm]);
+        if let Some(z) = c.z {
+            tags.extend([3, self.double(z)]);
+        }
+        if let Some(p) = c.p {
+            tags.extend([4, self.double(p)]);
+        }
+        let flag = usize::from(c.significant);
+        let sig = match self.flags[flag] {
+            Some(i) => i,
+            None => {
+                let i = self.push(tile::Value {
+                    bool_value: Some(c.significant),
+                    ..Default::default()
+                });
+                self.flags[flag] = Some(i);
+                i
+            }
+        };
+        tags.extend([5, sig]);
+        let rank = self.push(tile::Value {
+            uint_value: Some(c.rank as u64),
+            ..Default::default()
+        });
+        tags.extend([6, rank]);
+        tags
+    }
+}
+
 /// Encodes the tile of `stats` at `tile`: layer [`LAYER`], one polygon per cell, with
 /// properties `cell` (H3 index as text), `count`, `harm`, `gi_star_z` and `p_value`
 /// (absent where undefined), `significant`, `rank`. `None` for an empty tile.
@@ -271,7 +362,7 @@ pub fn encode(stats: &QueryStats, tile: TileId) -> Result<Option<Vec<u8>>, TileE
         });
     }
     let scale = f64::from(EXTENT) / (b[2] - b[0]);
-    let mut tags = TagsBuilder::new();
+    let mut values = Values::default();
     let mut features = Vec::with_capacity(cells.len());
     for c in cells {
         let Some(ring) = cell_ring(c, [b[0], b[1]], scale) else {
@@ -287,33 +378,18 @@ pub fn encode(stats: &QueryStats, tile: TileId) -> Result<Option<Vec<u8>>, TileE
             continue;
         };
         feature.r#type = Some(GeomType::Polygon as i32);
-        let mut tag = |k: &str, v: TileValue| {
-            let (ki, vi) = tags.insert_ref(k, v);
-            feature.tags.extend([ki, vi]);
-        };
-        tag("cell", TileValue::Str(c.cell.to_string()));
-        tag("count", TileValue::Uint(u64::from(c.count)));
-        tag("harm", TileValue::Double(c.harm));
-        if let Some(z) = c.z {
-            tag("gi_star_z", TileValue::Double(z));
-        }
-        if let Some(p) = c.p {
-            tag("p_value", TileValue::Double(p));
-        }
-        tag("significant", TileValue::Bool(c.significant));
-        tag("rank", TileValue::Uint(c.rank as u64));
+        feature.tags = values.tags(c);
         features.push(feature);
     }
     if features.is_empty() {
         return Ok(None);
     }
-    let (keys, values) = tags.into_tags();
     let layer = tile::Layer {
         version: 2,
         name: LAYER.to_owned(),
         features,
-        keys,
-        values: values.into_iter().map(Into::into).collect(),
+        keys: KEYS.iter().map(|k| (*k).to_owned()).collect(),
+        values: values.values,
         extent: Some(EXTENT),
     };
     Ok(Some(

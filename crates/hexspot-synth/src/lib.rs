@@ -9,6 +9,8 @@
 //! * [`generate`] returns a lazy iterator of [`SynthRow`]s using O(1) memory.
 //! * [`write_csv`] streams rows to any [`std::io::Write`] in hexspot's
 //!   canonical CSV format (header [`CSV_HEADER`]).
+//! * [`incident_table`] builds the engine's in-memory table of the same rows,
+//!   for benchmarks.
 //!
 //! **None of this data is real.** The town-centre coordinates are approximate
 //! public locations; every incident is random.
@@ -171,6 +173,9 @@ use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
+
+mod table;
+pub use table::incident_table;
 
 /// Header of hexspot's canonical incident CSV, in column order.
 pub const CSV_HEADER: [&str; 10] = [
