@@ -1,7 +1,7 @@
 //! Mapbox Vector Tiles (spec 2.1) of a query's cells: tile addressing, the zoom →
-//! resolution table, clipping and encoding (geozero's MVT writer and protobuf types).
+//! resolution table, clipping, geometry commands, and the protobuf messages (geozero's
+//! generated MVT types).
 
-use geozero::ToMvt;
 use geozero::mvt::tile::{self, GeomType};
 use geozero::mvt::{Message, Tile};
 use hexspot_engine::{CellStat, Resolution};
@@ -166,20 +166,20 @@ pub fn zoom_table() -> Vec<(u8, u8, u8)> {
     rows
 }
 
-/// Clips a ring to the square `[lo, hi]²` (Sutherland–Hodgman; exact for convex rings
-/// such as H3 cells).
-fn clip(ring: &[[f64; 2]], lo: f64, hi: f64) -> Vec<[f64; 2]> {
+/// Clips `ring` in place to the square `[lo, hi]²` (Sutherland–Hodgman; exact for
+/// convex rings such as H3 cells). `scratch` is working space.
+fn clip(ring: &mut Vec<[f64; 2]>, scratch: &mut Vec<[f64; 2]>, lo: f64, hi: f64) {
     let inside_all = ring
         .iter()
         .all(|p| p[0] >= lo && p[0] <= hi && p[1] >= lo && p[1] <= hi);
     if inside_all {
-        return ring.to_vec();
+        return;
     }
-    let mut out = ring.to_vec();
     for (axis, bound, keep_above) in [(0, lo, true), (0, hi, false), (1, lo, true), (1, hi, false)]
     {
-        let input = std::mem::take(&mut out);
-        let Some(&last) = input.last() else { break };
+        std::mem::swap(ring, scratch);
+        ring.clear();
+        let Some(&last) = scratch.last() else { break };
         let inside = |p: [f64; 2]| {
             if keep_above {
                 p[axis] >= bound
@@ -188,7 +188,7 @@ fn clip(ring: &[[f64; 2]], lo: f64, hi: f64) -> Vec<[f64; 2]> {
             }
         };
         let mut prev = last;
-        for &cur in &input {
+        for &cur in scratch.iter() {
             if inside(cur) != inside(prev) {
                 let t = (bound - prev[axis]) / (cur[axis] - prev[axis]);
                 let mut p = [
@@ -196,15 +196,14 @@ fn clip(ring: &[[f64; 2]], lo: f64, hi: f64) -> Vec<[f64; 2]> {
                     prev[1] + t * (cur[1] - prev[1]),
                 ];
                 p[axis] = bound;
-                out.push(p);
+                ring.push(p);
             }
             if inside(cur) {
-                out.push(cur);
+                ring.push(cur);
             }
             prev = cur;
         }
     }
-    out
 }
 
 /// Twice the signed area by the surveyor's formula.
@@ -215,41 +214,62 @@ fn area2(ring: &[[i32; 2]]) -> i64 {
         .sum()
 }
 
-/// A cell's hexagon in tile coordinates: clipped to the tile plus its buffer, rounded
-/// to the integer grid, with the exterior-ring winding MVT 2.1 requires (positive area
-/// in tile coordinates, i.e. clockwise with y down). `None` when nothing is left.
-fn cell_ring(cell: &CellStat, origin: [f64; 2], scale: f64) -> Option<Vec<[i32; 2]>> {
-    let ring: Vec<[f64; 2]> = cell
-        .cell
-        .boundary()
-        .iter()
-        .map(|ll| {
-            let [x, y] = mercator(ll.lng(), ll.lat());
-            [(x - origin[0]) * scale, (y - origin[1]) * scale]
-        })
-        .collect();
+/// Working space reused from cell to cell.
+#[derive(Default)]
+struct Scratch {
+    ring: Vec<[f64; 2]>,
+    other: Vec<[f64; 2]>,
+    pts: Vec<[i32; 2]>,
+}
+
+/// A cell's hexagon in tile coordinates, in `s.pts`: clipped to the tile plus its
+/// buffer, rounded to the integer grid, with the exterior-ring winding MVT 2.1 requires
+/// (positive area in tile coordinates, i.e. clockwise with y down). False when nothing
+/// is left.
+fn cell_ring(cell: &CellStat, origin: [f64; 2], scale: f64, s: &mut Scratch) -> bool {
+    s.ring.clear();
+    s.ring.extend(cell.cell.boundary().iter().map(|ll| {
+        let [x, y] = mercator(ll.lng(), ll.lat());
+        [(x - origin[0]) * scale, (y - origin[1]) * scale]
+    }));
     let b = f64::from(BUFFER);
-    let clipped = clip(&ring, -b, f64::from(EXTENT) + b);
-    let mut pts: Vec<[i32; 2]> = Vec::with_capacity(clipped.len());
-    for p in clipped {
+    clip(&mut s.ring, &mut s.other, -b, f64::from(EXTENT) + b);
+    s.pts.clear();
+    for p in &s.ring {
         // within ±(EXTENT + BUFFER) after clipping
         #[allow(clippy::cast_possible_truncation)]
         let q = [p[0].round() as i32, p[1].round() as i32];
-        if pts.last() != Some(&q) {
-            pts.push(q);
+        if s.pts.last() != Some(&q) {
+            s.pts.push(q);
         }
     }
-    while pts.len() > 1 && pts.first() == pts.last() {
-        pts.pop();
+    while s.pts.len() > 1 && s.pts.first() == s.pts.last() {
+        s.pts.pop();
     }
-    let a = area2(&pts);
-    if pts.len() < 3 || a == 0 {
-        return None;
+    let a = area2(&s.pts);
+    if s.pts.len() < 3 || a == 0 {
+        return false;
     }
     if a < 0 {
-        pts.reverse();
+        s.pts.reverse();
     }
-    Some(pts)
+    true
+}
+
+/// The geometry commands (MVT 2.1 §4.3) of one polygon with a single exterior ring:
+/// MoveTo the first point, LineTo each other one as zigzag-encoded deltas, ClosePath.
+fn ring_commands(pts: &[[i32; 2]]) -> Vec<u32> {
+    let command = |id: u32, count: usize| id | u32::try_from(count).expect("a short ring") << 3;
+    #[allow(clippy::cast_sign_loss)]
+    let zigzag = |v: i32| ((v << 1) ^ (v >> 31)) as u32;
+    let mut g = Vec::with_capacity(2 * pts.len() + 3);
+    g.extend([command(1, 1), zigzag(pts[0][0]), zigzag(pts[0][1])]);
+    g.push(command(2, pts.len() - 1));
+    for w in pts.windows(2) {
+        g.extend([zigzag(w[1][0] - w[0][0]), zigzag(w[1][1] - w[0][1])]);
+    }
+    g.push(command(7, 1));
+    g
 }
 
 /// Property names, in key-table order.
@@ -364,22 +384,17 @@ pub fn encode(stats: &QueryStats, tile: TileId) -> Result<Option<Vec<u8>>, TileE
     let scale = f64::from(EXTENT) / (b[2] - b[0]);
     let mut values = Values::default();
     let mut features = Vec::with_capacity(cells.len());
+    let mut scratch = Scratch::default();
     for c in cells {
-        let Some(ring) = cell_ring(c, [b[0], b[1]], scale) else {
+        if !cell_ring(c, [b[0], b[1]], scale, &mut scratch) {
             continue;
-        };
-        let coords: Vec<geo_types::Coord<f64>> = ring
-            .iter()
-            .chain(ring.first())
-            .map(|p| geo_types::coord! { x: f64::from(p[0]), y: f64::from(p[1]) })
-            .collect();
-        let polygon = geo_types::Polygon::new(geo_types::LineString(coords), vec![]);
-        let Ok(mut feature) = geo_types::Geometry::Polygon(polygon).to_mvt_unscaled() else {
-            continue;
-        };
-        feature.r#type = Some(GeomType::Polygon as i32);
-        feature.tags = values.tags(c);
-        features.push(feature);
+        }
+        features.push(tile::Feature {
+            id: None,
+            tags: values.tags(c),
+            r#type: Some(GeomType::Polygon as i32),
+            geometry: ring_commands(&scratch.pts),
+        });
     }
     if features.is_empty() {
         return Ok(None);
@@ -441,16 +456,30 @@ mod tests {
 
     #[test]
     fn clipping_a_square_through_a_corner() {
+        let mut scratch = Vec::new();
         // a 20×20 square centred on the clip corner (0, 0) keeps its 10×10 quarter
-        let sq = [[-10.0, -10.0], [10.0, -10.0], [10.0, 10.0], [-10.0, 10.0]];
-        let c = clip(&sq, 0.0, 100.0);
-        let ints: Vec<[i32; 2]> = c.iter().map(|p| [p[0] as i32, p[1] as i32]).collect();
+        let mut sq = vec![[-10.0, -10.0], [10.0, -10.0], [10.0, 10.0], [-10.0, 10.0]];
+        clip(&mut sq, &mut scratch, 0.0, 100.0);
+        let ints: Vec<[i32; 2]> = sq.iter().map(|p| [p[0] as i32, p[1] as i32]).collect();
         assert_eq!(area2(&ints), 200);
-        assert!(c.iter().all(|p| p[0] >= 0.0 && p[1] >= 0.0));
+        assert!(sq.iter().all(|p| p[0] >= 0.0 && p[1] >= 0.0));
         // entirely outside: nothing
-        let far = [[200.0, 200.0], [210.0, 200.0], [210.0, 210.0]];
-        assert!(clip(&far, 0.0, 100.0).is_empty());
+        let far = vec![[200.0, 200.0], [210.0, 200.0], [210.0, 210.0]];
+        let mut r = far.clone();
+        clip(&mut r, &mut scratch, 0.0, 100.0);
+        assert!(r.is_empty());
         // entirely inside: unchanged
-        assert_eq!(clip(&far, 0.0, 300.0), far.to_vec());
+        let mut r = far.clone();
+        clip(&mut r, &mut scratch, 0.0, 300.0);
+        assert_eq!(r, far);
+    }
+
+    #[test]
+    fn ring_commands_match_the_specs_worked_example() {
+        // MVT 2.1 §4.3.5.3 example polygon: POLYGON ((3 6, 8 12, 20 34, 3 6))
+        assert_eq!(
+            ring_commands(&[[3, 6], [8, 12], [20, 34]]),
+            vec![9, 6, 12, 18, 10, 12, 24, 44, 15]
+        );
     }
 }
