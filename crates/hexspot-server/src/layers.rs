@@ -112,8 +112,10 @@ pub async fn etag_per_coding(mut req: Request, next: Next) -> Response {
         .map(str::to_owned);
     if let (Some(c), Some(tag)) = (coding, res.headers().get(header::ETAG)) {
         let tag = tag.to_str().unwrap_or_default();
+        // (a handler that compressed its own body has tagged it already)
         if let Some(v) = tag
             .strip_suffix('"')
+            .filter(|base| !base.ends_with(&format!("-{c}")))
             .and_then(|base| HeaderValue::from_str(&format!("{base}-{c}\"")).ok())
         {
             res.headers_mut().insert(header::ETAG, v);

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
 
+use crate::encoding::Coding;
 use crate::error::{ApiError, ErrorBody};
 use crate::query::{FilterParams, FormatParam, HotspotsParams, ImportParams, TileParams, parse};
 use crate::state::{AppState, Snapshot, etag};
@@ -46,7 +47,21 @@ fn matches(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == "*" || t.trim_start_matches("W/") == bare)
 }
 
-/// A representation with its validator and caching rule; 304 when the client has it.
+/// Validator and caching headers.
+fn with_validators(mut res: Response, etag: &str, cache: &'static str) -> Response {
+    let h = res.headers_mut();
+    h.insert(header::ETAG, HeaderValue::from_str(etag).expect("hex"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+/// 304: the client's copy is current.
+fn not_modified(etag: &str, cache: &'static str) -> Response {
+    with_validators(StatusCode::NOT_MODIFIED.into_response(), etag, cache)
+}
+
+/// A representation with its validator and caching rule (204 without a body); 304 when
+/// the client has it.
 fn representation(
     headers: &HeaderMap,
     etag: &str,
@@ -54,23 +69,14 @@ fn representation(
     content_type: &'static str,
     body: Option<Bytes>,
 ) -> Response {
-    let status = if body.is_none() {
-        StatusCode::NO_CONTENT
-    } else {
-        StatusCode::OK
+    if matches(headers, etag) {
+        return not_modified(etag, cache);
+    }
+    let res = match body {
+        Some(b) => (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], b).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
     };
-    let mut res = if matches(headers, etag) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        match body {
-            Some(b) => (status, [(header::CONTENT_TYPE, content_type)], b).into_response(),
-            None => status.into_response(),
-        }
-    };
-    let h = res.headers_mut();
-    h.insert(header::ETAG, HeaderValue::from_str(etag).expect("hex"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    res
+    with_validators(res, etag, cache)
 }
 
 async fn blocking<T: Send + 'static>(
@@ -481,21 +487,56 @@ pub async fn tile(
         REVALIDATE
     };
     let tag = etag(&["tile", &snap.version, &format!("{id}|{query:?}")]);
-    if matches(&headers, &tag) {
-        return Ok(representation(&headers, &tag, cache, MVT, None));
-    }
-    let bytes = match state.cached_tile(&tag) {
-        Some(b) => b,
-        None => {
-            let stats = state.stats(&snap, &query).await?;
-            let b = blocking(move || Ok(tiles::encode(&stats, id)?)).await?;
-            let b = Bytes::from(b.unwrap_or_default());
-            state.cache_tile(tag.clone(), b.clone());
-            b
-        }
+    // tiles are compressed here, once, and cached compressed; tower-http leaves a body
+    // that already has a Content-Encoding alone
+    let coding = Coding::negotiate(
+        headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let sent_tag = match coding.header() {
+        Some(c) => format!("{}-{c}\"", tag.trim_end_matches('"')),
+        None => tag.clone(),
     };
-    let body = (!bytes.is_empty()).then_some(bytes);
-    Ok(representation(&headers, &tag, cache, MVT, body))
+    let mut res = if matches(&headers, &tag) {
+        not_modified(&sent_tag, cache)
+    } else {
+        let plain = match state.cached_tile(&tag) {
+            Some(b) => b,
+            None => {
+                let stats = state.stats(&snap, &query).await?;
+                let b = blocking(move || Ok(tiles::encode(&stats, id)?)).await?;
+                let b = Bytes::from(b.unwrap_or_default());
+                state.cache_tile(tag.clone(), b.clone());
+                b
+            }
+        };
+        let body = match coding.header() {
+            _ if plain.is_empty() => None,
+            None => Some(plain),
+            Some(c) => {
+                let key = format!("{tag}|{c}");
+                Some(match state.cached_tile(&key) {
+                    Some(b) => b,
+                    None => {
+                        let b = Bytes::from(blocking(move || Ok(coding.encode(&plain))).await?);
+                        state.cache_tile(key, b.clone());
+                        b
+                    }
+                })
+            }
+        };
+        let has_body = body.is_some();
+        let mut res = representation(&headers, &sent_tag, cache, MVT, body);
+        if let (true, Some(c)) = (has_body, coding.header()) {
+            res.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+        }
+        res
+    };
+    res.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    Ok(res)
 }
 
 /// Characters allowed in a Host header we echo into URLs.

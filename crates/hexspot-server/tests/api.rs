@@ -467,6 +467,58 @@ async fn tiles_decode_to_clipped_clockwise_hexagons() {
 }
 
 #[tokio::test]
+async fn tiles_are_compressed_once_and_revalidate_per_coding() {
+    use std::io::Read;
+    let a = app();
+    let (x, y) = tile_of(-1.545, 53.797, 12);
+    let uri = format!("/tiles/hotspots/12/{x}/{y}");
+    let plain = get(&a.router, &uri).await;
+    let tag = plain.header(header::ETAG).to_owned();
+    assert_eq!(plain.header(header::VARY), "accept-encoding");
+    for (accept, coding) in [
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip;q=0.8", "gzip"),
+    ] {
+        let r = get_with(&a.router, &uri, "accept-encoding", accept).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header(header::CONTENT_ENCODING), coding, "{accept}");
+        assert_eq!(r.header(header::VARY), "accept-encoding");
+        // compressed by the handler (a known length), not streamed through tower-http
+        assert_eq!(r.header(header::CONTENT_LENGTH), r.body.len().to_string());
+        let ctag = r.header(header::ETAG).to_owned();
+        assert_eq!(ctag, format!("{}-{coding}\"", tag.trim_end_matches('"')));
+        let mut body = Vec::new();
+        if coding == "br" {
+            brotli::Decompressor::new(&r.body[..], 4096)
+                .read_to_end(&mut body)
+                .unwrap();
+        } else {
+            flate2::read::GzDecoder::new(&r.body[..])
+                .read_to_end(&mut body)
+                .unwrap();
+        }
+        assert_eq!(body, plain.body, "{coding} decodes to the same tile");
+        assert!(r.body.len() < plain.body.len() * 2 / 3);
+        // the second answer comes from the cache, byte for byte
+        let again = get_with(&a.router, &uri, "accept-encoding", accept).await;
+        assert_eq!(again.body, r.body);
+        let req = Request::get(&uri)
+            .header("accept-encoding", accept)
+            .header("if-none-match", &ctag)
+            .body(Body::empty())
+            .unwrap();
+        let r304 = send(&a.router, req).await;
+        assert_eq!(r304.status, StatusCode::NOT_MODIFIED);
+        assert_eq!(r304.header(header::ETAG), ctag, "{accept}");
+    }
+    // an empty tile stays an empty 204, whatever the coding
+    let r = get_with(&a.router, "/tiles/hotspots/12/0/0", "accept-encoding", "br").await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(r.headers.get(header::CONTENT_ENCODING).is_none());
+}
+
+#[tokio::test]
 async fn empty_tiles_answer_204_and_suffixes_are_accepted() {
     let a = app();
     let r = get(&a.router, "/tiles/hotspots/12/0/0").await;
