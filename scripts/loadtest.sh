@@ -13,7 +13,8 @@
 #                   measured over the time requests were actually running.
 #   hotspots        /api/v1/hotspots?top=20 over and over (statistics cached)
 #
-# wrk sends no Accept-Encoding header, so responses are not compressed. Empty tiles
+# wrk sends no Accept-Encoding header unless told: the first scenarios are not compressed;
+# the last two ask as a browser does ("gzip, deflate, br"). Empty tiles
 # (204) count as successes; anything else that is not 2xx, and socket errors, are errors.
 #
 # Environment: PORT (18080), DURATION (15s), CONNECTIONS (64), THREADS (2),
@@ -100,11 +101,11 @@ script=$dir/wrk.lua
 cat > "$script" << 'LUA'
 -- Counts responses by status. Arguments after wrk's --: THREADS MODE ..., where MODE is
 --   fixed PATH                the same request over and over
---   walk PART ZOOM:RES ...    every tile of each zoom over West Yorkshire, once each, in
+--   walk K/M ZOOM:RES ...     every tile of each zoom over West Yorkshire, once each, in
 --                             a shuffled order (RES "auto": the server's zoom -> res
---                             table; PART "even" or "odd": only tiles with x + y even or
---                             odd, so two runs never share a tile); a thread stops when
---                             its share of the tiles is used up
+--                             table; K/M: only tiles with (x + y) mod M = K, so runs with
+--                             different K never share a tile); a thread stops when its
+--                             share of the tiles is used up
 local threads = {}
 local next_id = 0
 
@@ -124,7 +125,7 @@ function setup(thread)
     table.insert(threads, thread)
 end
 
-local function tiles(zoom, suffix, parity, out)
+local function tiles(zoom, suffix, part, parts, out)
     local n = 2 ^ zoom
     local function tx(lon) return math.floor((lon + 180) / 360 * n) end
     local function ty(lat)
@@ -134,7 +135,7 @@ local function tiles(zoom, suffix, parity, out)
     -- West Yorkshire, as the synthetic data covers it
     for y = ty(53.96), ty(53.52) do
         for x = tx(-2.17), tx(-1.20) do
-            if (x + y) % 2 == parity then
+            if (x + y) % parts == part then
                 out[#out + 1] = string.format("/tiles/hotspots/%d/%d/%d%s", zoom, x, y, suffix)
             end
         end
@@ -147,10 +148,10 @@ function init(args)
     ok, empty, bad, sent, repeats, distinct, first_us, last_us = 0, 0, 0, 0, 0, 0, 0, 0
     if mode == "walk" then
         paths = {}
-        local parity = args[3] == "odd" and 1 or 0
+        local part, parts = args[3]:match("^(%d+)/(%d+)$")
         for i = 4, #args do
             local z, res = args[i]:match("^(%d+):(%w+)$")
-            tiles(tonumber(z), res == "auto" and "" or ("?res=" .. res), parity, paths)
+            tiles(tonumber(z), res == "auto" and "" or ("?res=" .. res), tonumber(part), tonumber(parts), paths)
         end
         -- the same shuffle in every thread; each thread takes every nth tile
         local seed = 12345
@@ -218,10 +219,15 @@ results=()
 run() { # name, threads, connections, wrk script args...
     local name=$1 t=$2 c=$3
     shift 3
+    local header=()
+    if [[ -n ${ENCODING:-} ]]; then
+        header=(-H "Accept-Encoding: $ENCODING")
+        name="$name, $ENCODING"
+    fi
     echo
-    echo "== $name: wrk -t$t -c$c -d$duration --latency ($*)"
+    echo "== $name: wrk -t$t -c$c -d$duration --latency ${header[*]} ($*)"
     local out
-    out=$(wrk -t"$t" -c"$c" -d"$duration" --latency -s "$script" "$base" -- "$t" "$@")
+    out=$(wrk -t"$t" -c"$c" -d"$duration" --latency "${header[@]}" -s "$script" "$base" -- "$t" "$@")
     echo "$out"
     results+=("$name $(grep '^RESULT' <<< "$out")")
 }
@@ -234,19 +240,25 @@ run "cached tile" "$threads" "$connections" fixed "$cached_path"
 # connection gives a tile's own latency; many, the throughput (and queueing).
 warm "/tiles/hotspots/12/$(tile_xy 12 -1.545 53.797)?res=10"
 warm "/tiles/hotspots/12/$(tile_xy 12 -1.545 53.797)?res=11"
-run "uncached z13-14 c1" 1 1 walk even 13:auto 14:auto
-run "uncached z13-14" "$threads" "$connections" walk odd 13:auto 14:auto
+run "uncached z13-14 c1" 1 1 walk 0/3 13:auto 14:auto
+run "uncached z13-14" "$threads" "$connections" walk 1/3 13:auto 14:auto
 
 # Uncached, many more tiles: z16 and z17 at res $walk_res (statistics warmed above).
-run "uncached z16-17 c1" 1 1 walk even 16:$walk_res 17:$walk_res
-run "uncached z16-17" "$threads" "$connections" walk odd 16:$walk_res 17:$walk_res
+run "uncached z16-17 c1" 1 1 walk 0/2 16:$walk_res 17:$walk_res
+run "uncached z16-17" "$threads" "$connections" walk 1/2 16:$walk_res 17:$walk_res
 
 warm "$hotspots_path"
 run "hotspots top 20" "$threads" "$connections" fixed "$hotspots_path"
 
+# As a browser asks: brotli accepted. Tiles are compressed once, then served from cache.
+ENCODING="gzip, deflate, br"
+run "cached tile" "$threads" "$connections" fixed "$cached_path"
+run "uncached z13-14 c1" 1 1 walk 2/3 13:auto 14:auto
+ENCODING=""
+
 echo
-echo "Summary ($(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk and server share the machine; no Accept-Encoding; RUST_LOG=$RUST_LOG)"
-printf '%-19s %10s %9s %9s %7s %8s  %s\n' scenario "req/s" "p50 ms" "p99 ms" errors "204s" note
+echo "Summary ($(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk and server share the machine; RUST_LOG=$RUST_LOG)"
+printf '%-34s %10s %9s %9s %7s %8s  %s\n' scenario "req/s" "p50 ms" "p99 ms" errors "204s" note
 for r in "${results[@]}"; do
     name=${r%% RESULT*}
     kv=${r#*RESULT }
@@ -259,7 +271,7 @@ for r in "${results[@]}"; do
     awk -v n="$name" -v q="${f[requests]}" -v s="${f[seconds]}" -v p50="${f[p50_us]}" \
         -v p99="${f[p99_us]}" -v e=$((f[non2xx] + f[socket_errors])) -v em="${f[empty]}" \
         -v note="$note" 'BEGIN {
-            printf "%-19s %10.0f %9.2f %9.2f %7d %8d  %s\n", n, q / s, p50 / 1000, p99 / 1000, e, em, note
+            printf "%-34s %10.0f %9.2f %9.2f %7d %8d  %s\n", n, q / s, p50 / 1000, p99 / 1000, e, em, note
         }'
     unset f
 done

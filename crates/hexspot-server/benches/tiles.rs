@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use geozero::mvt::{Message, Tile};
 use hexspot_engine::{HarmTable, HotspotQuery, Resolution};
+use hexspot_server::encoding::Coding;
 use hexspot_server::stats::QueryStats;
 use hexspot_server::tiles::{TileId, encode, resolution_for_zoom};
 use hexspot_synth::{SynthConfig, incident_table};
@@ -78,6 +79,28 @@ fn bench_tiles(c: &mut Criterion) {
         group.bench_function(format!("z{z}_res{res}"), |b| {
             b.iter(|| encode(black_box(stats), black_box(*tile)).expect("tile encodes"));
         });
+    }
+    group.finish();
+
+    // a tile-cache miss from a browser also compresses the tile once (then cached)
+    let mut group = c.benchmark_group("tile_compress");
+    group.warm_up_time(Duration::from_secs(2));
+    group.measurement_time(Duration::from_secs(5));
+    for (z, tile, stats) in &cases {
+        let bytes = encode(stats, *tile)
+            .expect("tile encodes")
+            .expect("not empty");
+        for coding in [Coding::Gzip, Coding::Br] {
+            let name = coding.header().expect("a compression");
+            eprintln!(
+                "tile {tile}: {} bytes, {} with {name}",
+                bytes.len(),
+                coding.encode(&bytes).len()
+            );
+            group.bench_function(format!("z{z}_{name}"), |b| {
+                b.iter(|| coding.encode(black_box(&bytes)));
+            });
+        }
     }
     group.finish();
     drop(cases);

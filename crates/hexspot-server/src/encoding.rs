@@ -76,7 +76,7 @@ impl Coding {
             Coding::Gzip => {
                 let mut e = flate2::write::GzEncoder::new(
                     Vec::with_capacity(bytes.len() / 2),
-                    flate2::Compression::new(6),
+                    flate2::Compression::new(4),
                 );
                 e.write_all(bytes).expect("writing to memory");
                 e.finish().expect("writing to memory")
@@ -84,8 +84,8 @@ impl Coding {
             Coding::Br => {
                 let mut out = Vec::with_capacity(bytes.len() / 2);
                 {
-                    // quality 6 of 11, 4 MiB window: tiles are compressed once and cached
-                    let mut w = brotli::CompressorWriter::new(&mut out, 4096, 6, 22);
+                    // quality 4 of 11, 4 MiB window: tiles are compressed once and cached
+                    let mut w = brotli::CompressorWriter::new(&mut out, 4096, 4, 22);
                     w.write_all(bytes).expect("writing to memory");
                 }
                 out

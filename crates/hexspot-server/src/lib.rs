@@ -5,7 +5,7 @@
 //! [`AppState`]; [`serve`] runs it on a listener until a shutdown signal, letting
 //! requests in flight finish.
 
-mod encoding;
+pub mod encoding;
 mod error;
 mod layers;
 pub mod openapi;
