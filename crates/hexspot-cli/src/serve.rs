@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// Requests handled at once; more are answered 503.
     #[arg(long, default_value_t = 256)]
     max_concurrency: usize,
+    /// Largest study region a query may have, in cells; larger ones are refused with 400
+    /// (each cell takes roughly 100 bytes while its query is computed and cached).
+    #[arg(long, default_value_t = 3_000_000)]
+    max_region_cells: usize,
     /// Log one JSON object per line instead of text.
     #[arg(long)]
     log_json: bool,
@@ -54,6 +58,7 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         max_upload_bytes: a.max_upload_mib << 20,
         request_timeout: Duration::from_secs(a.timeout_secs),
         max_concurrency: a.max_concurrency,
+        max_region_cells: a.max_region_cells,
         cors_origins: a.cors_origin.clone(),
         ..Settings::default()
     };

@@ -80,6 +80,16 @@ pub enum QueryError {
     /// A region polygon h3o could not cover.
     #[error("the region polygon is not valid: {0}")]
     Region(String),
+    /// The study region is larger than the query allows.
+    #[error(
+        "the study region would hold {cells} cells, more than the {max} allowed: use a coarser res, a smaller k or narrower filters"
+    )]
+    RegionTooLarge {
+        /// cells in the region
+        cells: usize,
+        /// the limit
+        max: usize,
+    },
     /// A harm weight that is not a finite, non-negative number.
     #[error("harm weight for {name:?} must be a finite number ≥ 0, got {value}")]
     Weight {

@@ -141,6 +141,9 @@ pub struct HotspotQuery {
     pub rank_by: RankBy,
     /// How many cells to return.
     pub limit: Limit,
+    /// Refuse the query when its study region holds more cells than this (a server's
+    /// guard on memory and time; `usize::MAX`, the default, for none).
+    pub max_region_cells: usize,
 }
 
 impl Default for HotspotQuery {
@@ -154,6 +157,7 @@ impl Default for HotspotQuery {
             alpha: 0.05,
             rank_by: RankBy::Z,
             limit: Limit::Top(20),
+            max_region_cells: usize::MAX,
         }
     }
 }
@@ -713,6 +717,12 @@ pub fn hotspots_with(
         None => region_by_hash(&bins, query, fixed.as_deref(), &value),
     };
     let n = region.len();
+    if n > query.max_region_cells {
+        return Err(QueryError::RegionTooLarge {
+            cells: n,
+            max: query.max_region_cells,
+        });
+    }
     let (sum, sum_sq) = match query.measure {
         Measure::Count => region.count.iter().fold((0.0, 0.0), |(s, q), &c| {
             let c = f64::from(c);

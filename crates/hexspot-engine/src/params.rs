@@ -158,6 +158,7 @@ impl QueryParams {
             alpha: self.alpha,
             rank_by: self.rank_by,
             limit: self.limit,
+            max_region_cells: usize::MAX,
         })
     }
 }

@@ -527,6 +527,21 @@ fn bad_parameters_are_refused() {
         alpha: 0.0,
         ..HotspotQuery::default()
     }));
+    // a study region over the query's limit: refused, naming both sizes
+    let whole = hotspots(&t, &HotspotQuery::default(), &HarmTable::default()).unwrap();
+    let n = whole.region_cells;
+    let limited = |max| HotspotQuery {
+        max_region_cells: max,
+        ..HotspotQuery::default()
+    };
+    assert_eq!(
+        hotspots(&t, &limited(n - 1), &HarmTable::default()),
+        Err(hexspot_engine::QueryError::RegionTooLarge {
+            cells: n,
+            max: n - 1
+        })
+    );
+    assert_eq!(hotspots(&t, &limited(n), &HarmTable::default()), Ok(whole));
     assert!(Resolution::try_from(4).is_err() && Resolution::try_from(13).is_err());
     assert!("2025-13".parse::<YearMonth>().is_err());
     assert!("2025-02-30".parse::<Day>().is_err());

@@ -76,7 +76,10 @@ impl From<ParamError> for ApiError {
 
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_query", e.to_string())
+        match e {
+            QueryError::RegionTooLarge { .. } => Self::too_much(e.to_string()),
+            _ => Self::new(StatusCode::BAD_REQUEST, "bad_query", e.to_string()),
+        }
     }
 }
 

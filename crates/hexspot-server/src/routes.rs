@@ -87,15 +87,19 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::internal)?
 }
 
-/// The engine query for `filters`, with an open period closed at the data's months.
+/// The engine query for `filters`, with an open period closed at the data's months and
+/// the server's limit on the study region.
 fn build_query(
+    state: &AppState,
     snap: &Snapshot,
     filters: &FilterParams,
     limit: Limit,
 ) -> Result<HotspotQuery, ApiError> {
-    Ok(filters
+    let mut q = filters
         .to_params(limit)
-        .query(StudyRegion::OccupiedWithRings, snap.table.month_range())?)
+        .query(StudyRegion::OccupiedWithRings, snap.table.month_range())?;
+    q.max_region_cells = state.settings().max_region_cells;
+    Ok(q)
 }
 
 // ---------------------------------------------------------------- health
@@ -309,7 +313,7 @@ pub async fn hotspots(
     let filters: FilterParams = parse(raw.as_deref(), &known)?;
     let extra: HotspotsParams = parse(raw.as_deref(), &known)?;
     let snap = state.snapshot()?;
-    let query = build_query(&snap, &filters, extra.limit()?)?;
+    let query = build_query(&state, &snap, &filters, extra.limit()?)?;
     let format = extra.format.unwrap_or_default();
     let tag = etag(&["hotspots", &snap.version, &format!("{format:?}|{query:?}")]);
     let (content_type, file) = match format {
@@ -396,7 +400,7 @@ pub async fn cells(
         .parse()
         .map_err(|e| ApiError::bad_parameter(format!("bbox: {e}")))?;
     let snap = state.snapshot()?;
-    let query = build_query(&snap, &filters, Limit::All)?;
+    let query = build_query(&state, &snap, &filters, Limit::All)?;
     let max = state.settings().max_response_cells;
     let estimate = cells_in_box_estimate(view, query.resolution);
     if estimate > max as f64 {
@@ -480,7 +484,7 @@ pub async fn tile(
     if filters.res.is_none() {
         filters.res = Some(tiles::resolution_for_zoom(id.z()).get());
     }
-    let query = build_query(&snap, &filters, Limit::All)?;
+    let query = build_query(&state, &snap, &filters, Limit::All)?;
     let cache = if extra.v.as_deref() == Some(snap.version.as_str()) {
         IMMUTABLE
     } else {
@@ -561,7 +565,7 @@ pub async fn tilejson(
     let filters: FilterParams = parse(raw.as_deref(), &[FilterParams::NAMES])?;
     let snap = state.snapshot()?;
     // check the query now, so a bad one fails here rather than in every tile
-    let query = build_query(&snap, &filters, Limit::All)?;
+    let query = build_query(&state, &snap, &filters, Limit::All)?;
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

@@ -28,6 +28,8 @@ pub struct Settings {
     pub max_concurrency: usize,
     /// Cells kept in the per-query statistics cache (about 100 bytes each).
     pub stats_cache_cells: u64,
+    /// Largest study region a query may have (memory and time grow with it).
+    pub max_region_cells: usize,
     /// Bytes of encoded tiles kept.
     pub tile_cache_bytes: u64,
     /// Most cells in one GeoJSON or CSV answer.
@@ -43,7 +45,8 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(30),
             import_timeout: Duration::from_secs(600),
             max_concurrency: 256,
-            stats_cache_cells: 4_000_000,
+            stats_cache_cells: 6_000_000,
+            max_region_cells: 3_000_000,
             tile_cache_bytes: 128 << 20,
             max_response_cells: 100_000,
             cors_origins: Vec::new(),

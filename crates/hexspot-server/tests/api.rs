@@ -862,6 +862,32 @@ async fn too_many_cells_is_a_clear_400() {
         get(&a.router, "/api/v1/hotspots?top=1000").await.status,
         StatusCode::OK
     );
+    // a study region over the server's limit is refused before its statistics are made
+    let small = app_with(
+        Settings {
+            max_region_cells: 1000,
+            ..Settings::default()
+        },
+        true,
+    );
+    for uri in [
+        "/api/v1/hotspots?res=9",
+        "/tiles/hotspots/12/2030/1320",
+        "/api/v1/cells?bbox=-1.6,53.7,-1.5,53.8",
+    ] {
+        let r = get(&small.router, uri).await;
+        assert_error(&r, StatusCode::BAD_REQUEST, "too_many_cells", uri);
+        assert!(
+            r.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("1000 allowed")
+        );
+    }
+    assert_eq!(
+        get(&small.router, "/api/v1/hotspots?res=6").await.status,
+        StatusCode::OK
+    );
     // a whole-region tile at a fine resolution
     assert_error(
         &get(&a.router, "/tiles/hotspots/5/15/10?res=12&k=6").await,
