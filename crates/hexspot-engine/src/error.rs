@@ -82,11 +82,9 @@ pub enum QueryError {
     Region(String),
     /// The study region is larger than the query allows.
     #[error(
-        "the study region would hold {cells} cells, more than the {max} allowed: use a coarser res, a smaller k or narrower filters"
+        "the study region would hold more than the {max} cells allowed: use a coarser res, a smaller k or narrower filters"
     )]
     RegionTooLarge {
-        /// cells in the region
-        cells: usize,
         /// the limit
         max: usize,
     },

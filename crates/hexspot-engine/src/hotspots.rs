@@ -460,7 +460,13 @@ fn region_by_hash(
             }
         }
         None => {
-            index.reserve(bins.cells.len() * (3 * query.k as usize * (query.k as usize + 1) + 1));
+            let ring = 3 * query.k as usize * (query.k as usize + 1) + 1;
+            index.reserve(
+                bins.cells
+                    .len()
+                    .saturating_mul(ring)
+                    .min(query.max_region_cells.saturating_add(1)),
+            );
             for (j, &c) in bins.cells.iter().enumerate() {
                 index.insert(c, push(&mut r, c, bins.count[j], bins.harm[j]));
             }
@@ -492,6 +498,10 @@ fn region_by_hash(
                 }
             };
             r.lag[i as usize] += x;
+        }
+        if r.len() > query.max_region_cells {
+            // refused by the caller: stop growing it
+            return r;
         }
     }
     // Σ_j w_ij: the k-ring members that are in the region. An occupied cell's whole
@@ -568,6 +578,10 @@ fn region_by_ij(
                 grid.get_or_insert(a, b, || push(&mut r, 0, (a, b)))
             };
             r.lag[i as usize] += x;
+        }
+        if r.len() > query.max_region_cells {
+            // refused by the caller: stop growing it
+            return Some(r);
         }
     }
     let n_occupied = if fixed.is_some() { 0 } else { bins.cells.len() };
@@ -719,7 +733,6 @@ pub fn hotspots_with(
     let n = region.len();
     if n > query.max_region_cells {
         return Err(QueryError::RegionTooLarge {
-            cells: n,
             max: query.max_region_cells,
         });
     }

@@ -527,7 +527,7 @@ fn bad_parameters_are_refused() {
         alpha: 0.0,
         ..HotspotQuery::default()
     }));
-    // a study region over the query's limit: refused, naming both sizes
+    // a study region over the query's limit: refused, by either way of building it
     let whole = hotspots(&t, &HotspotQuery::default(), &HarmTable::default()).unwrap();
     let n = whole.region_cells;
     let limited = |max| HotspotQuery {
@@ -536,10 +536,7 @@ fn bad_parameters_are_refused() {
     };
     assert_eq!(
         hotspots(&t, &limited(n - 1), &HarmTable::default()),
-        Err(hexspot_engine::QueryError::RegionTooLarge {
-            cells: n,
-            max: n - 1
-        })
+        Err(hexspot_engine::QueryError::RegionTooLarge { max: n - 1 })
     );
     assert_eq!(hotspots(&t, &limited(n), &HarmTable::default()), Ok(whole));
     assert!(Resolution::try_from(4).is_err() && Resolution::try_from(13).is_err());

@@ -881,7 +881,7 @@ async fn too_many_cells_is_a_clear_400() {
             r.json()["message"]
                 .as_str()
                 .unwrap()
-                .contains("1000 allowed")
+                .contains("more than the 1000 cells allowed")
         );
     }
     assert_eq!(
