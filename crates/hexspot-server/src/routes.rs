@@ -79,6 +79,22 @@ fn representation(
     with_validators(res, etag, cache)
 }
 
+/// JSON data that changes only with an import.
+fn json_representation(
+    headers: &HeaderMap,
+    etag: &str,
+    body: &impl Serialize,
+) -> Result<Response, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    Ok(representation(
+        headers,
+        etag,
+        REVALIDATE,
+        "application/json",
+        Some(bytes.into()),
+    ))
+}
+
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -283,14 +299,7 @@ pub async fn meta(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         binning: hexspot_export::BINNING,
         method: hexspot_export::METHOD,
     };
-    let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
-    Ok(representation(
-        &headers,
-        &tag,
-        REVALIDATE,
-        "application/json",
-        Some(bytes.into()),
-    ))
+    json_representation(&headers, &tag, &body)
 }
 
 // ---------------------------------------------------------------- hotspots
@@ -630,14 +639,7 @@ pub async fn tilejson(
         }
     });
     let tag = etag(&["tilejson", &snap.version, &url]);
-    let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
-    Ok(representation(
-        &headers,
-        &tag,
-        REVALIDATE,
-        "application/json",
-        Some(bytes.into()),
-    ))
+    json_representation(&headers, &tag, &body)
 }
 
 // ---------------------------------------------------------------- imports
