@@ -197,6 +197,9 @@ impl ImportParams {
     pub const NAMES: &[&str] = &["name", "strict", "map"];
 }
 
+/// Parameters that may be repeated (each occurrence adds a value).
+const REPEATABLE: &[&str] = &["crime_type", "offence", "days", "map"];
+
 /// Parses a query string into `T`, refusing names outside `known` and values that do
 /// not fit.
 pub fn parse<T: DeserializeOwned>(raw: Option<&str>, known: &[&[&str]]) -> Result<T, ApiError> {
@@ -211,6 +214,19 @@ pub fn parse<T: DeserializeOwned>(raw: Option<&str>, known: &[&[&str]]) -> Resul
                 all.join(", ")
             )));
         }
+    }
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (name, _) in &pairs {
+        *seen.entry(name.as_str()).or_default() += 1;
+    }
+    if let Some((name, n)) = pairs
+        .iter()
+        .map(|(name, _)| (name.as_str(), seen[name.as_str()]))
+        .find(|&(name, n)| n > 1 && !REPEATABLE.contains(&name))
+    {
+        return Err(ApiError::bad_parameter(format!(
+            "{name} is given {n} times; it takes one value"
+        )));
     }
     serde_html_form::from_str(raw).map_err(|e| {
         // name the parameter: the first pair that fails on its own

@@ -1186,6 +1186,16 @@ async fn every_bad_request_gets_its_4xx() {
             uri,
         );
     }
+    // a repeated single value is named
+    let r = get(&a.router, "/api/v1/hotspots?res=9&k=1&res=10").await;
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("res is given 2 times"),
+        "{}",
+        r.json()
+    );
     // the server is still well after all that
     assert_eq!(get(&a.router, "/readyz").await.status, StatusCode::OK);
 }
