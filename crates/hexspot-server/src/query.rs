@@ -1,6 +1,8 @@
 //! Query strings: the CLI's hotspot parameters, parsed strictly (an unknown or repeated
 //! single-valued parameter is an error, not silently ignored).
 
+use std::sync::LazyLock;
+
 use hexspot_engine::{Limit, Measure, QueryParams, RankBy};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -73,23 +75,10 @@ pub struct FilterParams {
 
 impl FilterParams {
     /// Names accepted by [`FilterParams`].
-    pub const NAMES: &[&str] = &[
-        "res",
-        "k",
-        "crime_type",
-        "offence",
-        "from",
-        "to",
-        "days",
-        "hours",
-        "knife",
-        "domestic",
-        "under_25",
-        "bbox",
-        "measure",
-        "rank_by",
-        "alpha",
-    ];
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<FilterParams>);
+        &NAMES
+    }
 
     /// The engine's text parameters (defaults as in the CLI).
     pub fn to_params(&self, limit: Limit) -> QueryParams {
@@ -150,7 +139,10 @@ pub struct HotspotsParams {
 
 impl HotspotsParams {
     /// Names accepted by [`HotspotsParams`].
-    pub const NAMES: &[&str] = &["top", "all", "format"];
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<HotspotsParams>);
+        &NAMES
+    }
 
     /// The limit asked for.
     pub fn limit(&self) -> Result<Limit, ApiError> {
@@ -175,7 +167,10 @@ pub struct TileParams {
 
 impl TileParams {
     /// Names accepted by [`TileParams`].
-    pub const NAMES: &[&str] = &["v"];
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<TileParams>);
+        &NAMES
+    }
 }
 
 /// `POST /api/v1/imports`.
@@ -194,7 +189,19 @@ pub struct ImportParams {
 
 impl ImportParams {
     /// Names accepted by [`ImportParams`].
-    pub const NAMES: &[&str] = &["name", "strict", "map"];
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<ImportParams>);
+        &NAMES
+    }
+}
+
+/// The parameter names `T` documents in the OpenAPI description: the names it accepts,
+/// derived so the two cannot drift apart.
+fn names_of<T: IntoParams>() -> Vec<String> {
+    T::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
+        .into_iter()
+        .map(|p| p.name)
+        .collect()
 }
 
 /// Parameters that may be repeated (each occurrence adds a value).
@@ -202,13 +209,16 @@ const REPEATABLE: &[&str] = &["crime_type", "offence", "days", "map"];
 
 /// Parses a query string into `T`, refusing names outside `known` and values that do
 /// not fit.
-pub fn parse<T: DeserializeOwned>(raw: Option<&str>, known: &[&[&str]]) -> Result<T, ApiError> {
+pub fn parse<T: DeserializeOwned>(raw: Option<&str>, known: &[&[String]]) -> Result<T, ApiError> {
     let raw = raw.unwrap_or("");
     let pairs: Vec<(String, String)> = serde_html_form::from_str(raw)
         .map_err(|e| ApiError::bad_parameter(format!("cannot read the query string: {e}")))?;
     for (name, _) in &pairs {
-        if !known.iter().any(|k| k.contains(&name.as_str())) {
-            let all: Vec<&str> = known.iter().flat_map(|k| k.iter().copied()).collect();
+        if !known.iter().any(|k| k.contains(name)) {
+            let all: Vec<&str> = known
+                .iter()
+                .flat_map(|k| k.iter().map(String::as_str))
+                .collect();
             return Err(ApiError::bad_parameter(format!(
                 "unknown parameter {name:?}; this route takes: {}",
                 all.join(", ")

@@ -318,7 +318,7 @@ pub async fn hotspots(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let known = [FilterParams::NAMES, HotspotsParams::NAMES];
+    let known = [FilterParams::names(), HotspotsParams::names()];
     let filters: FilterParams = parse(raw.as_deref(), &known)?;
     let extra: HotspotsParams = parse(raw.as_deref(), &known)?;
     let snap = state.snapshot()?;
@@ -400,7 +400,7 @@ pub async fn cells(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let mut filters: FilterParams = parse(raw.as_deref(), &[FilterParams::NAMES])?;
+    let mut filters: FilterParams = parse(raw.as_deref(), &[FilterParams::names()])?;
     let view = filters
         .bbox
         .take()
@@ -486,7 +486,7 @@ pub async fn tile(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = TileId::parse(&z, &x, &y)?;
-    let known = [FilterParams::NAMES, TileParams::NAMES];
+    let known = [FilterParams::names(), TileParams::names()];
     let mut filters: FilterParams = parse(raw.as_deref(), &known)?;
     let extra: TileParams = parse(raw.as_deref(), &known)?;
     let snap = state.snapshot()?;
@@ -571,7 +571,7 @@ pub async fn tilejson(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let filters: FilterParams = parse(raw.as_deref(), &[FilterParams::NAMES])?;
+    let filters: FilterParams = parse(raw.as_deref(), &[FilterParams::names()])?;
     let snap = state.snapshot()?;
     // check the query now, so a bad one fails here rather than in every tile
     let query = build_query(&state, &snap, &filters, Limit::All)?;
@@ -762,7 +762,7 @@ pub async fn import(
     RawQuery(raw): RawQuery,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let p: ImportParams = parse(raw.as_deref(), &[ImportParams::NAMES])?;
+    let p: ImportParams = parse(raw.as_deref(), &[ImportParams::names()])?;
     let name = p.name.unwrap_or_else(|| "upload.csv".to_owned());
     if !file_name_ok(&name) {
         return Err(ApiError::bad_parameter(format!(
