@@ -153,16 +153,35 @@ pub fn cell_ring(cell: CellIndex) -> Vec<[f64; 2]> {
     ring
 }
 
+/// A cell's properties, in the order the vector tiles' key table lists them. GeoJSON
+/// features and tile features carry exactly these names.
+pub const CELL_PROPERTIES: [&str; 7] = [
+    "cell",
+    "count",
+    "harm",
+    "gi_star_z",
+    "p_value",
+    "significant",
+    "rank",
+];
+
 fn properties(c: &CellStat) -> Value {
-    json!({
-        "cell": c.cell.to_string(),
-        "count": c.count,
-        "harm": c.harm,
-        "gi_star_z": opt(c.z),
-        "p_value": opt(c.p),
-        "significant": c.significant,
-        "rank": c.rank,
-    })
+    let values = [
+        Value::from(c.cell.to_string()),
+        Value::from(c.count),
+        Value::from(c.harm),
+        opt(c.z),
+        opt(c.p),
+        Value::from(c.significant),
+        Value::from(c.rank),
+    ];
+    Value::Object(
+        CELL_PROPERTIES
+            .iter()
+            .map(|k| (*k).to_owned())
+            .zip(values)
+            .collect(),
+    )
 }
 
 /// The GeoJSON FeatureCollection of ranked cells, with the `hexspot` member.

@@ -5,6 +5,7 @@
 use geozero::mvt::tile::{self, GeomType};
 use geozero::mvt::{Message, Tile};
 use hexspot_engine::{CellStat, Resolution};
+use hexspot_export::CELL_PROPERTIES;
 use rustc_hash::FxHashMap;
 use thiserror::Error;
 
@@ -272,17 +273,6 @@ fn ring_commands(pts: &[[i32; 2]]) -> Vec<u32> {
     g
 }
 
-/// Property names, in key-table order.
-const KEYS: [&str; 7] = [
-    "cell",
-    "count",
-    "harm",
-    "gi_star_z",
-    "p_value",
-    "significant",
-    "rank",
-];
-
 /// A layer's value table. Values that repeat across cells (counts, harm, z and p of
 /// empty cells, the flag) are stored once; the cell and its rank are unique, so they
 /// are not looked up.
@@ -312,7 +302,7 @@ impl Values {
         i
     }
 
-    /// The feature's tags: (key, value) index pairs.
+    /// The feature's tags: (key, value) index pairs, keys indexing [`CELL_PROPERTIES`].
     fn tags(&mut self, c: &CellStat) -> Vec<u32> {
         let mut tags = Vec::with_capacity(14);
         let cell = self.push(tile::Value {
@@ -403,7 +393,7 @@ pub fn encode(stats: &QueryStats, tile: TileId) -> Result<Option<Vec<u8>>, TileE
         version: 2,
         name: LAYER.to_owned(),
         features,
-        keys: KEYS.iter().map(|k| (*k).to_owned()).collect(),
+        keys: CELL_PROPERTIES.iter().map(|k| (*k).to_owned()).collect(),
         values: values.values,
         extent: Some(EXTENT),
     };
