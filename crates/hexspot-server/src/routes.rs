@@ -245,13 +245,7 @@ pub async fn meta(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     let snap = state.snapshot()?;
     let tag = etag(&["meta", &snap.version]);
     if matches(&headers, &tag) {
-        return Ok(representation(
-            &headers,
-            &tag,
-            REVALIDATE,
-            "application/json",
-            None,
-        ));
+        return Ok(not_modified(&tag, REVALIDATE));
     }
     let t = &snap.table;
     let mut crime_types: Vec<CrimeTypeCount> = t
@@ -330,7 +324,7 @@ pub async fn hotspots(
         FormatParam::Csv => ("text/csv; charset=utf-8", "hexspot-hotspots.csv"),
     };
     let mut res = if matches(&headers, &tag) {
-        representation(&headers, &tag, REVALIDATE, content_type, None)
+        not_modified(&tag, REVALIDATE)
     } else {
         let stats = state.stats(&snap, &query).await?;
         let n = match query.limit {
@@ -420,7 +414,7 @@ pub async fn cells(
     }
     let tag = etag(&["cells", &snap.version, &format!("{view:?}|{query:?}")]);
     if matches(&headers, &tag) {
-        return Ok(representation(&headers, &tag, REVALIDATE, GEOJSON, None));
+        return Ok(not_modified(&tag, REVALIDATE));
     }
     let stats = state.stats(&snap, &query).await?;
     let body = blocking(move || {
