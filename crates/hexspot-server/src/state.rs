@@ -192,12 +192,6 @@ impl AppState {
             .ok_or_else(ApiError::not_ready)
     }
 
-    /// Whether the snapshot is loaded.
-    #[must_use]
-    pub fn is_ready(&self) -> bool {
-        self.inner.snapshot.load().is_some()
-    }
-
     /// The settings.
     #[must_use]
     pub fn settings(&self) -> &Settings {
