@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, ValueEnum};
 use hexspot_engine::{
     HarmTable, Limit, Measure, ParamError, QueryParams, RankBy, Resolution, StudyRegion,
@@ -18,19 +19,6 @@ enum Format {
     Table,
     Geojson,
     Csv,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum RankArg {
-    Z,
-    Count,
-    Harm,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum MeasureArg {
-    Count,
-    Harm,
 }
 
 #[derive(Debug, Args)]
@@ -84,11 +72,13 @@ pub struct HotspotArgs {
     #[arg(long, value_name = "FILE.csv")]
     weights: Option<PathBuf>,
     /// The value Gi* is computed on.
-    #[arg(long, value_enum, default_value_t = MeasureArg::Count)]
-    measure: MeasureArg,
+    #[arg(long, default_value = "count",
+        value_parser = PossibleValuesParser::new(["count", "harm"]).try_map(|s| s.parse::<Measure>()))]
+    measure: Measure,
     /// Ranking order.
-    #[arg(long, value_enum, default_value_t = RankArg::Z)]
-    rank_by: RankArg,
+    #[arg(long, default_value = "z",
+        value_parser = PossibleValuesParser::new(["z", "count", "harm"]).try_map(|s| s.parse::<RankBy>()))]
+    rank_by: RankBy,
     /// How many cells to list.
     #[arg(long, default_value_t = 20, conflicts_with = "all")]
     top: usize,
@@ -122,15 +112,8 @@ impl HotspotArgs {
             domestic: (self.domestic || self.non_domestic).then_some(self.domestic),
             under_25: self.under_25,
             bbox: self.bbox.clone(),
-            measure: match self.measure {
-                MeasureArg::Count => Measure::Count,
-                MeasureArg::Harm => Measure::Harm,
-            },
-            rank_by: match self.rank_by {
-                RankArg::Z => RankBy::Z,
-                RankArg::Count => RankBy::Count,
-                RankArg::Harm => RankBy::Harm,
-            },
+            measure: self.measure,
+            rank_by: self.rank_by,
             limit: if self.all {
                 Limit::All
             } else {
