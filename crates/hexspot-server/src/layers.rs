@@ -82,44 +82,52 @@ const CODINGS: [&str; 2] = ["gzip", "br"];
 /// A strong entity tag names one exact byte sequence, so a compressed response needs a
 /// tag of its own: `"abc"` becomes `"abc-gzip"` or `"abc-br"` on the way out, and the
 /// suffix is taken off `If-None-Match` on the way in so handlers compare the base tag.
+/// A 304 carries the tag the client holds, suffix included.
 pub async fn etag_per_coding(mut req: Request, next: Next) -> Response {
-    let inm: Vec<HeaderValue> = req
+    // the tags the client holds, as it sent them
+    let held: Vec<String> = req
         .headers()
         .get_all(header::IF_NONE_MATCH)
         .iter()
-        .cloned()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_owned())
         .collect();
-    if !inm.is_empty() {
+    if !held.is_empty() {
         let h = req.headers_mut();
         h.remove(header::IF_NONE_MATCH);
-        for v in inm {
-            let text = v.to_str().unwrap_or_default();
-            let mut s = text.to_owned();
+        for tag in &held {
+            let mut base = tag.clone();
             for c in CODINGS {
-                s = s.replace(&format!("-{c}\""), "\"");
+                base = base.replace(&format!("-{c}\""), "\"");
             }
-            if let Ok(v) = HeaderValue::from_str(&s) {
+            if let Ok(v) = HeaderValue::from_str(&base) {
                 h.append(header::IF_NONE_MATCH, v);
             }
         }
     }
     let mut res: Response<Body> = next.run(req).await;
-    let coding = res
+    let Some(base) = res
         .headers()
-        .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .filter(|c| CODINGS.contains(c))
-        .map(str::to_owned);
-    if let (Some(c), Some(tag)) = (coding, res.headers().get(header::ETAG)) {
-        let tag = tag.to_str().unwrap_or_default();
-        // (a handler that compressed its own body has tagged it already)
-        if let Some(v) = tag
-            .strip_suffix('"')
-            .filter(|base| !base.ends_with(&format!("-{c}")))
-            .and_then(|base| HeaderValue::from_str(&format!("{base}-{c}\"")).ok())
-        {
-            res.headers_mut().insert(header::ETAG, v);
-        }
+        .get(header::ETAG)
+        .and_then(|t| t.to_str().ok())
+        .and_then(|t| t.strip_suffix('"'))
+        .map(str::to_owned)
+    else {
+        return res;
+    };
+    let coding = if res.status() == StatusCode::NOT_MODIFIED {
+        CODINGS
+            .into_iter()
+            .find(|c| held.iter().any(|t| *t == format!("{base}-{c}\"")))
+    } else {
+        res.headers()
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| CODINGS.into_iter().find(|k| *k == c))
+    };
+    if let Some(v) = coding.and_then(|c| HeaderValue::from_str(&format!("{base}-{c}\"")).ok()) {
+        res.headers_mut().insert(header::ETAG, v);
     }
     res
 }

@@ -501,12 +501,8 @@ pub async fn tile(
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok()),
     );
-    let sent_tag = match coding.header() {
-        Some(c) => format!("{}-{c}\"", tag.trim_end_matches('"')),
-        None => tag.clone(),
-    };
     let mut res = if matches(&headers, &tag) {
-        not_modified(&sent_tag, cache)
+        not_modified(&tag, cache)
     } else {
         let plain = match state.cached_tile(&tag) {
             Some(b) => b,
@@ -534,7 +530,7 @@ pub async fn tile(
             }
         };
         let has_body = body.is_some();
-        let mut res = representation(&headers, &sent_tag, cache, MVT, body);
+        let mut res = representation(&headers, &tag, cache, MVT, body);
         if let (true, Some(c)) = (has_body, coding.header()) {
             res.headers_mut()
                 .insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
