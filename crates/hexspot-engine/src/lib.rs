@@ -24,7 +24,7 @@ pub use hotspots::{
     WeightSources, hotspots, hotspots_with,
 };
 pub use params::{ParamError, QueryParams};
-pub use region::{cells_covering, haversine_m};
+pub use region::{cells_covering, haversine_m, outline};
 pub use table::{Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder};
 pub use types::{
     BBox, Day, FINE_RESOLUTION, Flag, FlagKind, Flags, LonLat, MinuteOfDay, Resolution, Weekday,

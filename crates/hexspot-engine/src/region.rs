@@ -1,6 +1,6 @@
 //! Study regions from boundary polygons.
 
-use h3o::geom::{ContainmentMode, TilerBuilder};
+use h3o::geom::{ContainmentMode, SolventBuilder, TilerBuilder};
 use h3o::{CellIndex, LatLng};
 
 use crate::error::QueryError;
@@ -49,6 +49,24 @@ pub fn cells_covering(
     cells.sort_unstable();
     cells.dedup();
     Ok(cells)
+}
+
+/// The outline of a set of cells at one resolution: their union as polygons (WGS84
+/// degrees, exteriors counter-clockwise and holes clockwise, as RFC 7946 asks).
+/// Duplicates are ignored.
+///
+/// # Errors
+/// [`QueryError::Region`] when the cells are not all of one resolution.
+pub fn outline(cells: &[CellIndex]) -> Result<geo::MultiPolygon<f64>, QueryError> {
+    use geo::orient::{Direction, Orient};
+    let mut unique = cells.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let shape = SolventBuilder::new()
+        .build()
+        .dissolve(unique)
+        .map_err(|e| QueryError::Region(e.to_string()))?;
+    Ok(shape.orient(Direction::Default))
 }
 
 /// Great-circle distance in metres between two WGS84 points (mean Earth radius).

@@ -5,7 +5,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::types::{BBox, Day, Flags, LonLat, MinuteOfDay, YearMonth};
+use crate::types::{BBox, Day, Flags, LonLat, MinuteOfDay, Resolution, YearMonth};
 
 /// Sentinel for "no day known" (month-only rows) in the `day` column.
 pub(crate) const NO_DAY: i32 = i32::MIN;
@@ -240,6 +240,21 @@ impl IncidentTable {
         );
         // a single point still makes a (tiny) box
         BBox::new(w, s, e.max(w + 1e-9), n.max(s + 1e-9)).ok()
+    }
+
+    /// The cells at `res` holding at least one incident, sorted.
+    #[must_use]
+    pub fn occupied_cells(&self, res: Resolution) -> Vec<h3o::CellIndex> {
+        let mut cells: Vec<h3o::CellIndex> = self
+            .cell
+            .iter()
+            .filter_map(|&c| h3o::CellIndex::try_from(c).ok()?.parent(res.h3()))
+            .collect();
+        // rows are sorted by fine cell, so a parent's rows are adjacent
+        cells.dedup();
+        cells.sort_unstable();
+        cells.dedup();
+        cells
     }
 
     /// Incidents per crime type, in dictionary order (names as first seen).

@@ -710,3 +710,62 @@ fn parallel_binning_matches_a_naive_count() {
     assert_eq!(got, naive);
     assert_eq!(r.incidents, 250_000);
 }
+
+// ---------------------------------------------------------------- data outline
+
+/// Signed shoelace area in degrees² (positive: counter-clockwise).
+fn ring_area(ring: &geo::LineString<f64>) -> f64 {
+    ring.lines()
+        .map(|l| l.start.x * l.end.y - l.end.x * l.start.y)
+        .sum::<f64>()
+        / 2.0
+}
+
+#[test]
+fn occupied_cells_are_the_distinct_parents_of_the_incidents() {
+    let far = LatLng::new(53.9, -1.2).unwrap();
+    let t = table_of(&[(leeds(), 3), (far, 1)]);
+    let cells = t.occupied_cells(res(7));
+    let mut want = vec![leeds().to_cell(res(7).h3()), far.to_cell(res(7).h3())];
+    want.sort_unstable();
+    assert_eq!(cells, want);
+    assert!(IncidentTable::default().occupied_cells(res(7)).is_empty());
+}
+
+#[test]
+fn outline_of_a_disk_is_one_counter_clockwise_polygon() {
+    let centre = leeds().to_cell(res(7).h3());
+    let disk: Vec<CellIndex> = centre.grid_disk(1);
+    let mut with_duplicates = disk.clone();
+    with_duplicates.push(centre);
+    let mp = outline(&with_duplicates).unwrap();
+    assert_eq!(mp.0.len(), 1);
+    let p = &mp.0[0];
+    assert!(p.interiors().is_empty());
+    assert!(ring_area(p.exterior()) > 0.0, "exterior is counter-clockwise");
+    // 7 hexagons: 18 outer vertices, closed
+    assert_eq!(p.exterior().0.len(), 19);
+}
+
+#[test]
+fn outline_keeps_holes_clockwise_and_separate_parts_apart() {
+    let centre = leeds().to_cell(res(7).h3());
+    let ring: Vec<CellIndex> = centre.grid_ring_fast(1).flatten().collect();
+    assert_eq!(ring.len(), 6);
+    let far = LatLng::new(53.9, -1.2).unwrap().to_cell(res(7).h3());
+    let mut cells = ring;
+    cells.push(far);
+    let mp = outline(&cells).unwrap();
+    assert_eq!(mp.0.len(), 2, "the ring and the far cell");
+    let annulus = mp.0.iter().find(|p| !p.interiors().is_empty()).unwrap();
+    assert_eq!(annulus.interiors().len(), 1);
+    assert!(ring_area(annulus.exterior()) > 0.0);
+    assert!(ring_area(&annulus.interiors()[0]) < 0.0, "holes are clockwise");
+}
+
+#[test]
+fn outline_refuses_mixed_resolutions() {
+    let a = leeds().to_cell(res(7).h3());
+    let b = leeds().to_cell(res(8).h3());
+    assert!(matches!(outline(&[a, b]), Err(QueryError::Region(_))));
+}

@@ -259,3 +259,46 @@ pub fn write_csv<W: Write>(ctx: &Context<'_>, out: W) -> Result<(), csv::Error> 
     w.flush()?;
     Ok(())
 }
+
+/// Coordinates of a MultiPolygon as RFC 7946 arrays (`[[[[lon, lat], …]]]`).
+#[must_use]
+pub fn multipolygon_coordinates(mp: &geo::MultiPolygon<f64>) -> Value {
+    let ring = |r: &geo::LineString<f64>| -> Value {
+        r.coords().map(|c| json!([c.x, c.y])).collect::<Vec<_>>().into()
+    };
+    mp.iter()
+        .map(|p| {
+            std::iter::once(ring(p.exterior()))
+                .chain(p.interiors().iter().map(ring))
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// The resolution of the data outline.
+pub const OUTLINE_RESOLUTION: u8 = 7;
+
+/// The outline of the data, a plain base layer for maps with no basemap: one Feature,
+/// the union of the resolution-[`OUTLINE_RESOLUTION`] cells that hold at least one
+/// incident, saying how it was drawn.
+#[must_use]
+pub fn outline_geojson(mp: &geo::MultiPolygon<f64>, cells: usize) -> Value {
+    json!({
+        "type": "FeatureCollection",
+        "features": [{
+            "type": "Feature",
+            "properties": {
+                "kind": "data_outline",
+                "res": OUTLINE_RESOLUTION,
+                "cells": cells,
+                "rule": format!(
+                    "the union of the H3 resolution-{OUTLINE_RESOLUTION} cells (about 5 km² each) \
+                     holding at least one incident, any type or date"
+                ),
+            },
+            "geometry": { "type": "MultiPolygon", "coordinates": multipolygon_coordinates(mp) },
+        }],
+        "hexspot": { "software": SOFTWARE },
+    })
+}
