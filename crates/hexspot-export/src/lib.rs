@@ -208,7 +208,7 @@ pub fn geojson(ctx: &Context<'_>) -> Value {
 }
 
 /// CSV columns.
-pub const CSV_COLUMNS: [&str; 14] = [
+pub const CSV_COLUMNS: [&str; 22] = [
     "rank",
     "cell",
     "count",
@@ -223,11 +223,59 @@ pub const CSV_COLUMNS: [&str; 14] = [
     "measure",
     "region_cells",
     "alpha",
+    "rank_by",
+    "crime_types",
+    "offences",
+    "from",
+    "to",
+    "time_window",
+    "flags",
+    "bbox",
 ];
 
+/// A weekly window as runs of hours of the week, `fri 20:00–sat 04:00; sat 20:00–sun
+/// 04:00`, days spelled as the `days` parameter spells them. A run that wraps from
+/// Sunday into Monday is written as one.
+#[must_use]
+pub fn describe_window(w: &hexspot_engine::WeeklyWindow) -> String {
+    let on = |h: usize| w.contains_hour_of_week(h % 168);
+    if (0..168).all(on) {
+        return "every hour".to_owned();
+    }
+    let at = |h: usize| {
+        let h = h % 168;
+        format!(
+            "{} {:02}:00",
+            hexspot_engine::Weekday::ALL[h / 24].short_name(),
+            h % 24
+        )
+    };
+    // start after an hour that is off, so no run is split at the week's end
+    let first_off = (0..168).find(|&h| !on(h)).unwrap_or(0);
+    let mut runs = Vec::new();
+    let mut h = first_off + 1;
+    while h <= first_off + 168 {
+        if on(h) {
+            let start = h;
+            while on(h) {
+                h += 1;
+            }
+            runs.push((start, h));
+        } else {
+            h += 1;
+        }
+    }
+    runs.sort_by_key(|&(s, _)| s % 168);
+    runs.iter()
+        .map(|&(s, e)| format!("{}–{}", at(s), at(e)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Writes the ranked cells as CSV. Each row repeats the resolution, k, measure, study
-/// region size and α, so a row read on its own still says how it was computed; the
-/// cell centre is given as lon/lat.
+/// region size, α, ranking and filters (lists joined with `; `, empty where not used),
+/// so a row read on its own still says how it was computed; the cell centre is given
+/// as lon/lat.
 ///
 /// # Errors
 /// [`csv::Error`] when writing fails.
@@ -235,26 +283,53 @@ pub fn write_csv<W: Write>(ctx: &Context<'_>, out: W) -> Result<(), csv::Error> 
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CSV_COLUMNS)?;
     let q = ctx.query;
+    let f = &q.filter;
+    let filters = [
+        q.rank_by.name().to_owned(),
+        f.crime_types.join("; "),
+        f.offences.join("; "),
+        f.period.map(|p| p.from().to_string()).unwrap_or_default(),
+        f.period.map(|p| p.to().to_string()).unwrap_or_default(),
+        f.window.as_ref().map(describe_window).unwrap_or_default(),
+        f.flags
+            .iter()
+            .map(|(k, v)| format!("{}={v}", k.name()))
+            .collect::<Vec<_>>()
+            .join("; "),
+        f.bbox
+            .map(|b| {
+                b.to_array()
+                    .iter()
+                    .map(f64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default(),
+    ];
     // shortest text that reads back to the same f64 (1.06e-228, not 228 zeros)
     let num = |v: Option<f64>| v.map_or(String::new(), |v| Value::from(v).to_string());
     for c in &ctx.result.cells {
         let centre = h3o::LatLng::from(c.cell);
-        w.write_record([
-            c.rank.to_string(),
-            c.cell.to_string(),
-            c.count.to_string(),
-            num(Some(c.harm)),
-            num(c.z),
-            num(c.p),
-            c.significant.to_string(),
-            format!("{:.6}", centre.lng()),
-            format!("{:.6}", centre.lat()),
-            q.resolution.get().to_string(),
-            q.k.to_string(),
-            q.measure.name().to_owned(),
-            ctx.result.region_cells.to_string(),
-            q.alpha.to_string(),
-        ])?;
+        w.write_record(
+            [
+                c.rank.to_string(),
+                c.cell.to_string(),
+                c.count.to_string(),
+                num(Some(c.harm)),
+                num(c.z),
+                num(c.p),
+                c.significant.to_string(),
+                format!("{:.6}", centre.lng()),
+                format!("{:.6}", centre.lat()),
+                q.resolution.get().to_string(),
+                q.k.to_string(),
+                q.measure.name().to_owned(),
+                ctx.result.region_cells.to_string(),
+                q.alpha.to_string(),
+            ]
+            .iter()
+            .chain(&filters),
+        )?;
     }
     w.flush()?;
     Ok(())
@@ -264,7 +339,10 @@ pub fn write_csv<W: Write>(ctx: &Context<'_>, out: W) -> Result<(), csv::Error> 
 #[must_use]
 pub fn multipolygon_coordinates(mp: &geo::MultiPolygon<f64>) -> Value {
     let ring = |r: &geo::LineString<f64>| -> Value {
-        r.coords().map(|c| json!([c.x, c.y])).collect::<Vec<_>>().into()
+        r.coords()
+            .map(|c| json!([c.x, c.y]))
+            .collect::<Vec<_>>()
+            .into()
     };
     mp.iter()
         .map(|p| {
@@ -301,4 +379,54 @@ pub fn outline_geojson(mp: &geo::MultiPolygon<f64>, cells: usize) -> Value {
         }],
         "hexspot": { "software": SOFTWARE },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hexspot_engine::{Weekday, WeeklyWindow};
+
+    fn window(days: &[Weekday], start: u32, end: u32) -> WeeklyWindow {
+        WeeklyWindow::from_days_hours(days, start, end).unwrap()
+    }
+
+    #[test]
+    fn windows_are_written_as_runs_of_hours() {
+        use Weekday::{Fri, Mon, Sat, Sun};
+        assert_eq!(
+            describe_window(&window(&[Fri, Sat], 20, 4)),
+            "fri 20:00–sat 04:00; sat 20:00–sun 04:00"
+        );
+        // Sunday night runs into Monday: one run across the week's end
+        assert_eq!(
+            describe_window(&window(&[Sun], 22, 2)),
+            "sun 22:00–mon 02:00"
+        );
+        assert_eq!(
+            describe_window(&window(&[Mon], 9, 17)),
+            "mon 09:00–mon 17:00"
+        );
+        assert_eq!(describe_window(&window(&Weekday::ALL, 0, 24)), "every hour");
+        // adjacent days join into one run
+        assert_eq!(
+            describe_window(&window(&[Fri, Sat], 0, 24)),
+            "fri 00:00–sun 00:00"
+        );
+    }
+
+    #[test]
+    fn outlines_are_geojson_multipolygons() {
+        let cell = h3o::LatLng::new(53.8, -1.55)
+            .unwrap()
+            .to_cell(h3o::Resolution::Seven);
+        let shape = hexspot_engine::outline(&[cell]).unwrap();
+        let v = outline_geojson(&shape, 1);
+        let f = &v["features"][0];
+        assert_eq!(f["geometry"]["type"], "MultiPolygon");
+        let ring = f["geometry"]["coordinates"][0][0].as_array().unwrap();
+        assert_eq!(ring.len(), 7, "a closed hexagon");
+        assert_eq!(ring.first(), ring.last());
+        assert_eq!(f["properties"]["cells"], 1);
+        assert_eq!(f["properties"]["res"], 7);
+    }
 }
