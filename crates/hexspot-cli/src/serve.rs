@@ -38,6 +38,11 @@ pub struct ServeArgs {
     /// (each cell takes roughly 100 bytes while its query is computed and cached).
     #[arg(long, default_value_t = 3_000_000)]
     max_region_cells: usize,
+    /// A MapLibre style URL for the map to draw beneath the cells, where the network
+    /// has a basemap server. Without it the map needs nothing beyond this server: it
+    /// draws the outline of the data on a plain background.
+    #[arg(long, value_name = "URL")]
+    basemap_style: Option<String>,
     /// Log one JSON object per line instead of text.
     #[arg(long)]
     log_json: bool,
@@ -47,6 +52,11 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
     hexspot_server::cors_origins(&a.cors_origin).map_err(anyhow::Error::msg)?;
     if a.max_concurrency == 0 || a.timeout_secs == 0 || a.max_upload_mib == 0 {
         bail!("--max-concurrency, --timeout-secs and --max-upload-mib must be at least 1");
+    }
+    if let Some(u) = &a.basemap_style
+        && !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))
+    {
+        bail!("--basemap-style: expected an http(s) URL or a path on this server, got {u:?}");
     }
     let harm = match &a.weights {
         Some(p) => hexspot_ingest::read_harm_table(p)?,
@@ -60,6 +70,7 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         max_concurrency: a.max_concurrency,
         max_region_cells: a.max_region_cells,
         cors_origins: a.cors_origin.clone(),
+        basemap_style: a.basemap_style.clone(),
         ..Settings::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -82,6 +93,9 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
             "hexspot: serving {} at http://{local}/ (API description: http://{local}/api/v1/openapi.json)",
             a.db.display()
         );
+        if !hexspot_server::web::available() {
+            tracing::warn!("{}", hexspot_server::web::BUILD_HINT);
+        }
         let state = AppState::new(store, harm, settings);
         let loading = state.clone();
         tokio::task::spawn_blocking(move || match loading.load_snapshot() {

@@ -257,6 +257,16 @@ impl IncidentTable {
         cells
     }
 
+    /// Incidents with a date and a time of day: those a weekly time window can select.
+    #[must_use]
+    pub fn timed_count(&self) -> usize {
+        self.day
+            .iter()
+            .zip(&self.minute)
+            .filter(|&(&d, &m)| d != NO_DAY && m != NO_TIME)
+            .count()
+    }
+
     /// Incidents per crime type, in dictionary order (names as first seen).
     #[must_use]
     pub fn crime_type_counts(&self) -> Vec<(&str, usize)> {

@@ -722,6 +722,23 @@ fn ring_area(ring: &geo::LineString<f64>) -> f64 {
 }
 
 #[test]
+fn timed_incidents_need_a_day_and_a_time() {
+    let loc = LonLat::new(-1.5432, 53.7966).unwrap();
+    let mut b = IncidentTableBuilder::default();
+    b.push(&row(loc));
+    b.push(&IncidentRow {
+        day: Some("2025-02-14".parse().unwrap()),
+        ..row(loc)
+    });
+    b.push(&IncidentRow {
+        day: Some("2025-02-14".parse().unwrap()),
+        time: Some(MinuteOfDay::new(21, 37).unwrap()),
+        ..row(loc)
+    });
+    assert_eq!(b.build().timed_count(), 1);
+}
+
+#[test]
 fn occupied_cells_are_the_distinct_parents_of_the_incidents() {
     let far = LatLng::new(53.9, -1.2).unwrap();
     let t = table_of(&[(leeds(), 3), (far, 1)]);
@@ -742,7 +759,10 @@ fn outline_of_a_disk_is_one_counter_clockwise_polygon() {
     assert_eq!(mp.0.len(), 1);
     let p = &mp.0[0];
     assert!(p.interiors().is_empty());
-    assert!(ring_area(p.exterior()) > 0.0, "exterior is counter-clockwise");
+    assert!(
+        ring_area(p.exterior()) > 0.0,
+        "exterior is counter-clockwise"
+    );
     // 7 hexagons: 18 outer vertices, closed
     assert_eq!(p.exterior().0.len(), 19);
 }
@@ -760,7 +780,10 @@ fn outline_keeps_holes_clockwise_and_separate_parts_apart() {
     let annulus = mp.0.iter().find(|p| !p.interiors().is_empty()).unwrap();
     assert_eq!(annulus.interiors().len(), 1);
     assert!(ring_area(annulus.exterior()) > 0.0);
-    assert!(ring_area(&annulus.interiors()[0]) < 0.0, "holes are clockwise");
+    assert!(
+        ring_area(&annulus.interiors()[0]) < 0.0,
+        "holes are clockwise"
+    );
 }
 
 #[test]

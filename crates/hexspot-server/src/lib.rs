@@ -14,6 +14,7 @@ mod routes;
 mod state;
 pub mod stats;
 pub mod tiles;
+pub mod web;
 
 use std::future::Future;
 use std::time::Duration;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/meta", get(routes::meta))
         .route("/api/v1/hotspots", get(routes::hotspots))
         .route("/api/v1/cells", get(routes::cells))
+        .route("/api/v1/outline", get(routes::outline))
         .route("/api/v1/openapi.json", get(routes::openapi))
         .route("/tiles/hotspots.json", get(routes::tilejson))
         .route("/tiles/hotspots/{z}/{x}/{y}", get(routes::tile))

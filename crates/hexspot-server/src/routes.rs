@@ -36,7 +36,7 @@ pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 pub struct Binary(#[allow(dead_code)] Vec<u8>);
 
 /// Whether `If-None-Match` lists `etag` (weak comparison, as RFC 9110 requires for it).
-fn matches(headers: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn matches(headers: &HeaderMap, etag: &str) -> bool {
     let bare = etag.trim_start_matches("W/");
     headers
         .get_all(header::IF_NONE_MATCH)
@@ -215,6 +215,9 @@ pub struct Meta {
     pub data_version: String,
     /// Incidents held.
     pub incidents: usize,
+    /// Incidents with a date and a time of day: those a time window (`days`, `hours`)
+    /// can select. police.uk files give months only.
+    pub timed_incidents: usize,
     /// First month present (`YYYY-MM`).
     pub first_month: Option<String>,
     /// Last month present.
@@ -235,6 +238,9 @@ pub struct Meta {
     pub binning: &'static str,
     /// The statistics.
     pub method: &'static str,
+    /// A MapLibre style URL to draw beneath the cells, when the server was given one
+    /// (`--basemap-style`); otherwise maps draw `/api/v1/outline` on a plain background.
+    pub basemap_style: Option<String>,
 }
 
 /// Imports, crime types with counts, the period covered and the resolutions.
@@ -262,6 +268,7 @@ pub async fn meta(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         software: hexspot_export::SOFTWARE,
         data_version: snap.version.clone(),
         incidents: t.len(),
+        timed_incidents: t.timed_count(),
         first_month: months.map(|m| m.0.to_string()),
         last_month: months.map(|m| m.1.to_string()),
         bounds: snap.bounds.map(BBox::to_array),
@@ -292,8 +299,52 @@ pub async fn meta(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             .collect(),
         binning: hexspot_export::BINNING,
         method: hexspot_export::METHOD,
+        basemap_style: state.settings().basemap_style.clone(),
     };
     json_representation(&headers, &tag, &body)
+}
+
+// ---------------------------------------------------------------- outline
+
+/// The outline of the data: a base layer that needs no network. One GeoJSON Feature,
+/// the union of the resolution-7 cells (about 5 km²) holding at least one incident.
+#[utoipa::path(get, path = "/api/v1/outline", tag = "data", responses(
+    (status = 200, description = "RFC 7946 FeatureCollection with one MultiPolygon Feature; its properties say how it was drawn",
+        content_type = "application/geo+json", body = Object),
+    (status = 304, description = "not modified (If-None-Match)"),
+    (status = 503, description = "still loading", body = ErrorBody)))]
+pub async fn outline(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let snap = state.snapshot()?;
+    let tag = etag(&["outline", &snap.version]);
+    if matches(&headers, &tag) {
+        return Ok(not_modified(&tag, REVALIDATE));
+    }
+    let body = match snap.outline.get() {
+        Some(b) => b.clone(),
+        None => {
+            let s = snap.clone();
+            blocking(move || {
+                let res = hexspot_engine::Resolution::try_from(hexspot_export::OUTLINE_RESOLUTION)
+                    .map_err(ApiError::internal)?;
+                let cells = s.table.occupied_cells(res);
+                let shape = hexspot_engine::outline(&cells).map_err(ApiError::internal)?;
+                let json = hexspot_export::outline_geojson(&shape, cells.len());
+                let bytes = Bytes::from(serde_json::to_vec(&json).map_err(ApiError::internal)?);
+                Ok(s.outline.get_or_init(|| bytes).clone())
+            })
+            .await?
+        }
+    };
+    Ok(representation(
+        &headers,
+        &tag,
+        REVALIDATE,
+        GEOJSON,
+        Some(body),
+    ))
 }
 
 // ---------------------------------------------------------------- hotspots
@@ -881,11 +932,23 @@ pub async fn openapi(headers: HeaderMap) -> Response {
     )
 }
 
-/// Any other path.
-pub async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::new(
+/// Any other path: a file of the map application (`/` is its page), else 404.
+pub async fn not_found(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        if let Some(res) = crate::web::asset(uri.path(), &headers) {
+            return Ok(res);
+        }
+        if uri.path() == "/" {
+            return Err(crate::web::missing());
+        }
+    }
+    Err(ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found",
         format!("no such resource: {}; see /api/v1/openapi.json", uri.path()),
-    )
+    ))
 }

@@ -36,6 +36,9 @@ pub struct Settings {
     pub max_response_cells: usize,
     /// Origins allowed by CORS (none by default: same-origin only).
     pub cors_origins: Vec<String>,
+    /// A MapLibre style URL the map draws beneath the cells (none by default: the map
+    /// needs no network beyond this server).
+    pub basemap_style: Option<String>,
 }
 
 impl Default for Settings {
@@ -50,6 +53,7 @@ impl Default for Settings {
             tile_cache_bytes: 128 << 20,
             max_response_cells: 100_000,
             cors_origins: Vec::new(),
+            basemap_style: None,
         }
     }
 }
@@ -67,6 +71,8 @@ pub struct Snapshot {
     pub version: String,
     /// The incidents' extent.
     pub bounds: Option<BBox>,
+    /// The data outline as GeoJSON, drawn on first request.
+    pub outline: std::sync::OnceLock<Bytes>,
 }
 
 impl Snapshot {
@@ -99,6 +105,7 @@ impl Snapshot {
             imports,
             sources,
             version,
+            outline: std::sync::OnceLock::new(),
         })
     }
 }
