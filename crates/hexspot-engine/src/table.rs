@@ -242,16 +242,17 @@ impl IncidentTable {
         BBox::new(w, s, e.max(w + 1e-9), n.max(s + 1e-9)).ok()
     }
 
-    /// The cells at `res` holding at least one incident, sorted.
+    /// The cells at `res` that contain at least one incident's location, sorted. (By
+    /// the point, not by the fine cell's H3 ancestor: ancestors nest only roughly, so a
+    /// point near a coarse cell's edge can have an ancestor across it.)
     #[must_use]
-    pub fn occupied_cells(&self, res: Resolution) -> Vec<h3o::CellIndex> {
+    pub fn point_cells(&self, res: Resolution) -> Vec<h3o::CellIndex> {
         let mut cells: Vec<h3o::CellIndex> = self
-            .cell
+            .lon
             .iter()
-            .filter_map(|&c| h3o::CellIndex::try_from(c).ok()?.parent(res.h3()))
+            .zip(&self.lat)
+            .filter_map(|(&lon, &lat)| Some(h3o::LatLng::new(lat, lon).ok()?.to_cell(res.h3())))
             .collect();
-        // rows are sorted by fine cell, so a parent's rows are adjacent
-        cells.dedup();
         cells.sort_unstable();
         cells.dedup();
         cells

@@ -739,14 +739,14 @@ fn timed_incidents_need_a_day_and_a_time() {
 }
 
 #[test]
-fn occupied_cells_are_the_distinct_parents_of_the_incidents() {
+fn point_cells_are_the_distinct_cells_holding_incidents() {
     let far = LatLng::new(53.9, -1.2).unwrap();
     let t = table_of(&[(leeds(), 3), (far, 1)]);
-    let cells = t.occupied_cells(res(7));
+    let cells = t.point_cells(res(7));
     let mut want = vec![leeds().to_cell(res(7).h3()), far.to_cell(res(7).h3())];
     want.sort_unstable();
     assert_eq!(cells, want);
-    assert!(IncidentTable::default().occupied_cells(res(7)).is_empty());
+    assert!(IncidentTable::default().point_cells(res(7)).is_empty());
 }
 
 #[test]

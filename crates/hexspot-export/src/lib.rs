@@ -359,7 +359,7 @@ pub const OUTLINE_RESOLUTION: u8 = 7;
 
 /// The outline of the data, a plain base layer for maps with no basemap: one Feature,
 /// the union of the resolution-[`OUTLINE_RESOLUTION`] cells that hold at least one
-/// incident, saying how it was drawn.
+/// incident's location, saying how it was drawn.
 #[must_use]
 pub fn outline_geojson(mp: &geo::MultiPolygon<f64>, cells: usize) -> Value {
     json!({
@@ -372,7 +372,7 @@ pub fn outline_geojson(mp: &geo::MultiPolygon<f64>, cells: usize) -> Value {
                 "cells": cells,
                 "rule": format!(
                     "the union of the H3 resolution-{OUTLINE_RESOLUTION} cells (about 5 km² each) \
-                     holding at least one incident, any type or date"
+                     holding at least one incident's location, any type or date"
                 ),
             },
             "geometry": { "type": "MultiPolygon", "coordinates": multipolygon_coordinates(mp) },

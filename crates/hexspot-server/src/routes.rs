@@ -307,7 +307,8 @@ pub async fn meta(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 // ---------------------------------------------------------------- outline
 
 /// The outline of the data: a base layer that needs no network. One GeoJSON Feature,
-/// the union of the resolution-7 cells (about 5 km²) holding at least one incident.
+/// the union of the resolution-7 cells (about 5 km²) holding at least one incident's
+/// location.
 #[utoipa::path(get, path = "/api/v1/outline", tag = "data", responses(
     (status = 200, description = "RFC 7946 FeatureCollection with one MultiPolygon Feature; its properties say how it was drawn",
         content_type = "application/geo+json", body = Object),
@@ -329,7 +330,7 @@ pub async fn outline(
             blocking(move || {
                 let res = hexspot_engine::Resolution::try_from(hexspot_export::OUTLINE_RESOLUTION)
                     .map_err(ApiError::internal)?;
-                let cells = s.table.occupied_cells(res);
+                let cells = s.table.point_cells(res);
                 let shape = hexspot_engine::outline(&cells).map_err(ApiError::internal)?;
                 let json = hexspot_export::outline_geojson(&shape, cells.len());
                 let bytes = Bytes::from(serde_json::to_vec(&json).map_err(ApiError::internal)?);

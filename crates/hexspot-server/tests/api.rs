@@ -1251,3 +1251,126 @@ async fn openapi_document_is_served_and_the_committed_copy_is_current() {
          HEXSPOT_UPDATE_OPENAPI=1 cargo test -p hexspot-server --test api openapi"
     );
 }
+
+// ------------------------------------------------------------------ map application
+
+#[tokio::test]
+async fn the_map_app_is_served_at_the_root_or_its_absence_explained() {
+    let a = app();
+    let r = get(&a.router, "/").await;
+    if hexspot_server::web::available() {
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.header(header::CONTENT_TYPE).starts_with("text/html"));
+        let html = String::from_utf8_lossy(&r.body);
+        assert!(html.contains(r#"<div id="map""#), "{html}");
+        let csp = r.header(header::CONTENT_SECURITY_POLICY);
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        // revalidation by the file's hash
+        let tag = r.header(header::ETAG).to_owned();
+        let again = get_with(&a.router, "/", "if-none-match", &tag).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+        for (path, kind) in [
+            ("/app.js", "text/javascript"),
+            ("/maplibre-gl-worker.mjs", "text/javascript"),
+            ("/app.css", "text/css"),
+        ] {
+            let r = get(&a.router, path).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            assert!(r.header(header::CONTENT_TYPE).starts_with(kind), "{path}");
+            assert!(!r.body.is_empty(), "{path}");
+        }
+    } else {
+        // a debug build without `scripts/build-web.sh`: say how to build it
+        assert_error(&r, StatusCode::SERVICE_UNAVAILABLE, "web_not_built", "/");
+        assert!(
+            r.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("build-web.sh")
+        );
+    }
+    // only the app's own files: no walking out of it, API paths stay JSON 404s
+    for path in [
+        "/nope.js",
+        "/../Cargo.toml",
+        "/%2e%2e/Cargo.toml",
+        "/index.html/x",
+        "/api/v1/nope",
+    ] {
+        let r = get(&a.router, path).await;
+        assert_error(&r, StatusCode::NOT_FOUND, "not_found", path);
+    }
+    let r = send(&a.router, Request::post("/").body(Body::empty()).unwrap()).await;
+    assert_error(&r, StatusCode::NOT_FOUND, "not_found", "POST /");
+}
+
+/// Whether a point is inside a GeoJSON polygon (exterior minus holes), by ray casting.
+fn in_polygon(p: (f64, f64), rings: &[Value]) -> bool {
+    let inside = |ring: &Value| {
+        let pts: Vec<(f64, f64)> = ring
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+            .collect();
+        let mut c = false;
+        for w in pts.windows(2) {
+            let ((x1, y1), (x2, y2)) = (w[0], w[1]);
+            if (y1 > p.1) != (y2 > p.1) && p.0 < x1 + (p.1 - y1) / (y2 - y1) * (x2 - x1) {
+                c = !c;
+            }
+        }
+        c
+    };
+    inside(&rings[0]) && !rings[1..].iter().any(inside)
+}
+
+#[tokio::test]
+async fn the_outline_covers_every_incident_and_revalidates() {
+    let a = app();
+    let r = get(&a.router, "/api/v1/outline").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_TYPE), hexspot_server::GEOJSON);
+    let v = r.json();
+    let f = &v["features"][0];
+    assert_eq!(f["properties"]["kind"], "data_outline");
+    assert_eq!(f["properties"]["res"], 7);
+    assert_eq!(f["geometry"]["type"], "MultiPolygon");
+    let polygons = f["geometry"]["coordinates"].as_array().unwrap();
+    // every incident's location in the file lies inside the outline
+    let mut rows = csv::Reader::from_path(data("police-uk/crimedataleeds.csv")).unwrap();
+    let mut n = 0;
+    for row in rows.records() {
+        let row = row.unwrap();
+        let p: (f64, f64) = (row[4].parse().unwrap(), row[5].parse().unwrap());
+        n += 1;
+        assert!(
+            polygons
+                .iter()
+                .any(|poly| in_polygon(p, poly.as_array().unwrap())),
+            "row {n}: {p:?} outside the outline"
+        );
+    }
+    assert_eq!(n, 8009);
+    let tag = r.header(header::ETAG).to_owned();
+    let again = get_with(&a.router, "/api/v1/outline", "if-none-match", &tag).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn meta_says_how_many_incidents_a_time_window_can_see_and_the_basemap() {
+    let a = app();
+    let v = get(&a.router, "/api/v1/meta").await.json();
+    // police.uk gives months only
+    assert_eq!(v["timed_incidents"], 0);
+    assert_eq!(v["basemap_style"], Value::Null);
+    let a = app_with(
+        Settings {
+            basemap_style: Some("https://tiles.example.org/style.json".into()),
+            ..Settings::default()
+        },
+        true,
+    );
+    let v = get(&a.router, "/api/v1/meta").await.json();
+    assert_eq!(v["basemap_style"], "https://tiles.example.org/style.json");
+}
