@@ -1,0 +1,76 @@
+// The server's API, typed as the map uses it (see /api/v1/openapi.json).
+
+export interface Meta {
+  software: string;
+  data_version: string;
+  incidents: number;
+  timed_incidents: number;
+  first_month: string | null;
+  last_month: string | null;
+  bounds: [number, number, number, number] | null;
+  crime_types: { name: string; count: number }[];
+  basemap_style: string | null;
+}
+
+/** A cell's properties, as in GeoJSON features and vector tiles. */
+export interface CellProperties {
+  cell: string;
+  count: number;
+  harm: number;
+  gi_star_z: number | null;
+  p_value: number | null;
+  significant: boolean;
+  rank: number;
+}
+
+export interface CellFeature {
+  type: 'Feature';
+  id?: string;
+  properties: CellProperties;
+  geometry: { type: 'Polygon'; coordinates: [number, number][][] };
+}
+
+/** What `/api/v1/hotspots` says about the query (the `hexspot` member), as used here. */
+export interface HotspotMeta {
+  query: { res: number; k: number; measure: string; rank_by: string; alpha: number; from: string | null; to: string | null };
+  study_region: { cells: number; occupied_cells: number; average_cell_area_km2: number };
+  statistics: { significant_hot: number; significant_cold: number };
+  incidents: { counted: number; left_out: { no_time_of_day: number; month_only_partial_period: number } };
+}
+
+export interface Hotspots {
+  type: 'FeatureCollection';
+  features: CellFeature[];
+  hexspot: HotspotMeta;
+}
+
+/** An error the server explained (`{"error","message"}`), or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** GETs JSON; a non-2xx answer becomes an [`ApiError`] carrying the server's message. */
+export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(url, { signal, headers: { Accept: 'application/json, application/geo+json' } });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { message?: string };
+      if (body.message) message = body.message;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(res.status, message);
+  }
+  return (await res.json()) as T;
+}
+
+export const getMeta = (signal?: AbortSignal) => getJson<Meta>('/api/v1/meta', signal);
+
+export const getHotspots = (params: URLSearchParams, signal?: AbortSignal) =>
+  getJson<Hotspots>(`/api/v1/hotspots?${params.toString()}`, signal);

@@ -1,0 +1,348 @@
+import { describe, expect, it } from 'vitest';
+import { CELL_AREA_KM2 } from './format';
+import {
+  DEFAULT_STATE,
+  MAX_RES,
+  MAX_TOP,
+  MIN_RES,
+  type ViewState,
+  filterParams,
+  formatState,
+  hotspotParams,
+  minZoomFor,
+  parseState,
+  resolutionAt,
+  tileParams,
+} from './state';
+
+/** A view with every parameter away from its default. */
+const FULL: ViewState = {
+  crimeTypes: ['Violence and sexual offences', 'Criminal damage & arson'],
+  from: '2023-04',
+  to: '2024-03',
+  days: ['fri', 'sat'],
+  hours: { start: 20, end: 4 },
+  res: 9,
+  rankBy: 'count',
+  measure: 'harm',
+  colour: 'harm',
+  top: 50,
+  camera: { zoom: 12.5, lat: 53.79648, lon: -1.54785 },
+  cell: '89195da49b7ffff',
+};
+
+/** FULL as a person would write it. */
+const FULL_PARAMS: Record<string, string> = {
+  from: '2023-04',
+  to: '2024-03',
+  days: 'fri,sat',
+  hours: '20-04',
+  res: '9',
+  rank_by: 'count',
+  measure: 'harm',
+  colour: 'harm',
+  top: '50',
+  map: '12.5/53.79648/-1.54785',
+  cell: '89195da49b7ffff',
+};
+
+function query(params: Record<string, string>): string {
+  const p = new URLSearchParams();
+  for (const t of FULL.crimeTypes) p.append('crime_type', t);
+  for (const [k, v] of Object.entries(params)) p.set(k, v);
+  return `?${p.toString()}`;
+}
+
+/** The query parameters the server's routes accept (crates/hexspot-server/src/query.rs). */
+const API_FILTER = ['res', 'k', 'crime_type', 'offence', 'from', 'to', 'days', 'hours', 'knife', 'domestic', 'under_25', 'bbox', 'measure', 'rank_by', 'alpha'];
+const API_HOTSPOTS = ['top', 'all', 'format'];
+const API_TILES = ['v'];
+/** Of these, the ones that may be repeated. */
+const REPEATABLE = ['crime_type', 'offence', 'days'];
+
+const keys = (p: URLSearchParams) => [...p.keys()];
+
+function expectServerAccepts(p: URLSearchParams, allowed: string[]) {
+  for (const k of new Set(keys(p))) {
+    expect(allowed, k).toContain(k);
+    if (!REPEATABLE.includes(k)) expect(p.getAll(k), k).toHaveLength(1);
+  }
+}
+
+describe('parseState', () => {
+  it('reads a full view', () => {
+    expect(parseState(query(FULL_PARAMS))).toEqual({ state: FULL, problems: [] });
+  });
+
+  it('reads a view written by hand, with %20 and repeated days', () => {
+    const q =
+      '?crime_type=Violence%20and%20sexual%20offences&crime_type=Criminal+damage+%26+arson' +
+      '&from=2023-04&to=2024-03&days=Friday&days=sat&hours=20-04&res=9&rank_by=count&measure=harm' +
+      '&colour=harm&top=50&map=12.5/53.79648/-1.54785&cell=89195da49b7ffff';
+    expect(parseState(q)).toEqual({ state: FULL, problems: [] });
+    // without the leading '?'
+    expect(parseState(q.slice(1))).toEqual({ state: FULL, problems: [] });
+  });
+
+  it('reads nothing as the default view', () => {
+    expect(parseState('')).toEqual({ state: DEFAULT_STATE, problems: [] });
+    expect(parseState('?')).toEqual({ state: DEFAULT_STATE, problems: [] });
+  });
+
+  it('accepts defaults written out, and res=auto as following the zoom', () => {
+    expect(parseState('?res=auto&rank_by=z&measure=count&colour=z&top=20')).toEqual({ state: DEFAULT_STATE, problems: [] });
+    expect(parseState('?res=auto').state.res).toBeNull();
+  });
+
+  it('does not share arrays with DEFAULT_STATE', () => {
+    const { state } = parseState('?crime_type=Burglary&days=mon');
+    expect(state.crimeTypes).not.toBe(DEFAULT_STATE.crimeTypes);
+    expect(state.days).not.toBe(DEFAULT_STATE.days);
+    expect(DEFAULT_STATE.crimeTypes).toEqual([]);
+    expect(DEFAULT_STATE.days).toEqual([]);
+  });
+
+  it('trims crime types and drops empty ones', () => {
+    expect(parseState('?crime_type=+Burglary+&crime_type=&crime_type=%20').state.crimeTypes).toEqual(['Burglary']);
+  });
+
+  it('reads every resolution 5–12 and every top 1–200', () => {
+    for (let r = MIN_RES; r <= MAX_RES; r++) expect(parseState(`?res=${r}`)).toEqual({ state: { ...DEFAULT_STATE, res: r }, problems: [] });
+    for (const top of [1, 2, 20, 199, MAX_TOP]) expect(parseState(`?top=${top}`).state.top).toBe(top);
+    expect([MIN_RES, MAX_RES, MAX_TOP]).toEqual([5, 12, 200]);
+  });
+
+  it('reads the map at its limits', () => {
+    expect(parseState('?map=0/-85.06/-180').state.camera).toEqual({ zoom: 0, lat: -85.06, lon: -180 });
+    expect(parseState('?map=22/85.06/180').state.camera).toEqual({ zoom: 22, lat: 85.06, lon: 180 });
+  });
+
+  // Each bad value is dropped (its field keeps its default), reported under the parameter's
+  // name, and leaves the other parameters as they were.
+  const BAD: [name: string, value: string, reset: Partial<ViewState>][] = [
+    ['from', '2024-13', { from: null }],
+    ['from', '2024-00', { from: null }],
+    ['from', '2024-1', { from: null }],
+    ['from', '24-01', { from: null }],
+    ['from', 'April 2023', { from: null }],
+    ['to', 'March', { to: null }],
+    ['to', '', { to: null }],
+    ['days', 'fri,xyz', { days: [] }],
+    ['days', 'funday', { days: [] }],
+    ['days', 'fr', { days: [] }],
+    ['hours', '24-02', { hours: null }],
+    ['hours', '20-25', { hours: null }],
+    ['hours', '5-5', { hours: null }],
+    ['hours', 'abc', { hours: null }],
+    ['hours', '', { hours: null }],
+    ['res', '4', { res: null }],
+    ['res', '13', { res: null }],
+    ['res', 'x', { res: null }],
+    ['res', '9.5', { res: null }],
+    ['res', '', { res: null }],
+    ['rank_by', 'p', { rankBy: 'z' }],
+    ['rank_by', 'Count', { rankBy: 'z' }],
+    ['measure', 'z', { measure: 'count' }],
+    ['colour', 'red', { colour: 'z' }],
+    ['top', '0', { top: 20 }],
+    ['top', '201', { top: 20 }],
+    ['top', '2.5', { top: 20 }],
+    ['top', '-5', { top: 20 }],
+    ['top', 'ten', { top: 20 }],
+    ['top', '', { top: 20 }],
+    ['map', '12/53.8', { camera: null }],
+    ['map', '12/53.8/-1.5/3', { camera: null }],
+    ['map', 'a/b/c', { camera: null }],
+    ['map', '23/53.8/-1.5', { camera: null }],
+    ['map', '-1/53.8/-1.5', { camera: null }],
+    ['map', '12/86/-1.5', { camera: null }],
+    ['map', '12/53.8/180.5', { camera: null }],
+    ['map', '12//-1.55', { camera: null }],
+    ['map', '/53.8/-1.55', { camera: null }],
+    ['map', '', { camera: null }],
+    ['cell', 'xyz', { cell: null }],
+    ['cell', '89195da49b7fff', { cell: null }],
+    ['cell', '89195da49b7ffff0', { cell: null }],
+    ['cell', 'g9195da49b7ffff', { cell: null }],
+    ['cell', '', { cell: null }],
+  ];
+
+  it.each(BAD)('drops %s=%j and says so', (name, value, reset) => {
+    const { state, problems } = parseState(query({ ...FULL_PARAMS, [name]: value }));
+    expect(state).toEqual({ ...FULL, ...reset });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.startsWith(`${name}: `), problems[0]).toBe(true);
+  });
+
+  it('drops both months when from is after to, and says so under `to`', () => {
+    const { state, problems } = parseState(query({ ...FULL_PARAMS, from: '2024-06', to: '2024-03' }));
+    expect(state).toEqual({ ...FULL, from: null, to: null });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^to: 2024-03 is before 2024-06/);
+  });
+
+  it('keeps a month range of one month, and one end alone', () => {
+    expect(parseState('?from=2024-03&to=2024-03').state).toMatchObject({ from: '2024-03', to: '2024-03' });
+    expect(parseState('?from=2024-03').state).toMatchObject({ from: '2024-03', to: null });
+    expect(parseState('?to=2024-03').state).toMatchObject({ from: null, to: '2024-03' });
+    // a bad `from` does not take a good `to` with it
+    expect(parseState('?from=2024-13&to=2024-03')).toMatchObject({ state: { from: null, to: '2024-03' } });
+  });
+
+  it('reports every bad parameter at once, and keeps the good ones', () => {
+    const { state, problems } = parseState(
+      '?from=2024-13&to=2024-99&days=xyz&hours=24-02&res=4&rank_by=p&measure=z&colour=red&top=0&map=x&cell=y&crime_type=Burglary',
+    );
+    expect(state).toEqual({ ...DEFAULT_STATE, crimeTypes: ['Burglary'] });
+    expect(problems.map((p) => p.slice(0, p.indexOf(':')))).toEqual([
+      'from', 'to', 'days', 'hours', 'res', 'rank_by', 'measure', 'colour', 'top', 'map', 'cell',
+    ]);
+  });
+});
+
+describe('formatState', () => {
+  it('writes the default view as an empty string', () => {
+    expect(formatState(DEFAULT_STATE)).toBe('');
+    expect(formatState({ ...DEFAULT_STATE, crimeTypes: [], days: [], res: null, rankBy: 'z', measure: 'count', colour: 'z', top: 20 })).toBe('');
+  });
+
+  it('writes a full view, defaults left out, with the API names', () => {
+    expect(formatState(FULL)).toBe(
+      '?crime_type=Violence+and+sexual+offences&crime_type=Criminal+damage+%26+arson' +
+        '&from=2023-04&to=2024-03&days=fri%2Csat&hours=20-04&rank_by=count&measure=harm' +
+        '&res=9&colour=harm&top=50&map=12.50%2F53.79648%2F-1.54785&cell=89195da49b7ffff',
+    );
+    expect(formatState({ ...DEFAULT_STATE, top: 5 })).toBe('?top=5');
+    expect(formatState({ ...DEFAULT_STATE, hours: { start: 9, end: 17 } })).toBe('?hours=09-17');
+  });
+
+  it('round-trips a full view', () => {
+    expect(parseState(formatState(FULL))).toEqual({ state: FULL, problems: [] });
+  });
+
+  it('round-trips assorted views', () => {
+    const views: ViewState[] = [
+      DEFAULT_STATE,
+      { ...DEFAULT_STATE, crimeTypes: ['Anti-social behaviour'] },
+      { ...DEFAULT_STATE, days: ['mon', 'wed', 'sun'] },
+      { ...DEFAULT_STATE, hours: { start: 0, end: 24 } },
+      { ...DEFAULT_STATE, days: ['sun'], hours: { start: 22, end: 2 } },
+      { ...DEFAULT_STATE, res: 5, top: 1 },
+      { ...DEFAULT_STATE, res: 12, top: 200, rankBy: 'harm', colour: 'count' },
+      { ...DEFAULT_STATE, camera: { zoom: 0, lat: -85.06, lon: 180 } },
+      { ...DEFAULT_STATE, crimeTypes: ['a=b', 'c?d', '100% / #1', 'é'] },
+    ];
+    for (const v of views) expect(parseState(formatState(v))).toEqual({ state: v, problems: [] });
+  });
+
+  it('rounds the camera to 2 decimals of zoom and 5 of latitude and longitude', () => {
+    const s = formatState({ ...DEFAULT_STATE, camera: { zoom: 11.123456, lat: 53.123456789, lon: -1.987654321 } });
+    expect(new URLSearchParams(s).get('map')).toBe('11.12/53.12346/-1.98765');
+  });
+});
+
+describe('filterParams', () => {
+  it('uses exactly the API names: crime_type (repeated), from, to, days (comma list), hours, rank_by, measure', () => {
+    const p = filterParams(FULL);
+    expect(keys(p)).toEqual(['crime_type', 'crime_type', 'from', 'to', 'days', 'hours', 'rank_by', 'measure']);
+    expect(p.getAll('crime_type')).toEqual(['Violence and sexual offences', 'Criminal damage & arson']);
+    expect(p.get('from')).toBe('2023-04');
+    expect(p.get('to')).toBe('2024-03');
+    expect(p.get('days')).toBe('fri,sat');
+    expect(p.get('hours')).toBe('20-04');
+    expect(p.get('rank_by')).toBe('count');
+    expect(p.get('measure')).toBe('harm');
+  });
+
+  it('leaves defaults out', () => {
+    expect(filterParams(DEFAULT_STATE).toString()).toBe('');
+  });
+});
+
+describe('hotspotParams', () => {
+  it('always includes res and top', () => {
+    expect(hotspotParams(DEFAULT_STATE, 9).toString()).toBe('res=9&top=20');
+  });
+
+  it('the filters, the resolution asked for and top', () => {
+    const p = hotspotParams(FULL, 7);
+    expect(keys(p)).toEqual(['crime_type', 'crime_type', 'from', 'to', 'days', 'hours', 'rank_by', 'measure', 'res', 'top']);
+    expect(p.get('res')).toBe('7');
+    expect(p.get('top')).toBe('50');
+    expect(p.get('days')).toBe('fri,sat');
+    expectServerAccepts(p, [...API_FILTER, ...API_HOTSPOTS]);
+  });
+
+  it('takes extras, which win', () => {
+    const p = hotspotParams(FULL, 9, { format: 'csv', top: '5' });
+    expect(p.get('format')).toBe('csv');
+    expect(p.getAll('top')).toEqual(['5']);
+    expectServerAccepts(p, [...API_FILTER, ...API_HOTSPOTS]);
+  });
+});
+
+describe('tileParams', () => {
+  it('the filters, the data version, and res only when fixed', () => {
+    expect(tileParams(DEFAULT_STATE, 'abc123').toString()).toBe('v=abc123');
+    const fixed = tileParams(FULL, 'abc123');
+    expect(keys(fixed)).toEqual(['crime_type', 'crime_type', 'from', 'to', 'days', 'hours', 'rank_by', 'measure', 'res', 'v']);
+    expect(fixed.get('res')).toBe('9');
+    expect(fixed.get('v')).toBe('abc123');
+    expectServerAccepts(fixed, [...API_FILTER, ...API_TILES]);
+    const auto = tileParams({ ...FULL, res: null }, 'abc123');
+    expect(auto.has('res')).toBe(false);
+    expect(auto.get('v')).toBe('abc123');
+    expectServerAccepts(auto, [...API_FILTER, ...API_TILES]);
+  });
+
+  it('leaves out what only the page uses: top, colour, map, cell', () => {
+    const p = tileParams(FULL, '1');
+    for (const k of ['top', 'colour', 'map', 'cell']) expect(p.has(k), k).toBe(false);
+  });
+});
+
+describe('resolutionAt', () => {
+  it('follows the zoom: clamp(floor(zoom) − 3, 5, 12)', () => {
+    expect(resolutionAt(0, null)).toBe(5);
+    expect(resolutionAt(8, null)).toBe(5);
+    expect(resolutionAt(8.99, null)).toBe(5);
+    expect(resolutionAt(9, null)).toBe(6);
+    expect(resolutionAt(12.5, null)).toBe(9);
+    expect(resolutionAt(15, null)).toBe(12);
+    expect(resolutionAt(22, null)).toBe(12);
+  });
+
+  it("matches the server's table at every whole zoom 0–22", () => {
+    const byZoom = Array.from({ length: 23 }, (_, z) => resolutionAt(z, null));
+    // zoom: 0  1  2  3  4  5  6  7  8  9 10 11 12  13  14  15  16  17  18  19  20  21  22
+    expect(byZoom).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 7, 8, 9, 10, 11, 12, 12, 12, 12, 12, 12, 12, 12]);
+  });
+
+  it('returns the fixed resolution when there is one', () => {
+    expect(resolutionAt(3, 11)).toBe(11);
+    expect(resolutionAt(20, 5)).toBe(5);
+    expect(resolutionAt(12.5, 9)).toBe(9);
+  });
+});
+
+describe('minZoomFor', () => {
+  it('0 when following the zoom, else res + 1', () => {
+    expect(minZoomFor(null)).toBe(0);
+    expect(minZoomFor(5)).toBe(6);
+    expect(minZoomFor(9)).toBe(10);
+    expect(minZoomFor(12)).toBe(13);
+  });
+
+  it("keeps a tile within the server's 50,000 cells at British latitudes", () => {
+    // A tile's side at zoom z and latitude φ is 40,075 km × cos φ / 2^z, plus the server's
+    // 64/4096 buffer each side; cells per tile ≈ that area / the average cell area.
+    const MAX_CELLS = 50_000;
+    for (let res = MIN_RES; res <= MAX_RES; res++) {
+      const z = minZoomFor(res);
+      for (const lat of [49.9, 53.8, 60.9]) {
+        const side = ((40075.017 * Math.cos((lat * Math.PI) / 180)) / 2 ** z) * (1 + 128 / 4096);
+        expect((side * side) / CELL_AREA_KM2[res]!, `res ${res} at ${lat}°`).toBeLessThan(MAX_CELLS);
+      }
+    }
+  });
+});

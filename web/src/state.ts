@@ -1,0 +1,197 @@
+// The whole view (filters, colouring, map position, selected cell) as URL parameters,
+// so a view can be bookmarked and shared. Filter names are the API's own, so a view's
+// URL reads like the query behind it.
+
+import type { ColourBy } from './palette';
+import { type Day, type Hours, formatHours, parseDays, parseHours } from './timewindow';
+
+export type RankBy = 'z' | 'count' | 'harm';
+export type Measure = 'count' | 'harm';
+
+/** Where the map looks. */
+export interface Camera {
+  zoom: number;
+  lat: number;
+  lon: number;
+}
+
+export interface ViewState {
+  crimeTypes: string[];
+  /** `YYYY-MM`, inclusive. */
+  from: string | null;
+  to: string | null;
+  days: Day[];
+  hours: Hours | null;
+  /** Fixed H3 resolution, or null to follow the zoom. */
+  res: number | null;
+  rankBy: RankBy;
+  measure: Measure;
+  colour: ColourBy;
+  top: number;
+  camera: Camera | null;
+  /** The selected (highlighted) cell. */
+  cell: string | null;
+}
+
+export const MIN_RES = 5;
+export const MAX_RES = 12;
+export const MAX_TOP = 200;
+
+export const DEFAULT_STATE: ViewState = {
+  crimeTypes: [],
+  from: null,
+  to: null,
+  days: [],
+  hours: null,
+  res: null,
+  rankBy: 'z',
+  measure: 'count',
+  colour: 'z',
+  top: 20,
+  camera: null,
+  cell: null,
+};
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const CELL = /^[0-9a-f]{15}$/;
+
+/** A URL's view and what in it could not be used (each dropped, with its reason). */
+export interface Parsed {
+  state: ViewState;
+  problems: string[];
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[]): T | null {
+  return (allowed as readonly string[]).includes(value) ? (value as T) : null;
+}
+
+/** Reads a view from a query string (`?crime_type=…&map=12/53.8/-1.55`). */
+export function parseState(search: string): Parsed {
+  const p = new URLSearchParams(search);
+  const state: ViewState = { ...DEFAULT_STATE, crimeTypes: [], days: [] };
+  const problems: string[] = [];
+  const bad = (name: string, why: string) => problems.push(`${name}: ${why}`);
+
+  state.crimeTypes = p.getAll('crime_type').map((s) => s.trim()).filter((s) => s !== '');
+  for (const key of ['from', 'to'] as const) {
+    const v = p.get(key);
+    if (v === null) continue;
+    if (MONTH.test(v)) state[key] = v;
+    else bad(key, `${JSON.stringify(v)} is not a month (YYYY-MM)`);
+  }
+  if (state.from !== null && state.to !== null && state.from > state.to) {
+    bad('to', `${state.to} is before ${state.from}; both dropped`);
+    state.from = null;
+    state.to = null;
+  }
+  try {
+    state.days = parseDays(p.getAll('days'));
+  } catch (e) {
+    bad('days', (e as Error).message);
+  }
+  const hours = p.get('hours');
+  if (hours !== null) {
+    try {
+      state.hours = parseHours(hours);
+    } catch (e) {
+      bad('hours', (e as Error).message);
+    }
+  }
+  const res = p.get('res');
+  if (res !== null && res !== 'auto') {
+    const r = Number(res);
+    if (Number.isInteger(r) && r >= MIN_RES && r <= MAX_RES) state.res = r;
+    else bad('res', `must be ${MIN_RES}–${MAX_RES} or auto, got ${JSON.stringify(res)}`);
+  }
+  const enumParam = <T extends string>(name: string, allowed: readonly T[], set: (v: T) => void) => {
+    const v = p.get(name);
+    if (v === null) return;
+    const ok = oneOf(v, allowed);
+    if (ok === null) bad(name, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    else set(ok);
+  };
+  enumParam('rank_by', ['z', 'count', 'harm'] as const, (v) => (state.rankBy = v));
+  enumParam('measure', ['count', 'harm'] as const, (v) => (state.measure = v));
+  enumParam('colour', ['z', 'count', 'harm'] as const, (v) => (state.colour = v));
+  const top = p.get('top');
+  if (top !== null) {
+    const n = Number(top);
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_TOP) state.top = n;
+    else bad('top', `must be a whole number 1–${MAX_TOP}, got ${JSON.stringify(top)}`);
+  }
+  const map = p.get('map');
+  if (map !== null) {
+    // an empty part is missing, not 0
+    const [z, lat, lon] = map.split('/').map((part) => (part.trim() === '' ? NaN : Number(part)));
+    if (
+      z !== undefined && lat !== undefined && lon !== undefined && map.split('/').length === 3 &&
+      z >= 0 && z <= 22 && Math.abs(lat) <= 85.06 && Math.abs(lon) <= 180
+    ) {
+      state.camera = { zoom: z, lat, lon };
+    } else {
+      bad('map', `expected zoom/latitude/longitude, got ${JSON.stringify(map)}`);
+    }
+  }
+  const cell = p.get('cell');
+  if (cell !== null) {
+    if (CELL.test(cell)) state.cell = cell;
+    else bad('cell', `${JSON.stringify(cell)} is not an H3 cell`);
+  }
+  return { state, problems };
+}
+
+/** The view as a query string (`''` for the default view); defaults are left out. */
+export function formatState(s: ViewState): string {
+  const p = filterParams(s);
+  if (s.res !== null) p.set('res', String(s.res));
+  if (s.colour !== DEFAULT_STATE.colour) p.set('colour', s.colour);
+  if (s.top !== DEFAULT_STATE.top) p.set('top', String(s.top));
+  if (s.camera !== null) {
+    const { zoom, lat, lon } = s.camera;
+    p.set('map', `${zoom.toFixed(2)}/${lat.toFixed(5)}/${lon.toFixed(5)}`);
+  }
+  if (s.cell !== null) p.set('cell', s.cell);
+  const q = p.toString();
+  return q === '' ? '' : `?${q}`;
+}
+
+/** The filters and statistics settings, as the API names them (defaults left out). */
+export function filterParams(s: ViewState): URLSearchParams {
+  const p = new URLSearchParams();
+  for (const t of s.crimeTypes) p.append('crime_type', t);
+  if (s.from !== null) p.set('from', s.from);
+  if (s.to !== null) p.set('to', s.to);
+  if (s.days.length > 0) p.set('days', s.days.join(','));
+  if (s.hours !== null) p.set('hours', formatHours(s.hours));
+  if (s.rankBy !== DEFAULT_STATE.rankBy) p.set('rank_by', s.rankBy);
+  if (s.measure !== DEFAULT_STATE.measure) p.set('measure', s.measure);
+  return p;
+}
+
+/** Query parameters for `/api/v1/hotspots` at resolution `res`. */
+export function hotspotParams(s: ViewState, res: number, extra: Record<string, string> = {}): URLSearchParams {
+  const p = filterParams(s);
+  p.set('res', String(res));
+  p.set('top', String(s.top));
+  for (const [k, v] of Object.entries(extra)) p.set(k, v);
+  return p;
+}
+
+/** Query parameters for the tiles: the filters, a fixed resolution if any, and the data version. */
+export function tileParams(s: ViewState, dataVersion: string): URLSearchParams {
+  const p = filterParams(s);
+  if (s.res !== null) p.set('res', String(s.res));
+  p.set('v', dataVersion);
+  return p;
+}
+
+/** The resolution the tiles draw at `zoom` (the server's rule: zoom − 3, kept to 5–12). */
+export function resolutionAt(zoom: number, fixed: number | null): number {
+  if (fixed !== null) return fixed;
+  return Math.min(MAX_RES, Math.max(MIN_RES, Math.floor(zoom) - 3));
+}
+
+/** The lowest zoom at which a fixed resolution's tiles stay within the server's cell limit. */
+export function minZoomFor(res: number | null): number {
+  return res === null ? 0 : Math.max(0, res + 1);
+}
