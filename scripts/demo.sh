@@ -1,22 +1,57 @@
 #!/usr/bin/env bash
 # The main job on the bundled real data: import the police.uk files in data/police-uk
-# into out/demo.db (all four files, to show every quirk), then rank violence hotspots in
-# the real West Yorkshire data (Leeds, February 2025) and write them as GeoJSON and CSV.
-# With --serve, then serve the database over HTTP on 127.0.0.1:8080 until Ctrl-C.
+# into out/demo.db (all four files, to show every quirk), rank violence hotspots in the
+# real West Yorkshire data (Leeds, February 2025), write them as GeoJSON and CSV, then
+# serve the map of them on http://127.0.0.1:8080/ until Ctrl-C.
+#
+#   scripts/demo.sh               all of the above
+#   scripts/demo.sh --no-serve    stop after writing the files
+#   scripts/demo.sh --synthetic   serve 200,000 synthetic incidents with times of day
+#                                 instead (out/synthetic.db), for the night-time-economy
+#                                 window: police.uk files give months only
+#
+# HEXSPOT_ADDR changes the address (default 127.0.0.1:8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode="${1:-}"
+case "$mode" in
+"" | --no-serve | --synthetic | --serve) ;;
+*)
+    echo "usage: scripts/demo.sh [--no-serve | --synthetic]" >&2
+    exit 2
+    ;;
+esac
+addr="${HEXSPOT_ADDR:-127.0.0.1:8080}"
+
+scripts/build-web.sh
 cargo build --release --quiet -p hexspot-cli
 hexspot=target/release/hexspot
 mkdir -p out
 db=out/demo.db
 $hexspot import --db "$db" data/police-uk/*.csv
 echo
-$hexspot hotspots --db "$db" --from 2025-02 --to 2025-02 --crime-type "Violence and sexual offences" --top 15 --format table
-$hexspot hotspots --db "$db" --from 2025-02 --to 2025-02 --crime-type "Violence and sexual offences" --all --format geojson --out out/violence-hotspots.geojson
-$hexspot hotspots --db "$db" --from 2025-02 --to 2025-02 --crime-type "Violence and sexual offences" --top 50 --format csv --out out/violence-hotspots.csv
+violence=(--from 2025-02 --to 2025-02 --crime-type "Violence and sexual offences")
+$hexspot hotspots --db "$db" "${violence[@]}" --top 15 --format table
+$hexspot hotspots --db "$db" "${violence[@]}" --all --format geojson --out out/violence-hotspots.geojson
+$hexspot hotspots --db "$db" "${violence[@]}" --top 50 --format csv --out out/violence-hotspots.csv
 echo
-if [[ "${1:-}" == "--serve" ]]; then
-    # the same data over HTTP until Ctrl-C
-    exec $hexspot serve --db "$db"
+if [[ "$mode" == "--no-serve" ]]; then
+    echo "Serve the map of the same data: scripts/demo.sh   (or: $hexspot serve --db $db)"
+    exit 0
 fi
-echo "Serve the same data over HTTP: $hexspot serve --db $db   (or: scripts/demo.sh --serve)"
+if [[ "$mode" == "--synthetic" ]]; then
+    db=out/synthetic.db
+    if [[ ! -f "$db" ]]; then
+        $hexspot synth --rows 200000 --seed 1 --out out/synthetic.csv
+        $hexspot import --db "$db" out/synthetic.csv
+    fi
+    view="?crime_type=Violence+and+sexual+offences&days=fri%2Csat&hours=20-04&top=10"
+    echo "SYNTHETIC data (not real incidents), with times of day: the night-time-economy window"
+else
+    view="?crime_type=Violence+and+sexual+offences&from=2025-02&to=2025-02"
+fi
+echo
+echo "  Map: http://$addr/$view"
+echo "  (open it in a browser; it needs nothing beyond this server. Ctrl-C stops.)"
+echo
+exec $hexspot serve --db "$db" --addr "$addr"
