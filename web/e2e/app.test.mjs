@@ -27,13 +27,15 @@ import {
 
 const VIOLENCE = 'Violence and sexual offences';
 let dir;
+let realDb;
 let real;
 let timed;
 let browser;
 
 before(async () => {
   dir = await tempDir();
-  const [realDb, timedDb] = await Promise.all([
+  let timedDb;
+  [realDb, timedDb] = await Promise.all([
     importInto(dir, 'real.db', await policeUkFiles()),
     synthetic(dir, 30_000).then((csv) => importInto(dir, 'timed.db', [csv])),
   ]);
@@ -242,6 +244,23 @@ describe('the map', { timeout: 120_000 }, () => {
     assert.match(await p.textContent('#untimed'), /None of these incidents has a time of day/);
     assert.match(await p.textContent('#list-caption'), /No cells/);
     assertClean(problems, real);
+  });
+
+  test('a basemap that cannot be reached gives way to the outline of the data', async (t) => {
+    const unreachable = 'https://basemap.invalid/style.json';
+    const server = await startServer(realDb, ['--basemap-style', unreachable]);
+    t.after(() => server.stop());
+    const { page: p, problems } = await page(t);
+    await load(p, `${server.base}/`);
+    // the page asked for the configured basemap (blocked here, as on a closed network) …
+    assert.deepEqual(problems.external, [unreachable]);
+    assert.deepEqual(problems.console, ['error: Failed to load resource: net::ERR_FAILED'], 'only the blocked request');
+    assert.deepEqual(problems.errors, []);
+    // … then drew the offline style and said so
+    assert.match(await p.textContent('#notice'), /could not be loaded: showing the outline of the data instead/);
+    assert.ok((await rendered(p, 'cells-fill')) > 0);
+    assert.ok((await rendered(p, 'outline-fill')) > 0);
+    assert.equal((await listCells(p)).length, 20);
   });
 
   test('the controls and the list work from the keyboard', async (t) => {

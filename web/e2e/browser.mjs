@@ -53,10 +53,10 @@ export async function synthetic(dir, rows) {
   return csv;
 }
 
-/** Starts `hexspot serve` on a free port and waits until it is ready. */
-export async function startServer(db) {
+/** Starts `hexspot serve` (with `args`) on a free port and waits until it is ready. */
+export async function startServer(db, args = []) {
   const port = await freePort();
-  const child = spawn(bin, ['serve', '--db', db, '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin, ['serve', '--db', db, '--addr', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d) => (log += d));
   const base = `http://127.0.0.1:${port}`;

@@ -58,6 +58,8 @@ let listRes = 9;
 let listAbort: AbortController | null = null;
 let markers: Marker[] = [];
 let listVersion = 0;
+/** Set when a configured basemap could not be loaded and the offline style took its place. */
+let basemapFailed = false;
 
 // ---------------------------------------------------------------- URL
 
@@ -305,6 +307,7 @@ function createMap(): MapLibre {
     maxPitch: 0,
   });
   m.touchZoomRotate.disableRotation();
+  m.on('error', onMapError);
   m.addControl(new NavigationControl({ showCompass: false }), 'top-right');
   m.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
   m.addControl(new AttributionControl({ compact: true }), 'bottom-right');
@@ -322,10 +325,15 @@ function addCellLayersToBasemap() {
   for (const l of cellLayers()) map.addLayer(l);
 }
 
-function setNotice(text: string | null) {
+/** Notices over the map, by what raised them (each clears only its own). */
+const notices = new Map<'zoom' | 'basemap' | 'data', string>();
+
+function setNotice(key: 'zoom' | 'basemap' | 'data', text: string | null) {
+  if (text === null) notices.delete(key);
+  else notices.set(key, text);
   const n = $('notice');
-  n.hidden = text === null;
-  n.textContent = text ?? '';
+  n.hidden = notices.size === 0;
+  n.textContent = [...notices.values()].join(' · ');
 }
 
 /** Tiles, zoom range and highlight for the current view. */
@@ -343,6 +351,7 @@ function updateMap() {
 function updateZoomNotice() {
   const minZoom = minZoomFor(view.res);
   setNotice(
+    'zoom',
     view.res !== null && map.getZoom() < minZoom
       ? `Resolution ${view.res} is drawn from zoom ${minZoom}: zoom in, or choose Automatic`
       : null,
@@ -436,11 +445,18 @@ function wireMapEvents() {
     updateZoomNotice();
     if (resolutionAt(map.getZoom(), view.res) !== listRes) void refreshList();
   });
-  map.on('error', (e) => {
-    // shown to the user, not thrown into the console
-    const err = e.error as (Error & { status?: number }) | undefined;
-    setNotice(`The map could not load data: ${err?.message ?? 'unknown error'}`);
-  });
+}
+
+/** Errors are shown on the page, not thrown into the console. A basemap that cannot be
+ * loaded (no route to it from this network) gives way to the offline style. */
+function onMapError(e: { error?: { message?: string } }) {
+  if (meta.basemap_style && !basemapFailed && !map.isStyleLoaded()) {
+    basemapFailed = true;
+    map.setStyle(offlineStyle(), { diff: false });
+    setNotice('basemap', `The basemap (${meta.basemap_style}) could not be loaded: showing the outline of the data instead`);
+    return;
+  }
+  setNotice('data', `The map could not load data: ${e.error?.message ?? 'unknown error'}`);
 }
 
 // ---------------------------------------------------------------- list
@@ -588,6 +604,7 @@ function fitToCluster() {
 // ---------------------------------------------------------------- putting it together
 
 function apply() {
+  setNotice('data', null);
   writeUrl();
   updateMap();
   void refreshList();
@@ -626,7 +643,7 @@ async function main() {
   map = createMap();
   (window as unknown as { hexspot: unknown }).hexspot = { map, view: () => view, list: () => list };
   map.on('load', () => {
-    if (meta.basemap_style) addCellLayersToBasemap();
+    if (meta.basemap_style && !basemapFailed) addCellLayersToBasemap();
     wireMapEvents();
     updateMap();
     void refreshList(!hadCamera);
