@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.mjs', '*.js', 'e2e/**/*.mjs'],
+    files: ['*.mjs', '*.js', 'e2e/**/*.mjs', 'bench/**/*.mjs'],
     languageOptions: {
       globals: { console: 'readonly', process: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', fetch: 'readonly', Buffer: 'readonly', window: 'readonly', document: 'readonly' },
     },
