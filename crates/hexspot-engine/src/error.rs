@@ -80,6 +80,9 @@ pub enum QueryError {
     /// A region polygon h3o could not cover.
     #[error("the region polygon is not valid: {0}")]
     Region(String),
+    /// A patrol plan's budget that allows nothing.
+    #[error("the budget must allow something: {0}")]
+    Budget(String),
     /// The study region is larger than the query allows.
     #[error(
         "the study region would hold more than the {max} cells allowed: use a coarser res, a smaller k or narrower filters"

@@ -11,6 +11,7 @@ pub mod harm;
 pub mod hotspots;
 mod ij;
 pub mod params;
+pub mod plan;
 pub mod region;
 pub mod stats;
 pub mod table;
@@ -24,6 +25,10 @@ pub use hotspots::{
     WeightSources, hotspots, hotspots_with,
 };
 pub use params::{ParamError, QueryParams};
+pub use plan::{
+    Budget, Concentration, Dose, PatrolArea, PeakWindow, Plan, PlanQuery, WeeklyProfile,
+    concentration, plan, weekly_profiles,
+};
 pub use region::{cells_covering, haversine_m, outline};
 pub use table::{Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder};
 pub use types::{
