@@ -8,24 +8,26 @@ use anyhow::{Context as _, Result, bail};
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, ValueEnum};
 use hexspot_engine::{
-    HarmTable, Limit, Measure, ParamError, QueryParams, RankBy, Resolution, StudyRegion,
-    cells_covering, hotspots,
+    HarmTable, HotspotQuery, Limit, Measure, ParamError, QueryParams, RankBy, Resolution,
+    StudyRegion, cells_covering, hotspots,
 };
 use hexspot_export::Context;
 use hexspot_store::Store;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
+pub enum Format {
     Table,
     Geojson,
     Csv,
 }
 
+/// The filters and statistics settings shared by `hotspots` and `plan` (the server's
+/// query parameters, as flags).
 #[derive(Debug, Args)]
-pub struct HotspotArgs {
+pub struct QueryArgs {
     /// Database file.
     #[arg(long, default_value = hexspot_store::DEFAULT_DB)]
-    db: PathBuf,
+    pub db: PathBuf,
     /// H3 resolution, 5–12 (9 ≈ 0.105 km² per cell, 10 ≈ 0.015 km²).
     #[arg(long, default_value_t = 9)]
     res: u8,
@@ -67,7 +69,7 @@ pub struct HotspotArgs {
     bbox: Option<String>,
     /// Study region: the cells covering the polygons in this GeoJSON file.
     #[arg(long, value_name = "FILE.geojson")]
-    region: Option<PathBuf>,
+    pub region: Option<PathBuf>,
     /// Harm weights CSV (name,weight); without it every incident weighs 1 unless the data says otherwise.
     #[arg(long, value_name = "FILE.csv")]
     weights: Option<PathBuf>,
@@ -75,6 +77,15 @@ pub struct HotspotArgs {
     #[arg(long, default_value = "count",
         value_parser = PossibleValuesParser::new(["count", "harm"]).try_map(|s| s.parse::<Measure>()))]
     measure: Measure,
+    /// False discovery rate for Benjamini–Hochberg.
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct HotspotArgs {
+    #[command(flatten)]
+    q: QueryArgs,
     /// Ranking order.
     #[arg(long, default_value = "z",
         value_parser = PossibleValuesParser::new(["z", "count", "harm"]).try_map(|s| s.parse::<RankBy>()))]
@@ -85,9 +96,6 @@ pub struct HotspotArgs {
     /// List every cell of the study region, zero-count ones included.
     #[arg(long)]
     all: bool,
-    /// False discovery rate for Benjamini–Hochberg.
-    #[arg(long, default_value_t = 0.05)]
-    alpha: f64,
     /// Output format (default: table on a terminal, GeoJSON otherwise).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -96,9 +104,9 @@ pub struct HotspotArgs {
     out: Option<PathBuf>,
 }
 
-impl HotspotArgs {
+impl QueryArgs {
     /// The query as text parameters, shared with the server's query string.
-    fn params(&self) -> QueryParams {
+    fn params(&self, rank_by: RankBy, limit: Limit) -> QueryParams {
         QueryParams {
             res: self.res,
             k: self.k,
@@ -113,15 +121,74 @@ impl HotspotArgs {
             under_25: self.under_25,
             bbox: self.bbox.clone(),
             measure: self.measure,
-            rank_by: self.rank_by,
-            limit: if self.all {
-                Limit::All
-            } else {
-                Limit::Top(self.top)
-            },
+            rank_by,
+            limit,
             alpha: self.alpha,
         }
     }
+
+    /// Checks every parameter, then loads the store and builds the engine query (the
+    /// data only fills open sides of the period).
+    pub fn prepare(&self, rank_by: RankBy, limit: Limit) -> Result<Prepared> {
+        let params = self.params(rank_by, limit);
+        params
+            .query(StudyRegion::OccupiedWithRings, None)
+            .map_err(flag_error)?;
+        let region = region(self, params.resolution().map_err(flag_error)?)?;
+        let harm = match &self.weights {
+            Some(p) => hexspot_ingest::read_harm_table(p)?,
+            None => HarmTable::default(),
+        };
+        if !self.db.exists() {
+            bail!(
+                "no database at {}: import data first with `hexspot import --db {} FILE...`",
+                self.db.display(),
+                self.db.display()
+            );
+        }
+        let store =
+            Store::open(&self.db).with_context(|| format!("cannot open {}", self.db.display()))?;
+        let snap = hexspot_server::Snapshot::load(&store)?;
+        if snap.table.is_empty() {
+            bail!("{} holds no incidents: import data first", self.db.display());
+        }
+        let query = params
+            .query(region, snap.table.month_range())
+            .map_err(flag_error)?;
+        Ok(Prepared {
+            snap,
+            harm,
+            query,
+            region_name: self.region.as_ref().map(|p| p.display().to_string()),
+        })
+    }
+}
+
+/// A checked query with the data it runs on.
+pub struct Prepared {
+    pub snap: hexspot_server::Snapshot,
+    pub harm: HarmTable,
+    pub query: HotspotQuery,
+    pub region_name: Option<String>,
+}
+
+/// Where output goes: `--out FILE`, else standard output.
+pub fn output(out: Option<&PathBuf>) -> Result<Box<dyn Write>> {
+    Ok(match out {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
+/// The format asked for, else a table on a terminal and GeoJSON otherwise.
+pub fn format_or_default(format: Option<Format>, out: Option<&PathBuf>) -> Format {
+    format.unwrap_or(if out.is_none() && std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Geojson
+    })
 }
 
 /// A parameter error named as the flag the user typed.
@@ -130,7 +197,7 @@ fn flag_error(e: ParamError) -> anyhow::Error {
 }
 
 /// The study region: the default rule, or the cells covering `--region`'s polygons.
-fn region(a: &HotspotArgs, resolution: Resolution) -> Result<StudyRegion> {
+fn region(a: &QueryArgs, resolution: Resolution) -> Result<StudyRegion> {
     let Some(p) = &a.region else {
         return Ok(StudyRegion::OccupiedWithRings);
     };
@@ -151,7 +218,7 @@ fn region(a: &HotspotArgs, resolution: Resolution) -> Result<StudyRegion> {
     })
 }
 
-fn fmt_opt(v: Option<f64>, digits: usize) -> String {
+pub fn fmt_opt(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "—".to_owned(), |v| format!("{v:.digits$}"))
 }
 
@@ -251,55 +318,22 @@ fn table(ctx: &Context<'_>, out: &mut dyn Write) -> Result<()> {
 }
 
 pub fn run(a: &HotspotArgs) -> Result<ExitCode> {
-    let params = a.params();
-    // check every parameter before touching the database: the data only fills open
-    // sides of the period
-    params
-        .query(StudyRegion::OccupiedWithRings, None)
-        .map_err(flag_error)?;
-    let region = region(a, params.resolution().map_err(flag_error)?)?;
-    let harm = match &a.weights {
-        Some(p) => hexspot_ingest::read_harm_table(p)?,
-        None => HarmTable::default(),
+    let limit = if a.all {
+        Limit::All
+    } else {
+        Limit::Top(a.top)
     };
-    if !a.db.exists() {
-        bail!(
-            "no database at {}: import data first with `hexspot import --db {} FILE...`",
-            a.db.display(),
-            a.db.display()
-        );
-    }
-    let store = Store::open(&a.db).with_context(|| format!("cannot open {}", a.db.display()))?;
-    let snap = hexspot_server::Snapshot::load(&store)?;
-    if snap.table.is_empty() {
-        bail!("{} holds no incidents: import data first", a.db.display());
-    }
-    let q = params
-        .query(region, snap.table.month_range())
-        .map_err(flag_error)?;
-    let result = hotspots(&snap.table, &q, &harm)?;
-    let region_name = a.region.as_ref().map(|p| p.display().to_string());
+    let p = a.q.prepare(a.rank_by, limit)?;
+    let result = hotspots(&p.snap.table, &p.query, &p.harm)?;
     let ctx = Context {
-        query: &q,
+        query: &p.query,
         result: &result,
-        harm: &harm,
-        imports: &snap.sources,
-        region_source: region_name.as_deref(),
+        harm: &p.harm,
+        imports: &p.snap.sources,
+        region_source: p.region_name.as_deref(),
     };
-    let format = a
-        .format
-        .unwrap_or(if a.out.is_none() && std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Geojson
-        });
-    let mut out: Box<dyn Write> = match &a.out {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    match format {
+    let mut out = output(a.out.as_ref())?;
+    match format_or_default(a.format, a.out.as_ref()) {
         Format::Table => table(&ctx, &mut out)?,
         Format::Geojson => {
             serde_json::to_writer(&mut out, &hexspot_export::geojson(&ctx))?;
