@@ -150,7 +150,10 @@ impl QueryArgs {
             Store::open(&self.db).with_context(|| format!("cannot open {}", self.db.display()))?;
         let snap = hexspot_server::Snapshot::load(&store)?;
         if snap.table.is_empty() {
-            bail!("{} holds no incidents: import data first", self.db.display());
+            bail!(
+                "{} holds no incidents: import data first",
+                self.db.display()
+            );
         }
         let query = params
             .query(region, snap.table.month_range())
@@ -318,11 +321,7 @@ fn table(ctx: &Context<'_>, out: &mut dyn Write) -> Result<()> {
 }
 
 pub fn run(a: &HotspotArgs) -> Result<ExitCode> {
-    let limit = if a.all {
-        Limit::All
-    } else {
-        Limit::Top(a.top)
-    };
+    let limit = if a.all { Limit::All } else { Limit::Top(a.top) };
     let p = a.q.prepare(a.rank_by, limit)?;
     let result = hotspots(&p.snap.table, &p.query, &p.harm)?;
     let ctx = Context {

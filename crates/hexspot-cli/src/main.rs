@@ -10,6 +10,7 @@ macro_rules! outln {
 
 mod hotspots;
 mod import;
+mod plan;
 mod serve;
 
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Rank H3 cells by Getis-Ord Gi* (or count, or harm) for a filtered set of incidents.
     Hotspots(Box<hotspots::HotspotArgs>),
+    /// Pick patrol areas within a budget: merged hotspot cells, their share of harm, peak windows and dose.
+    Plan(Box<plan::PlanArgs>),
     /// Serve hotspots, cells and vector tiles over HTTP (see /api/v1/openapi.json).
     Serve(Box<serve::ServeArgs>),
     /// List the imports in the store.
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => import::run(&args),
         Command::Hotspots(args) => hotspots::run(&args),
+        Command::Plan(args) => plan::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Imports { db } => import::list(&db),
         Command::Rejected { db, import } => import::rejected(&db, import),

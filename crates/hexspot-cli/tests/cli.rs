@@ -280,3 +280,116 @@ fn synthetic_timed_data_night_time_window_and_region() {
             == counted(&all)
     );
 }
+
+#[test]
+fn plan_twenty_cells_by_harm_in_the_night_time_economy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let db = db.to_str().unwrap();
+    let csv = dir.path().join("synth.csv");
+    let csv = csv.to_str().unwrap();
+    ok(&["synth", "--rows", "30000", "--seed", "5", "--out", csv]);
+    ok(&["import", "--db", db, csv]);
+    let args = |format: &str| -> Vec<String> {
+        [
+            "plan",
+            "--db",
+            db,
+            "--cells",
+            "20",
+            "--rank-by",
+            "harm",
+            "--crime-type",
+            "Violence and sexual offences",
+            "--days",
+            "fri,sat",
+            "--hours",
+            "20-04",
+            "--format",
+            format,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let run = |format: &str| {
+        let a = args(format);
+        ok(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let v: Value = serde_json::from_str(&run("geojson")).unwrap();
+    let plan = &v["hexspot"]["plan"];
+    assert_eq!(plan["cells"], 20);
+    assert_eq!(plan["budget"]["cells"], 20);
+    assert_eq!(v["hexspot"]["query"]["time_window"]["hours"], 16);
+    let areas = v["features"].as_array().unwrap();
+    assert_eq!(areas.len(), plan["areas"].as_u64().unwrap() as usize);
+    let cells: usize = areas
+        .iter()
+        .map(|a| a["properties"]["cells"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(cells, 20, "every picked cell is in one area");
+    let mut cumulative = 0.0;
+    for (i, a) in areas.iter().enumerate() {
+        let p = &a["properties"];
+        assert_eq!(p["area_rank"], i + 1);
+        assert_eq!(a["geometry"]["type"], "MultiPolygon");
+        for k in [
+            "area_m2",
+            "count",
+            "harm",
+            "harm_share",
+            "cumulative_harm_share",
+            "significant",
+            "peak_windows",
+            "dose",
+        ] {
+            assert!(!p[k].is_null(), "{k}");
+        }
+        cumulative += p["harm_share"].as_f64().unwrap();
+        assert!((p["cumulative_harm_share"].as_f64().unwrap() - cumulative).abs() < 1e-9);
+        // windows inside Fri–Sat 20:00–04:00 only
+        for w in p["peak_windows"].as_array().unwrap() {
+            let t = w["window"].as_str().unwrap();
+            assert!(
+                t.starts_with("fri") || t.starts_with("sat") || t.starts_with("sun"),
+                "{t}"
+            );
+        }
+    }
+    assert!((plan["harm_share"].as_f64().unwrap() - cumulative).abs() < 1e-9);
+    let share = plan["concentration"]["share_of_cells_for_half_harm"]
+        .as_f64()
+        .unwrap();
+    assert!(share > 0.0 && share < 0.5, "{share}");
+    // the CSV has the same areas, the table says the same share
+    let csv_out = run("csv");
+    let lines: Vec<&str> = csv_out.lines().collect();
+    assert!(lines[0].starts_with("area_rank,cells,area_m2,count,harm,harm_share"));
+    assert_eq!(lines.len(), areas.len() + 1);
+    let table = run("table");
+    assert!(table.contains("20 cells"), "{table}");
+    // bad budgets and exclusions are named
+    fails(&["plan", "--db", db, "--cells", "0"], "--cells");
+    fails(&["plan", "--db", db, "--area-km2=0"], "--area-km2");
+    fails(&["plan", "--db", db], "--cells");
+    fails(
+        &["plan", "--db", db, "--cells", "5", "--exclude", "nope"],
+        "--exclude",
+    );
+    // excluding the top area's first cell leaves it out of the plan
+    let top = areas[0]["properties"]["cells"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut a = args("geojson");
+    a.extend(["--exclude".to_owned(), top.clone()]);
+    let v: Value =
+        serde_json::from_str(&ok(&a.iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
+    assert_eq!(v["hexspot"]["plan"]["excluded_cells"], 1);
+    assert!(v["features"].as_array().unwrap().iter().all(|f| {
+        f["properties"]["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c != top.as_str())
+    }));
+}

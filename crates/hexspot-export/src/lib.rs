@@ -2,6 +2,8 @@
 //! stating the query, the study region and the data it came from. Shared by the CLI
 //! and the server so both write the same bytes for the same query.
 
+pub mod plan;
+
 use std::io::Write;
 
 use h3o::CellIndex;
@@ -233,6 +235,35 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "bbox",
 ];
 
+/// The ranking and filters as CSV values (the last columns of [`CSV_COLUMNS`], from
+/// `rank_by`): lists joined with `; `, empty where not used.
+#[must_use]
+pub fn query_columns(q: &HotspotQuery) -> [String; 8] {
+    let f = &q.filter;
+    [
+        q.rank_by.name().to_owned(),
+        f.crime_types.join("; "),
+        f.offences.join("; "),
+        f.period.map(|p| p.from().to_string()).unwrap_or_default(),
+        f.period.map(|p| p.to().to_string()).unwrap_or_default(),
+        f.window.as_ref().map(describe_window).unwrap_or_default(),
+        f.flags
+            .iter()
+            .map(|(k, v)| format!("{}={v}", k.name()))
+            .collect::<Vec<_>>()
+            .join("; "),
+        f.bbox
+            .map(|b| {
+                b.to_array()
+                    .iter()
+                    .map(f64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default(),
+    ]
+}
+
 /// A weekly window as runs of hours of the week, `fri 20:00–sat 04:00; sat 20:00–sun
 /// 04:00`, days spelled as the `days` parameter spells them. A run that wraps from
 /// Sunday into Monday is written as one.
@@ -283,29 +314,7 @@ pub fn write_csv<W: Write>(ctx: &Context<'_>, out: W) -> Result<(), csv::Error> 
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CSV_COLUMNS)?;
     let q = ctx.query;
-    let f = &q.filter;
-    let filters = [
-        q.rank_by.name().to_owned(),
-        f.crime_types.join("; "),
-        f.offences.join("; "),
-        f.period.map(|p| p.from().to_string()).unwrap_or_default(),
-        f.period.map(|p| p.to().to_string()).unwrap_or_default(),
-        f.window.as_ref().map(describe_window).unwrap_or_default(),
-        f.flags
-            .iter()
-            .map(|(k, v)| format!("{}={v}", k.name()))
-            .collect::<Vec<_>>()
-            .join("; "),
-        f.bbox
-            .map(|b| {
-                b.to_array()
-                    .iter()
-                    .map(f64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .unwrap_or_default(),
-    ];
+    let filters = query_columns(q);
     // shortest text that reads back to the same f64 (1.06e-228, not 228 zeros)
     let num = |v: Option<f64>| v.map_or(String::new(), |v| Value::from(v).to_string());
     for c in &ctx.result.cells {
