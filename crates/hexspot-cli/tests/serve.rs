@@ -192,6 +192,68 @@ fn the_api_answers_with_the_clis_bytes() {
     }
 }
 
+#[test]
+fn plans_from_the_api_are_the_clis_plans() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported_db(dir.path());
+    let server = start(&db);
+    let db = db.to_str().unwrap();
+    let (_, _, first) = request(server.addr, "GET", "/api/v1/plan?cells=1&res=9", b"");
+    let first: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    let top = first["features"][0]["properties"]["cells"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let exclude_qs = format!("cells=12&exclude={top}");
+    let cases: [(&str, Vec<&str>); 3] = [
+        (
+            "crime_type=Violence%20and%20sexual%20offences&cells=20",
+            vec![
+                "--crime-type",
+                "Violence and sexual offences",
+                "--cells",
+                "20",
+            ],
+        ),
+        (
+            "area_km2=1.5&rank_by=z&res=10",
+            vec!["--area-km2", "1.5", "--rank-by", "z", "--res", "10"],
+        ),
+        (&exclude_qs, vec!["--cells", "12", "--exclude", &top]),
+    ];
+    for (qs, args) in cases {
+        for format in ["geojson", "csv"] {
+            let (status, _, body) = request(
+                server.addr,
+                "GET",
+                &format!("/api/v1/plan?{qs}&format={format}"),
+                b"",
+            );
+            assert_eq!(status, 200, "{qs}: {}", String::from_utf8_lossy(&body));
+            let mut cli = vec!["plan", "--db", db, "--format", format];
+            cli.extend(&args);
+            let expected = hexspot(&cli);
+            assert!(
+                body == expected,
+                "{qs} {format}: the API and the CLI differ\nAPI: {}\nCLI: {}",
+                String::from_utf8_lossy(&body[..body.len().min(400)]),
+                String::from_utf8_lossy(&expected[..expected.len().min(400)])
+            );
+        }
+    }
+    for bad in [
+        "/api/v1/plan",
+        "/api/v1/plan?cells=0",
+        "/api/v1/plan?cells=3&area_km2=1",
+        "/api/v1/plan?area_km2=-2",
+        "/api/v1/plan?cells=3&exclude=nope",
+        "/api/v1/plan?cells=3&top=5",
+    ] {
+        let (status, _, body) = request(server.addr, "GET", bad, b"");
+        assert_eq!(status, 400, "{bad}: {}", String::from_utf8_lossy(&body));
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_lets_the_request_in_flight_finish_then_exits_cleanly() {

@@ -14,6 +14,7 @@ use crate::{error, query, routes};
     paths(
         routes::meta,
         routes::hotspots,
+        routes::plan,
         routes::cells,
         routes::outline,
         routes::tile,

@@ -156,6 +156,61 @@ impl HotspotsParams {
     }
 }
 
+/// `/api/v1/plan` only.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanParams {
+    /// Budget: at most this many cells (give this or `area_km2`).
+    #[param(minimum = 1)]
+    pub cells: Option<usize>,
+    /// Budget: at most this many km².
+    pub area_km2: Option<f64>,
+    /// Leave this H3 cell (at the plan's resolution) out of the plan, e.g. a custody
+    /// suite or an A&E department (repeat for several).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// `geojson` (default) or `csv`.
+    pub format: Option<FormatParam>,
+}
+
+impl PlanParams {
+    /// Names accepted by [`PlanParams`].
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<PlanParams>);
+        &NAMES
+    }
+
+    /// The budget asked for.
+    pub fn budget(&self) -> Result<hexspot_engine::Budget, ApiError> {
+        use hexspot_engine::Budget;
+        match (self.cells, self.area_km2) {
+            (Some(_), Some(_)) => Err(ApiError::bad_parameter("give cells or area_km2, not both")),
+            (Some(0), None) => Err(ApiError::bad_parameter("cells: must be at least 1")),
+            (Some(n), None) => Ok(Budget::Cells(n)),
+            (None, Some(a)) if a > 0.0 && a.is_finite() => Ok(Budget::AreaKm2(a)),
+            (None, Some(a)) => Err(ApiError::bad_parameter(format!(
+                "area_km2: must be a positive number, got {a}"
+            ))),
+            (None, None) => Err(ApiError::bad_parameter(
+                "a budget is needed: cells=N or area_km2=X",
+            )),
+        }
+    }
+
+    /// The excluded cells, checked.
+    pub fn excluded(&self) -> Result<Vec<h3o::CellIndex>, ApiError> {
+        self.exclude
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|c| {
+                c.trim().parse().map_err(|e| {
+                    ApiError::bad_parameter(format!("exclude: {c:?} is not an H3 cell ({e})"))
+                })
+            })
+            .collect()
+    }
+}
+
 /// Tiles only.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -205,7 +260,7 @@ fn names_of<T: IntoParams>() -> Vec<String> {
 }
 
 /// Parameters that may be repeated (each occurrence adds a value).
-const REPEATABLE: &[&str] = &["crime_type", "offence", "days", "map"];
+const REPEATABLE: &[&str] = &["crime_type", "offence", "days", "map", "exclude"];
 
 /// Parses a query string into `T`, refusing names outside `known` and values that do
 /// not fit.

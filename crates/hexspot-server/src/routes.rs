@@ -17,7 +17,9 @@ use utoipa::ToSchema;
 
 use crate::encoding::Coding;
 use crate::error::{ApiError, ErrorBody};
-use crate::query::{FilterParams, FormatParam, HotspotsParams, ImportParams, TileParams, parse};
+use crate::query::{
+    FilterParams, FormatParam, HotspotsParams, ImportParams, PlanParams, TileParams, parse,
+};
 use crate::state::{AppState, Snapshot, etag};
 use crate::tiles::{self, TileError, TileId};
 
@@ -408,6 +410,84 @@ pub async fn hotspots(
                 }
                 FormatParam::Csv => {
                     hexspot_export::write_csv(&ctx, &mut out).map_err(ApiError::internal)?;
+                }
+            }
+            Ok(Bytes::from(out))
+        })
+        .await?;
+        representation(&headers, &tag, REVALIDATE, content_type, Some(body))
+    };
+    res.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")).expect("ascii"),
+    );
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- plan
+
+/// A patrol plan: the hotspot filters, a budget, exclusions; the CLI's GeoJSON (or CSV).
+#[utoipa::path(get, path = "/api/v1/plan", tag = "data",
+    params(FilterParams, PlanParams),
+    responses(
+        (status = 200, description = "RFC 7946 FeatureCollection, one MultiPolygon Feature per patrol area (`area_rank`, `cells`, `area_m2`, `count`, `harm`, `harm_share`, `cumulative_harm_share`, `significant`, `peak_windows`, `dose`, `weekly_profile`); its `hexspot` member states the query and the `plan` (budget, totals, concentration). The same bytes as `hexspot plan --format geojson`. `rank_by` defaults to `harm` here.",
+            content((Object = "application/geo+json"), (String = "text/csv"))),
+        (status = 304, description = "not modified (If-None-Match)"),
+        (status = 400, description = "a parameter that cannot be used", body = ErrorBody),
+        (status = 503, description = "still loading, overloaded or timed out", body = ErrorBody)))]
+pub async fn plan(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let known = [FilterParams::names(), PlanParams::names()];
+    let filters: FilterParams = parse(raw.as_deref(), &known)?;
+    let extra: PlanParams = parse(raw.as_deref(), &known)?;
+    let budget = extra.budget()?;
+    let exclude = extra.excluded()?;
+    let snap = state.snapshot()?;
+    let mut query = build_query(&state, &snap, &filters, Limit::All)?;
+    if filters.rank_by.is_none() {
+        query.rank_by = hexspot_engine::RankBy::Harm;
+    }
+    let format = extra.format.unwrap_or_default();
+    let tag = etag(&[
+        "plan",
+        &snap.version,
+        &format!("{format:?}|{budget:?}|{exclude:?}|{query:?}"),
+    ]);
+    let (content_type, file) = match format {
+        FormatParam::Geojson => (GEOJSON, "hexspot-plan.geojson"),
+        FormatParam::Csv => ("text/csv; charset=utf-8", "hexspot-plan.csv"),
+    };
+    let mut res = if matches(&headers, &tag) {
+        not_modified(&tag, REVALIDATE)
+    } else {
+        let state2 = state.clone();
+        let body = blocking(move || {
+            let pq = hexspot_engine::PlanQuery {
+                query: query.clone(),
+                budget,
+                exclude,
+            };
+            let planned = hexspot_engine::plan(&snap.table, &pq, state2.harm())?;
+            let ctx = Context {
+                query: &query,
+                result: &planned.result,
+                harm: state2.harm(),
+                imports: &snap.sources,
+                region_source: None,
+            };
+            let mut out = Vec::new();
+            match format {
+                FormatParam::Geojson => {
+                    let v = hexspot_export::plan::plan_geojson(&ctx, &planned, budget);
+                    serde_json::to_writer(&mut out, &v).map_err(ApiError::internal)?;
+                    out.push(b'\n');
+                }
+                FormatParam::Csv => {
+                    hexspot_export::plan::write_plan_csv(&ctx, &planned, &mut out)
+                        .map_err(ApiError::internal)?;
                 }
             }
             Ok(Bytes::from(out))
