@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/meta", get(routes::meta))
         .route("/api/v1/hotspots", get(routes::hotspots))
         .route("/api/v1/plan", get(routes::plan))
+        .route("/api/v1/plan/briefing.png", get(routes::briefing))
         .route("/api/v1/cells", get(routes::cells))
         .route("/api/v1/outline", get(routes::outline))
         .route("/api/v1/openapi.json", get(routes::openapi))

@@ -15,6 +15,7 @@ use crate::{error, query, routes};
         routes::meta,
         routes::hotspots,
         routes::plan,
+        routes::briefing,
         routes::cells,
         routes::outline,
         routes::tile,

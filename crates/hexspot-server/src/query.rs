@@ -211,6 +211,26 @@ impl PlanParams {
     }
 }
 
+/// `/api/v1/plan/briefing.png` only.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BriefingParams {
+    /// Image width in pixels, 400–4000 (default 1600).
+    #[param(minimum = 400, maximum = 4000)]
+    pub width: Option<u32>,
+    /// Image height in pixels, 400–4000 (default 1131: A4 landscape with the width).
+    #[param(minimum = 400, maximum = 4000)]
+    pub height: Option<u32>,
+}
+
+impl BriefingParams {
+    /// Names accepted by [`BriefingParams`].
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<BriefingParams>);
+        &NAMES
+    }
+}
+
 /// Tiles only.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1374,3 +1374,63 @@ async fn meta_says_how_many_incidents_a_time_window_can_see_and_the_basemap() {
     let v = get(&a.router, "/api/v1/meta").await.json();
     assert_eq!(v["basemap_style"], "https://tiles.example.org/style.json");
 }
+
+// ------------------------------------------------------------------ patrol plans
+
+#[tokio::test]
+async fn plans_and_their_printable_briefing() {
+    let a = app();
+    let r = get(&a.router, &format!("/api/v1/plan?{VIOLENCE}&cells=15")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_TYPE), hexspot_server::GEOJSON);
+    let v = r.json();
+    assert_eq!(v["hexspot"]["plan"]["cells"], 15);
+    assert_eq!(
+        v["hexspot"]["query"]["rank_by"], "harm",
+        "plans rank by harm by default"
+    );
+    let areas = v["features"].as_array().unwrap();
+    assert!(!areas.is_empty());
+    // police.uk has no times of day: no peak windows, said in the dose
+    let p = &areas[0]["properties"];
+    assert_eq!(p["peak_windows"], serde_json::json!([]));
+    assert!(
+        p["dose"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("no times of day")
+    );
+    assert_eq!(p["weekly_profile"]["untimed_count"], p["count"]);
+
+    let uri = format!("/api/v1/plan/briefing.png?{VIOLENCE}&cells=15&width=1200&height=850");
+    let r = get(&a.router, &uri).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_TYPE), "image/png");
+    let img = tiny_skia::Pixmap::decode_png(&r.body).unwrap();
+    assert_eq!((img.width(), img.height()), (1200, 850));
+    // the areas' red is on the map
+    let red = img
+        .pixels()
+        .iter()
+        .map(|p| p.demultiply())
+        .filter(|p| p.red() > 150 && p.green() < 90 && p.blue() < 90)
+        .count();
+    assert!(red > 200, "{red} red pixels");
+    let tag = r.header(header::ETAG).to_owned();
+    assert_eq!(
+        get_with(&a.router, &uri, "if-none-match", &tag)
+            .await
+            .status,
+        StatusCode::NOT_MODIFIED
+    );
+    for bad in [
+        "/api/v1/plan/briefing.png?cells=5&width=100",
+        "/api/v1/plan/briefing.png?cells=5&height=5000",
+        "/api/v1/plan/briefing.png?cells=5&format=csv",
+        "/api/v1/plan/briefing.png",
+        "/api/v1/plan?cells=5&width=800",
+    ] {
+        let r = get(&a.router, bad).await;
+        assert_error(&r, StatusCode::BAD_REQUEST, "bad_parameter", bad);
+    }
+}
