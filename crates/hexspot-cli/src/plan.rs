@@ -142,11 +142,7 @@ fn table(
         p.areas.len(),
         p.cells,
         p.area_m2 / 1e6,
-        pct(if p.region_area_m2 > 0.0 {
-            p.area_m2 / p.region_area_m2
-        } else {
-            0.0
-        }),
+        pct(p.share_of_region_area()),
         pct(p.harm_share),
         if p.excluded_cells > 0 {
             format!("; {} excluded cells passed over", p.excluded_cells)

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hexspot_engine::{
-    HarmTable, HotspotQuery, IncidentTable, Limit, Resolution, Weekday, WeeklyWindow, hotspots,
+    Budget, HarmTable, HotspotQuery, IncidentTable, Limit, PlanQuery, RankBy, Resolution, Weekday,
+    WeeklyWindow, hotspots, plan,
 };
 use hexspot_synth::{SynthConfig, incident_table};
 
@@ -72,6 +73,34 @@ fn bench_hotspots(c: &mut Criterion) {
     for (name, query) in &cases {
         group.bench_function(*name, |b| {
             b.iter(|| hotspots(black_box(&table), black_box(query), &harm).expect("query runs"));
+        });
+    }
+    group.finish();
+
+    // patrol plans: the whole ranking, the picking, merging, outlines and weekly profiles
+    let mut group = c.benchmark_group("patrol_plan_1M");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(2));
+    group.measurement_time(Duration::from_secs(10));
+    for (name, query, budget) in [
+        ("res9_20_cells_by_harm", query_at(9), Budget::Cells(20)),
+        (
+            "res9_violence_nte_20_cells",
+            cases[3].1.clone(),
+            Budget::Cells(20),
+        ),
+        ("res10_1km2", query_at(10), Budget::AreaKm2(1.0)),
+    ] {
+        let q = PlanQuery {
+            query: HotspotQuery {
+                rank_by: RankBy::Harm,
+                ..query
+            },
+            budget,
+            exclude: vec![],
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| plan(black_box(&table), black_box(&q), &harm).expect("plan runs"));
         });
     }
     group.finish();

@@ -334,12 +334,24 @@ pub struct Plan {
     pub harm: f64,
     /// Their share of all the query's harm.
     pub harm_share: f64,
-    /// The study region's area, m².
+    /// The study region's area, m²: its cells × the resolution's average cell area.
     pub region_area_m2: f64,
     /// How concentrated harm is over the study region.
     pub concentration: Concentration,
     /// The hotspot query's result, every cell ranked.
     pub result: HotspotResult,
+}
+
+impl Plan {
+    /// The plan's area as a share of the study region's.
+    #[must_use]
+    pub fn share_of_region_area(&self) -> f64 {
+        if self.region_area_m2 > 0.0 {
+            self.area_m2 / self.region_area_m2
+        } else {
+            0.0
+        }
+    }
 }
 
 /// Picks cells in rank order, skipping empty and excluded ones, within the budget.
@@ -500,7 +512,9 @@ pub fn plan(table: &IncidentTable, q: &PlanQuery, harm: &HarmTable) -> Result<Pl
     }
     let harm_values: Vec<f64> = result.cells.iter().map(|c| c.harm).collect();
     let concentration = concentration(&harm_values);
-    let region_area_m2 = result.cells.iter().map(|c| c.cell.area_m2()).sum();
+    // the resolution's average cell area: exact areas cost ~1 µs a cell, and a res-10
+    // region has hundreds of thousands (cells of one resolution differ little locally)
+    let region_area_m2 = result.region_cells as f64 * res.average_cell_area_m2();
     Ok(Plan {
         cells: picked.len(),
         area_m2: areas.iter().map(|a| a.area_m2).sum(),

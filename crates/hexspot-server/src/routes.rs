@@ -82,6 +82,15 @@ fn representation(
     with_validators(res, etag, cache)
 }
 
+/// Marks a response as a file to save, named `file`.
+fn attachment(mut res: Response, file: &str) -> Response {
+    res.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")).expect("ascii"),
+    );
+    res
+}
+
 /// JSON data that changes only with an import.
 fn json_representation(
     headers: &HeaderMap,
@@ -364,7 +373,7 @@ pub async fn hotspots(
         FormatParam::Geojson => (GEOJSON, "hexspot-hotspots.geojson"),
         FormatParam::Csv => ("text/csv; charset=utf-8", "hexspot-hotspots.csv"),
     };
-    let mut res = if matches(&headers, &tag) {
+    let res = if matches(&headers, &tag) {
         not_modified(&tag, REVALIDATE)
     } else {
         let stats = state.stats(&snap, &query).await?;
@@ -404,11 +413,7 @@ pub async fn hotspots(
         .await?;
         representation(&headers, &tag, REVALIDATE, content_type, Some(body))
     };
-    res.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")).expect("ascii"),
-    );
-    Ok(res)
+    Ok(attachment(res, file))
 }
 
 // ---------------------------------------------------------------- plan
@@ -445,7 +450,7 @@ pub async fn plan(
         FormatParam::Geojson => (GEOJSON, "hexspot-plan.geojson"),
         FormatParam::Csv => ("text/csv; charset=utf-8", "hexspot-plan.csv"),
     };
-    let mut res = if matches(&headers, &tag) {
+    let res = if matches(&headers, &tag) {
         not_modified(&tag, REVALIDATE)
     } else {
         let state2 = state.clone();
@@ -480,11 +485,7 @@ pub async fn plan(
         .await?;
         representation(&headers, &tag, REVALIDATE, content_type, Some(body))
     };
-    res.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")).expect("ascii"),
-    );
-    Ok(res)
+    Ok(attachment(res, file))
 }
 
 /// A plan request's parts.
@@ -644,11 +645,7 @@ fn briefing_summary(
             "{} areas, {:.2} km² ({} of the study region), hold {} of the harm of {} incidents",
             p.areas.len(),
             p.area_m2 / 1e6,
-            pct(if p.region_area_m2 > 0.0 {
-                p.area_m2 / p.region_area_m2
-            } else {
-                0.0
-            }),
+            pct(p.share_of_region_area()),
             pct(p.harm_share),
             p.result.incidents
         ),
