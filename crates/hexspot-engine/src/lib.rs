@@ -5,6 +5,7 @@
 //! in the product brief (Getis-Ord Gi* with binary k-ring weights including the cell
 //! itself, two-sided normal p, Benjamini–Hochberg FDR).
 
+pub mod areas;
 pub mod error;
 pub mod filter;
 pub mod harm;
@@ -17,6 +18,9 @@ pub mod stats;
 pub mod table;
 pub mod types;
 
+pub use areas::{
+    Area, AreaIndex, Assignment, assign, binomial_two_sided_p, poisson_change_p, rate_per_1000,
+};
 pub use error::{QueryError, ValueError};
 pub use filter::{Exclusions, Filter, Period};
 pub use harm::HarmTable;
