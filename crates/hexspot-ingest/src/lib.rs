@@ -23,7 +23,10 @@ use sha2::{Digest, Sha256};
 use columns::Resolved;
 pub use columns::{ColumnMap, Field, normalise};
 pub use error::{IngestError, MappingError, RejectReason};
-pub use query_files::{AuxFileError, read_harm_table, read_region};
+pub use query_files::{
+    AuxFileError, BoundaryFeature, BoundaryProperties, read_boundaries, read_harm_table,
+    read_region,
+};
 use values::{When, parse_date, parse_datetime, parse_flag, parse_month, parse_time};
 
 /// How a file was recognised.

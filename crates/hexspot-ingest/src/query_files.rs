@@ -182,3 +182,105 @@ pub fn read_region(path: &Path) -> Result<geo::MultiPolygon<f64>, AuxFileError> 
     }
     Ok(geo::MultiPolygon::new(polys))
 }
+
+/// One boundary feature: an area's code, name, district (when the file says) and shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundaryFeature {
+    /// The value of the code property.
+    pub code: String,
+    /// The value of the name property.
+    pub name: String,
+    /// The value of the district property, when one was named and present.
+    pub district: Option<String>,
+    /// Its Polygon or MultiPolygon (WGS84 degrees).
+    pub shape: geo::MultiPolygon<f64>,
+}
+
+/// Which feature properties hold an area's code, name and (optionally) district, e.g.
+/// `WD13CD`, `WD13NM`.
+#[derive(Debug, Clone, Copy)]
+pub struct BoundaryProperties<'a> {
+    /// The code property.
+    pub code: &'a str,
+    /// The name property.
+    pub name: &'a str,
+    /// The district property, if the features carry one.
+    pub district: Option<&'a str>,
+}
+
+/// Reads a GeoJSON FeatureCollection of Polygon/MultiPolygon areas. The whole file is
+/// refused on the first bad feature (named by its 1-based position and code): a
+/// boundary set with holes in it would silently miscount.
+///
+/// # Errors
+/// [`AuxFileError`] for unreadable files, a missing or non-text property, a geometry
+/// that is not a polygon, or a code used twice.
+pub fn read_boundaries(
+    path: &Path,
+    props: BoundaryProperties<'_>,
+) -> Result<Vec<BoundaryFeature>, AuxFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AuxFileError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let gj: geojson::GeoJson = text
+        .trim_start_matches('\u{feff}')
+        .parse()
+        .map_err(|e: geojson::Error| invalid(path, None, e.to_string()))?;
+    let geojson::GeoJson::FeatureCollection(fc) = gj else {
+        return Err(invalid(path, None, "not a FeatureCollection"));
+    };
+    let mut out: Vec<BoundaryFeature> = Vec::with_capacity(fc.features.len());
+    let mut seen = std::collections::HashSet::new();
+    for (i, f) in fc.features.iter().enumerate() {
+        let at = |m: String| invalid(path, None, format!("feature {}: {m}", i + 1));
+        let text_prop = |name: &str| -> Option<String> {
+            match f.property(name)? {
+                serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }
+        };
+        let code = text_prop(props.code).ok_or_else(|| {
+            let keys: Vec<&String> = f.properties.iter().flat_map(|p| p.keys()).collect();
+            at(format!(
+                "no text property {:?} for the code (it has {keys:?})",
+                props.code
+            ))
+        })?;
+        let name = text_prop(props.name).ok_or_else(|| {
+            at(format!(
+                "{code}: no text property {:?} for the name",
+                props.name
+            ))
+        })?;
+        let district = props.district.and_then(text_prop);
+        let mut polys = Vec::new();
+        match &f.geometry {
+            Some(g) => {
+                collect(path, &g.value, &mut polys).map_err(|e| at(format!("{code}: {e}")))?
+            }
+            None => return Err(at(format!("{code}: no geometry"))),
+        }
+        if polys.is_empty() {
+            return Err(at(format!(
+                "{code}: the geometry is not a Polygon or MultiPolygon"
+            )));
+        }
+        if !seen.insert(code.clone()) {
+            return Err(at(format!(
+                "the code {code} is used by an earlier feature too"
+            )));
+        }
+        out.push(BoundaryFeature {
+            code,
+            name,
+            district,
+            shape: geo::MultiPolygon::new(polys),
+        });
+    }
+    if out.is_empty() {
+        return Err(invalid(path, None, "no features"));
+    }
+    Ok(out)
+}
