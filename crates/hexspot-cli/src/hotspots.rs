@@ -335,8 +335,7 @@ pub fn run(a: &HotspotArgs) -> Result<ExitCode> {
     match format_or_default(a.format, a.out.as_ref()) {
         Format::Table => table(&ctx, &mut out)?,
         Format::Geojson => {
-            serde_json::to_writer(&mut out, &hexspot_export::geojson(&ctx))?;
-            writeln!(out)?;
+            hexspot_export::write_json_line(&hexspot_export::geojson(&ctx), &mut out)?
         }
         Format::Csv => hexspot_export::write_csv(&ctx, &mut out)?,
     }

@@ -88,8 +88,7 @@ pub fn run(a: &PlanArgs) -> Result<ExitCode> {
     match format_or_default(a.format, a.out.as_ref()) {
         Format::Table => table(&planned, budget, &p.query, &mut out)?,
         Format::Geojson => {
-            serde_json::to_writer(&mut out, &plan_geojson(&ctx, &planned, budget))?;
-            writeln!(out)?;
+            hexspot_export::write_json_line(&plan_geojson(&ctx, &planned, budget), &mut out)?;
         }
         Format::Csv => write_plan_csv(&ctx, &planned, &mut out)?,
     }

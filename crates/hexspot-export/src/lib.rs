@@ -209,8 +209,8 @@ pub fn geojson(ctx: &Context<'_>) -> Value {
     })
 }
 
-/// CSV columns.
-pub const CSV_COLUMNS: [&str; 22] = [
+/// CSV columns of a ranked cell (then [`QUERY_COLUMNS`]).
+pub const CSV_COLUMNS: [&str; 14] = [
     "rank",
     "cell",
     "count",
@@ -225,6 +225,10 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "measure",
     "region_cells",
     "alpha",
+];
+
+/// The columns every CSV ends with: the ranking and the filters ([`query_columns`]).
+pub const QUERY_COLUMNS: [&str; 8] = [
     "rank_by",
     "crime_types",
     "offences",
@@ -235,8 +239,17 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "bbox",
 ];
 
-/// The ranking and filters as CSV values (the last columns of [`CSV_COLUMNS`], from
-/// `rank_by`): lists joined with `; `, empty where not used.
+/// Writes a JSON document and a newline (the CLI and the server write the same bytes).
+///
+/// # Errors
+/// [`std::io::Error`] when writing fails.
+pub fn write_json_line<W: Write>(v: &Value, mut out: W) -> std::io::Result<()> {
+    serde_json::to_writer(&mut out, v)?;
+    out.write_all(b"\n")
+}
+
+/// The ranking and filters as CSV values, in [`QUERY_COLUMNS`]' order: lists joined
+/// with `; `, empty where not used.
 #[must_use]
 pub fn query_columns(q: &HotspotQuery) -> [String; 8] {
     let f = &q.filter;
@@ -312,7 +325,7 @@ pub fn describe_window(w: &hexspot_engine::WeeklyWindow) -> String {
 /// [`csv::Error`] when writing fails.
 pub fn write_csv<W: Write>(ctx: &Context<'_>, out: W) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_COLUMNS)?;
+    w.write_record(CSV_COLUMNS.iter().chain(&QUERY_COLUMNS))?;
     let q = ctx.query;
     let filters = query_columns(q);
     // shortest text that reads back to the same f64 (1.06e-228, not 228 zeros)

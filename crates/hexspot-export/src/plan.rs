@@ -6,7 +6,7 @@ use std::io::Write;
 use hexspot_engine::{Budget, PatrolArea, PeakWindow, Plan};
 use serde_json::{Value, json};
 
-use crate::{Context, metadata, multipolygon_coordinates, query_columns};
+use crate::{Context, QUERY_COLUMNS, metadata, multipolygon_coordinates, query_columns};
 
 /// How peak windows are chosen, for outputs.
 pub const PEAK_RULE: &str = "the 3-hour blocks of the week holding the most harm (then incidents), \
@@ -118,8 +118,8 @@ pub fn plan_geojson(ctx: &Context<'_>, p: &Plan, b: Budget) -> Value {
     json!({ "type": "FeatureCollection", "hexspot": meta, "features": features })
 }
 
-/// CSV columns of a plan.
-pub const PLAN_CSV_COLUMNS: [&str; 22] = [
+/// CSV columns of a patrol area (then [`QUERY_COLUMNS`]).
+pub const PLAN_CSV_COLUMNS: [&str; 14] = [
     "area_rank",
     "cells",
     "area_m2",
@@ -134,14 +134,6 @@ pub const PLAN_CSV_COLUMNS: [&str; 22] = [
     "lon",
     "lat",
     "res",
-    "rank_by",
-    "crime_types",
-    "offences",
-    "from",
-    "to",
-    "time_window",
-    "flags",
-    "bbox",
 ];
 
 /// Writes one row per patrol area; `lon`/`lat` is the centre of its best-ranked cell.
@@ -150,7 +142,7 @@ pub const PLAN_CSV_COLUMNS: [&str; 22] = [
 /// [`csv::Error`] when writing fails.
 pub fn write_plan_csv<W: Write>(ctx: &Context<'_>, p: &Plan, out: W) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(PLAN_CSV_COLUMNS)?;
+    w.write_record(PLAN_CSV_COLUMNS.iter().chain(&QUERY_COLUMNS))?;
     let q = query_columns(ctx.query);
     let num = |v: f64| Value::from(v).to_string();
     for a in &p.areas {

@@ -147,20 +147,24 @@ fn collect(
     Ok(())
 }
 
+/// Reads and parses a GeoJSON file (a leading byte-order mark is allowed).
+fn read_geojson(path: &Path) -> Result<geojson::GeoJson, AuxFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AuxFileError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    text.trim_start_matches('\u{feff}')
+        .parse()
+        .map_err(|e: geojson::Error| invalid(path, None, e.to_string()))
+}
+
 /// Reads every Polygon and MultiPolygon in a GeoJSON file (a FeatureCollection, a
 /// Feature or a bare geometry), in WGS84 longitude/latitude.
 ///
 /// # Errors
 /// [`AuxFileError`] when the file is not GeoJSON or holds no polygons.
 pub fn read_region(path: &Path) -> Result<geo::MultiPolygon<f64>, AuxFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AuxFileError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let gj: geojson::GeoJson = text
-        .trim_start_matches('\u{feff}')
-        .parse()
-        .map_err(|e: geojson::Error| invalid(path, None, e.to_string()))?;
+    let gj = read_geojson(path)?;
     let mut polys = Vec::new();
     match &gj {
         geojson::GeoJson::FeatureCollection(fc) => {
@@ -219,14 +223,7 @@ pub fn read_boundaries(
     path: &Path,
     props: BoundaryProperties<'_>,
 ) -> Result<Vec<BoundaryFeature>, AuxFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AuxFileError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let gj: geojson::GeoJson = text
-        .trim_start_matches('\u{feff}')
-        .parse()
-        .map_err(|e: geojson::Error| invalid(path, None, e.to_string()))?;
+    let gj = read_geojson(path)?;
     let geojson::GeoJson::FeatureCollection(fc) = gj else {
         return Err(invalid(path, None, "not a FeatureCollection"));
     };

@@ -124,6 +124,16 @@ pub enum FormatParam {
     Csv,
 }
 
+impl FormatParam {
+    /// The content type, and the file name `stem` with this format's extension.
+    pub fn content_type_and_file(self, stem: &str) -> (&'static str, String) {
+        match self {
+            Self::Geojson => (crate::routes::GEOJSON, format!("{stem}.geojson")),
+            Self::Csv => ("text/csv; charset=utf-8", format!("{stem}.csv")),
+        }
+    }
+}
+
 /// `/api/v1/hotspots` only.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

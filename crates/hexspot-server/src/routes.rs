@@ -83,7 +83,7 @@ fn representation(
 }
 
 /// Marks a response as a file to save, named `file`.
-fn attachment(mut res: Response, file: &str) -> Response {
+fn attachment(mut res: Response, file: String) -> Response {
     res.headers_mut().insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")).expect("ascii"),
@@ -369,10 +369,7 @@ pub async fn hotspots(
     let query = build_query(&state, &snap, &filters, extra.limit()?)?;
     let format = extra.format.unwrap_or_default();
     let tag = etag(&["hotspots", &snap.version, &format!("{format:?}|{query:?}")]);
-    let (content_type, file) = match format {
-        FormatParam::Geojson => (GEOJSON, "hexspot-hotspots.geojson"),
-        FormatParam::Csv => ("text/csv; charset=utf-8", "hexspot-hotspots.csv"),
-    };
+    let (content_type, file) = format.content_type_and_file("hexspot-hotspots");
     let res = if matches(&headers, &tag) {
         not_modified(&tag, REVALIDATE)
     } else {
@@ -400,9 +397,8 @@ pub async fn hotspots(
             let mut out = Vec::new();
             match format {
                 FormatParam::Geojson => {
-                    serde_json::to_writer(&mut out, &hexspot_export::geojson(&ctx))
+                    hexspot_export::write_json_line(&hexspot_export::geojson(&ctx), &mut out)
                         .map_err(ApiError::internal)?;
-                    out.push(b'\n');
                 }
                 FormatParam::Csv => {
                     hexspot_export::write_csv(&ctx, &mut out).map_err(ApiError::internal)?;
@@ -446,10 +442,7 @@ pub async fn plan(
         &snap.version,
         &format!("{format:?}|{budget:?}|{exclude:?}|{query:?}"),
     ]);
-    let (content_type, file) = match format {
-        FormatParam::Geojson => (GEOJSON, "hexspot-plan.geojson"),
-        FormatParam::Csv => ("text/csv; charset=utf-8", "hexspot-plan.csv"),
-    };
+    let (content_type, file) = format.content_type_and_file("hexspot-plan");
     let res = if matches(&headers, &tag) {
         not_modified(&tag, REVALIDATE)
     } else {
@@ -472,8 +465,7 @@ pub async fn plan(
             match format {
                 FormatParam::Geojson => {
                     let v = hexspot_export::plan::plan_geojson(&ctx, &planned, budget);
-                    serde_json::to_writer(&mut out, &v).map_err(ApiError::internal)?;
-                    out.push(b'\n');
+                    hexspot_export::write_json_line(&v, &mut out).map_err(ApiError::internal)?;
                 }
                 FormatParam::Csv => {
                     hexspot_export::plan::write_plan_csv(&ctx, &planned, &mut out)
