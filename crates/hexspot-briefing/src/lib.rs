@@ -107,21 +107,40 @@ fn paint(rgb: [u8; 3], alpha: f32) -> Paint<'static> {
     p
 }
 
+/// Adds a closed ring through `points` to `pb`.
+fn ring(pb: &mut PathBuilder, points: impl IntoIterator<Item = (f32, f32)>) {
+    for (i, (x, y)) in points.into_iter().enumerate() {
+        if i == 0 {
+            pb.move_to(x, y);
+        } else {
+            pb.line_to(x, y);
+        }
+    }
+    pb.close();
+}
+
 /// The polygons' path in pixels.
 fn polygons_path(mp: &geo::MultiPolygon<f64>, proj: &Projection) -> Option<tiny_skia::Path> {
     let mut pb = PathBuilder::new();
     for poly in mp {
-        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-            for (i, c) in ring.coords().enumerate() {
-                let (x, y) = proj.px(c.x, c.y);
-                if i == 0 {
-                    pb.move_to(x, y);
-                } else {
-                    pb.line_to(x, y);
-                }
-            }
-            pb.close();
+        for r in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+            ring(&mut pb, r.coords().map(|c| proj.px(c.x, c.y)));
         }
+    }
+    pb.finish()
+}
+
+/// The hexagons of `cells` in pixels.
+fn cells_path(cells: &[hexspot_engine::CellStat], proj: &Projection) -> Option<tiny_skia::Path> {
+    let mut pb = PathBuilder::new();
+    for c in cells {
+        ring(
+            &mut pb,
+            c.cell
+                .boundary()
+                .iter()
+                .map(|ll| proj.px(ll.lng(), ll.lat())),
+        );
     }
     pb.finish()
 }
@@ -383,6 +402,20 @@ pub fn render(b: &Briefing<'_>, width: u32, height: u32) -> Result<Vec<u8>, Brie
                 Transform::identity(),
                 Some(&clip),
             );
+            // the cells inside, so the micro-places can be told apart
+            if let Some(hexes) = cells_path(&a.cells, &proj) {
+                let thin = Stroke {
+                    width: 0.8 * unit,
+                    ..Stroke::default()
+                };
+                pm.stroke_path(
+                    &hexes,
+                    &paint([255, 255, 255], 0.6),
+                    &thin,
+                    Transform::identity(),
+                    Some(&clip),
+                );
+            }
             let s = Stroke {
                 width: 2.0 * unit,
                 ..Stroke::default()
