@@ -572,12 +572,12 @@ pub fn render(b: &Briefing<'_>, width: u32, height: u32) -> Result<Vec<u8>, Brie
     }
     if let Some(a) = b.plan.areas.first() {
         let when = if b.plan.areas.iter().all(|a| a.peak_windows.is_empty()) {
-            "(the data have no times of day)"
+            " (the data have no times of day)"
         } else {
-            "one in each peak window"
+            ", one in each peak window"
         };
         let dose = format!(
-            "Dose: {}–{} minute visits at random times, {when}",
+            "Dose: {}–{} minute visits at random times{when}",
             a.dose.min_minutes, a.dose.max_minutes
         );
         strong.draw_fit(&mut pm, x, bottom + 8.0 * unit, &dose, col_w);
