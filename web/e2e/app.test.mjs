@@ -10,19 +10,20 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   afterChange,
+  assertClean,
   cleanup,
   importInto,
   launch,
   listCells,
   load,
   mapIdle,
-  openPage,
   policeUkFiles,
   rendered,
   repo,
   startServer,
   synthetic,
   tempDir,
+  testPage,
 } from './browser.mjs';
 
 const VIOLENCE = 'Violence and sexual offences';
@@ -49,19 +50,7 @@ after(async () => {
 });
 
 /** A fresh page; after the test, it must have been clean. */
-async function page(t) {
-  const p = await openPage(browser);
-  t.after(async () => {
-    await p.context.close();
-  });
-  return p;
-}
-
-function assertClean(problems, server) {
-  assert.deepEqual(problems.external, [], 'requests beyond 127.0.0.1');
-  assert.deepEqual(problems.errors, [], 'page errors');
-  assert.deepEqual(problems.console, [], `console errors or warnings\nserver log:\n${server.log().slice(-2000)}`);
-}
+const page = (t) => testPage(browser, t);
 
 const check = (page, name) => page.check(`input[name=crime_type][value="${name}"]`);
 

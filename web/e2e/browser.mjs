@@ -1,6 +1,7 @@
 // Shared by the browser tests: servers on temporary databases, and pages that record
 // console errors and block every request that is not to 127.0.0.1.
 
+import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -94,6 +95,23 @@ export async function launch() {
   });
 }
 
+/** A fresh page for test `t`, closed after it. */
+export async function testPage(browser, t) {
+  const p = await openPage(browser);
+  t.after(async () => {
+    await p.context.close();
+  });
+  return p;
+}
+
+/** The page stayed clean: nothing beyond 127.0.0.1, no errors, no failed request. */
+export function assertClean(problems, server) {
+  assert.deepEqual(problems.external, [], 'requests beyond 127.0.0.1');
+  assert.deepEqual(problems.errors, [], 'page errors');
+  assert.deepEqual(problems.console, [], `console errors or warnings\nserver log:\n${server.log().slice(-2000)}`);
+  assert.deepEqual(problems.http, [], 'HTTP responses of 400 or more');
+}
+
 /**
  * A page at 1366×768 that records console errors and warnings, page errors, and every
  * request to a host other than 127.0.0.1 (aborted: the map must work with the network cut).
@@ -101,7 +119,10 @@ export async function launch() {
 export async function openPage(browser, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, ...options });
   const page = await context.newPage();
-  const problems = { console: [], errors: [], external: [] };
+  const problems = { console: [], errors: [], external: [], http: [] };
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.http.push(`${r.status()} ${r.url()}`);
+  });
   page.on('console', (m) => {
     // SwiftShader's software WebGL reports driver performance notes ("GPU stall due to
     // ReadPixels") as warnings: they say nothing about the page

@@ -74,3 +74,65 @@ export const getMeta = (signal?: AbortSignal) => getJson<Meta>('/api/v1/meta', s
 
 export const getHotspots = (params: URLSearchParams, signal?: AbortSignal) =>
   getJson<Hotspots>(`/api/v1/hotspots?${params.toString()}`, signal);
+
+/** A peak window of a patrol area (`fri 22:00–sat 01:00`). */
+export interface PeakWindow {
+  window: string;
+  /** 0 = Monday 00:00. */
+  start_hour_of_week: number;
+  hours: number;
+  count: number;
+  harm: number;
+}
+
+/** A patrol area's properties in `/api/v1/plan`. */
+export interface PatrolAreaProperties {
+  area_rank: number;
+  cells: string[];
+  area_m2: number;
+  count: number;
+  harm: number;
+  harm_share: number;
+  cumulative_harm_share: number;
+  significant: boolean;
+  peak_windows: PeakWindow[];
+  dose: { visit_minutes: [number, number]; visits_per_week: number; text: string };
+  weekly_profile: { count: number[][]; harm: number[][]; untimed_count: number; untimed_harm: number };
+}
+
+export interface PatrolAreaFeature {
+  type: 'Feature';
+  id: number;
+  properties: PatrolAreaProperties;
+  geometry: { type: 'MultiPolygon'; coordinates: [number, number][][][] };
+}
+
+/** The `plan` member of `/api/v1/plan`'s `hexspot`. */
+export interface PlanSummary {
+  budget: { cells?: number; area_km2?: number };
+  areas: number;
+  cells: number;
+  area_m2: number;
+  region_area_m2: number;
+  share_of_region_area: number;
+  count: number;
+  harm: number;
+  harm_share: number;
+  excluded_cells: number;
+  concentration: {
+    cells: number;
+    cells_for_half_harm: number;
+    share_of_cells_for_half_harm: number;
+    gini: number;
+    curve: [number, number][];
+  };
+}
+
+export interface PlanCollection {
+  type: 'FeatureCollection';
+  features: PatrolAreaFeature[];
+  hexspot: HotspotMeta & { plan: PlanSummary };
+}
+
+export const getPlan = (params: URLSearchParams, signal?: AbortSignal) =>
+  getJson<PlanCollection>(`/api/v1/plan?${params.toString()}`, signal);

@@ -34,6 +34,7 @@ import {
   tileParams,
 } from './state';
 import { DAYS, NIGHT_TIME_ECONOMY, ANY_TIME, type Day, coverage, describe, hoursPerWeek, sameWindow } from './timewindow';
+import { currentPlan, initPlan, planLayers, planSource, refreshPlan, setPlanVisible, showPlanControls, wirePlanMap } from './plan';
 
 // MapLibre's worker is built beside this module (build.mjs)
 setWorkerUrl(new URL('maplibre-gl-worker.mjs', import.meta.url).href);
@@ -139,6 +140,7 @@ function showState() {
   $<HTMLSelectElement>('rank-by').value = view.rankBy;
   $<HTMLInputElement>('top').value = String(view.top);
   showWindow();
+  showPlanControls();
 }
 
 function showWindow() {
@@ -219,6 +221,44 @@ function setWindow(w: { days: Day[]; hours: ViewState['hours'] }) {
   apply();
 }
 
+/** Shows the panel the view names: the ranked list or the patrol plan. */
+function showPanel() {
+  const plan = view.panel === 'plan';
+  $('ranking').hidden = plan;
+  $('plan-panel').hidden = !plan;
+  for (const [id, on] of [['tab-list', !plan], ['tab-plan', plan]] as const) {
+    const tab = $(id);
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+  }
+  for (const m of markers) m.getElement().hidden = plan;
+  if (map?.loaded()) setPlanVisible(plan);
+}
+
+function setPanel(panel: ViewState['panel']) {
+  if (view.panel === panel) return;
+  view = { ...view, panel };
+  writeUrl();
+  showPanel();
+  if (panel === 'plan') void refreshPlan();
+}
+
+function wireTabs() {
+  const tabs = ['tab-list', 'tab-plan'] as const;
+  const panels = ['list', 'plan'] as const;
+  tabs.forEach((id, i) => {
+    const tab = $(id);
+    tab.addEventListener('click', () => setPanel(panels[i]!));
+    // arrow keys move between tabs (the WAI-ARIA tabs pattern)
+    tab.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+      const next = (i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length;
+      setPanel(panels[next]!);
+      $(tabs[next]!).focus();
+    });
+  });
+}
+
 function wireControls() {
   const form = $<HTMLFormElement>('controls');
   form.addEventListener('change', onControlsChanged);
@@ -284,12 +324,14 @@ function offlineStyle(): StyleSpecification {
     sources: {
       outline: { type: 'geojson', data: `${location.origin}/api/v1/outline` },
       cells: cellSource(),
+      plan: planSource(),
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#f7f6f2' } },
       { id: 'outline-fill', type: 'fill', source: 'outline', paint: { 'fill-color': '#e9e6dc' } },
       { id: 'outline-line', type: 'line', source: 'outline', paint: { 'line-color': '#9b968a', 'line-width': 1 } },
       ...cellLayers(),
+      ...planLayers(),
     ],
   };
 }
@@ -322,7 +364,8 @@ function boundsCentre(): [number, number] {
 /** With an external basemap, our layers go on top of its style once it has loaded. */
 function addCellLayersToBasemap() {
   map.addSource('cells', cellSource());
-  for (const l of cellLayers()) map.addLayer(l);
+  map.addSource('plan', planSource());
+  for (const l of [...cellLayers(), ...planLayers()]) map.addLayer(l);
 }
 
 /** Notices over the map, by what raised them (each clears only its own). */
@@ -432,6 +475,8 @@ function wireMapEvents() {
     hover.remove();
   });
   map.on('click', 'cells-fill', (e: MapLayerMouseEvent) => {
+    // with the plan open, a click selects a patrol area instead
+    if (view.panel === 'plan') return;
     const cell = (e.features?.[0]?.properties as CellProperties | undefined)?.cell;
     if (!cell) return;
     view = { ...view, cell: view.cell === cell ? null : cell };
@@ -509,6 +554,7 @@ function drawMarkers() {
     el.className = 'rank-marker';
     el.textContent = String(f.properties.rank);
     el.setAttribute('aria-hidden', 'true');
+    el.hidden = view.panel !== 'list';
     el.addEventListener('click', (e) => {
       e.stopPropagation();
       goToCell(f);
@@ -608,6 +654,7 @@ function apply() {
   writeUrl();
   updateMap();
   void refreshList();
+  void refreshPlan();
 }
 
 async function loadMeta(): Promise<Meta> {
@@ -637,16 +684,29 @@ async function main() {
     return;
   }
   buildControls();
+  initPlan({
+    map: () => map,
+    view: () => view,
+    setView: (v) => {
+      view = v;
+      writeUrl();
+    },
+    setWindow,
+  });
   showState();
   wireControls();
+  wireTabs();
+  showPanel();
   const hadCamera = view.camera !== null;
   map = createMap();
-  (window as unknown as { hexspot: unknown }).hexspot = { map, view: () => view, list: () => list };
+  (window as unknown as { hexspot: unknown }).hexspot = { map, view: () => view, list: () => list, plan: currentPlan };
   map.on('load', () => {
     if (meta.basemap_style && !basemapFailed) addCellLayersToBasemap();
     wireMapEvents();
+    wirePlanMap();
     updateMap();
     void refreshList(!hadCamera);
+    void refreshPlan();
   });
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { CELL_AREA_KM2 } from './format';
 import {
   DEFAULT_STATE,
@@ -11,6 +11,7 @@ import {
   hotspotParams,
   minZoomFor,
   parseState,
+  planParams,
   resolutionAt,
   tileParams,
 } from './state';
@@ -29,6 +30,8 @@ const FULL: ViewState = {
   top: 50,
   camera: { zoom: 12.5, lat: 53.79648, lon: -1.54785 },
   cell: '89195da49b7ffff',
+  panel: 'plan',
+  plan: { budget: { kind: 'area', km2: 0.75 }, rankBy: 'count', res: 10, area: 3, exclude: ['8a195da49a37fff'] },
 };
 
 /** FULL as a person would write it. */
@@ -44,6 +47,12 @@ const FULL_PARAMS: Record<string, string> = {
   top: '50',
   map: '12.5/53.79648/-1.54785',
   cell: '89195da49b7ffff',
+  panel: 'plan',
+  plan_area_km2: '0.75',
+  plan_rank_by: 'count',
+  plan_res: '10',
+  plan_exclude: '8a195da49a37fff',
+  patrol_area: '3',
 };
 
 function query(params: Record<string, string>): string {
@@ -57,8 +66,9 @@ function query(params: Record<string, string>): string {
 const API_FILTER = ['res', 'k', 'crime_type', 'offence', 'from', 'to', 'days', 'hours', 'knife', 'domestic', 'under_25', 'bbox', 'measure', 'rank_by', 'alpha'];
 const API_HOTSPOTS = ['top', 'all', 'format'];
 const API_TILES = ['v'];
+const API_PLAN = ['cells', 'area_km2', 'exclude', 'format'];
 /** Of these, the ones that may be repeated. */
-const REPEATABLE = ['crime_type', 'offence', 'days'];
+const REPEATABLE = ['crime_type', 'offence', 'days', 'exclude'];
 
 const keys = (p: URLSearchParams) => [...p.keys()];
 
@@ -78,7 +88,8 @@ describe('parseState', () => {
     const q =
       '?crime_type=Violence%20and%20sexual%20offences&crime_type=Criminal+damage+%26+arson' +
       '&from=2023-04&to=2024-03&days=Friday&days=sat&hours=20-04&res=9&rank_by=count&measure=harm' +
-      '&colour=harm&top=50&map=12.5/53.79648/-1.54785&cell=89195da49b7ffff';
+      '&colour=harm&top=50&map=12.5/53.79648/-1.54785&cell=89195da49b7ffff' +
+      '&panel=plan&plan_area_km2=0.75&plan_rank_by=count&plan_res=10&plan_exclude=8a195da49a37fff&patrol_area=3';
     expect(parseState(q)).toEqual({ state: FULL, problems: [] });
     // without the leading '?'
     expect(parseState(q.slice(1))).toEqual({ state: FULL, problems: [] });
@@ -210,7 +221,8 @@ describe('formatState', () => {
     expect(formatState(FULL)).toBe(
       '?crime_type=Violence+and+sexual+offences&crime_type=Criminal+damage+%26+arson' +
         '&from=2023-04&to=2024-03&days=fri%2Csat&hours=20-04&rank_by=count&measure=harm' +
-        '&res=9&colour=harm&top=50&map=12.50%2F53.79648%2F-1.54785&cell=89195da49b7ffff',
+        '&res=9&colour=harm&top=50&map=12.50%2F53.79648%2F-1.54785&cell=89195da49b7ffff' +
+        '&panel=plan&plan_area_km2=0.75&plan_rank_by=count&plan_res=10&plan_exclude=8a195da49a37fff&patrol_area=3',
     );
     expect(formatState({ ...DEFAULT_STATE, top: 5 })).toBe('?top=5');
     expect(formatState({ ...DEFAULT_STATE, hours: { start: 9, end: 17 } })).toBe('?hours=09-17');
@@ -344,5 +356,73 @@ describe('minZoomFor', () => {
         expect((side * side) / CELL_AREA_KM2[res]!, `res ${res} at ${lat}°`).toBeLessThan(MAX_CELLS);
       }
     }
+  });
+});
+
+describe('the patrol-plan panel in the URL', () => {
+  test('defaults: the list panel, 20 cells by harm at res 9, nothing in the URL', () => {
+    const s = parseState('').state;
+    expect(s.panel).toBe('list');
+    expect(s.plan).toEqual({ budget: { kind: 'cells', cells: 20 }, rankBy: 'harm', res: 9, area: null, exclude: [] });
+    expect(formatState(s)).toBe('');
+  });
+  test('round trip of every plan setting', () => {
+    const q = '?panel=plan&plan_area_km2=1.5&plan_rank_by=z&plan_res=10&plan_exclude=8a195da49a37fff%2C8a195da49a27fff&patrol_area=2';
+    const { state, problems } = parseState(q);
+    expect(problems).toEqual([]);
+    expect(state.panel).toBe('plan');
+    expect(state.plan).toEqual({
+      budget: { kind: 'area', km2: 1.5 },
+      rankBy: 'z',
+      res: 10,
+      area: 2,
+      exclude: ['8a195da49a37fff', '8a195da49a27fff'],
+    });
+    expect(formatState(state)).toBe(q);
+    expect(formatState(parseState('?plan_cells=35').state)).toBe('?plan_cells=35');
+  });
+  test('bad values are named and dropped', () => {
+    const { state, problems } = parseState(
+      '?panel=areas-of-doom&plan_cells=0&plan_res=13&plan_rank_by=gini&plan_exclude=custody&patrol_area=first',
+    );
+    expect(state.panel).toBe('list');
+    expect(state.plan).toEqual({ budget: { kind: 'cells', cells: 20 }, rankBy: 'harm', res: 9, area: null, exclude: [] });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
+      ['panel', 'patrol_area', 'plan_cells', 'plan_exclude', 'plan_rank_by', 'plan_res'].sort(),
+    );
+    expect(parseState('?plan_area_km2=-1').problems[0]).toMatch(/^plan_area_km2: must be a number above 0/);
+    expect(parseState('?plan_area_km2=').problems).toHaveLength(1);
+    expect(parseState('?plan_cells=5&plan_area_km2=2').state.plan.budget).toEqual({ kind: 'cells', cells: 5 });
+  });
+});
+
+describe('planParams', () => {
+  test('the view filters with the plan budget, ranking, resolution and exclusions', () => {
+    const s = parseState('?crime_type=Robbery&from=2024-01&days=fri,sat&hours=20-04&rank_by=count&plan_exclude=8a195da49a37fff').state;
+    const p = planParams(s);
+    expect(p.getAll('crime_type')).toEqual(['Robbery']);
+    expect(p.get('from')).toBe('2024-01');
+    expect(p.get('days')).toBe('fri,sat');
+    expect(p.get('hours')).toBe('20-04');
+    expect(p.get('rank_by')).toBe('harm'); // the plan's ranking, not the list's
+    expect(p.get('res')).toBe('9');
+    expect(p.get('cells')).toBe('20');
+    expect(p.has('area_km2')).toBe(false);
+    expect(p.getAll('exclude')).toEqual(['8a195da49a37fff']);
+    expect(p.has('top')).toBe(false);
+  });
+  test('an area budget, and extra parameters', () => {
+    const s = parseState('?plan_area_km2=0.5').state;
+    const p = planParams(s, { format: 'csv' });
+    expect(p.get('area_km2')).toBe('0.5');
+    expect(p.has('cells')).toBe(false);
+    expect(p.get('format')).toBe('csv');
+  });
+});
+
+describe('plan parameters the server accepts', () => {
+  test('FULL and the defaults', () => {
+    expectServerAccepts(planParams(FULL), [...API_FILTER, ...API_PLAN]);
+    expectServerAccepts(planParams(DEFAULT_STATE, { format: 'csv' }), [...API_FILTER, ...API_PLAN]);
   });
 });

@@ -8,6 +8,30 @@ import { type Day, type Hours, formatHours, parseDays, parseHours } from './time
 export type RankBy = 'z' | 'count' | 'harm';
 export type Measure = 'count' | 'harm';
 
+/** The right-hand panel shown. */
+export type Panel = 'list' | 'plan';
+export const PANELS: readonly Panel[] = ['list', 'plan'];
+
+/** A patrol plan's budget: a number of cells, or an area in km². */
+export type Budget = { kind: 'cells'; cells: number } | { kind: 'area'; km2: number };
+
+/** The patrol-plan panel's settings (the filters are the view's own). */
+export interface PlanState {
+  budget: Budget;
+  rankBy: RankBy;
+  /** H3 resolution the plan picks cells at. */
+  res: number;
+  /** The selected patrol area (its rank), if any. */
+  area: number | null;
+  /** Cells (at `res`) left out of the plan: a custody suite, an A&E department. */
+  exclude: string[];
+}
+
+export const MAX_PLAN_CELLS = 1000;
+export const MAX_PLAN_KM2 = 1000;
+/** Resolutions offered for plans: street-corner (11) to neighbourhood (8). */
+export const PLAN_RES = [8, 9, 10, 11] as const;
+
 /** Where the map looks. */
 export interface Camera {
   zoom: number;
@@ -31,7 +55,11 @@ export interface ViewState {
   camera: Camera | null;
   /** The selected (highlighted) cell. */
   cell: string | null;
+  panel: Panel;
+  plan: PlanState;
 }
+
+export const DEFAULT_PLAN: PlanState = { budget: { kind: 'cells', cells: 20 }, rankBy: 'harm', res: 9, area: null, exclude: [] };
 
 export const MIN_RES = 5;
 export const MAX_RES = 12;
@@ -50,6 +78,8 @@ export const DEFAULT_STATE: ViewState = {
   top: 20,
   camera: null,
   cell: null,
+  panel: 'list',
+  plan: DEFAULT_PLAN,
 };
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -68,7 +98,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[]): T | null
 /** Reads a view from a query string (`?crime_type=…&map=12/53.8/-1.55`). */
 export function parseState(search: string): Parsed {
   const p = new URLSearchParams(search);
-  const state: ViewState = { ...DEFAULT_STATE, crimeTypes: [], days: [] };
+  const state: ViewState = { ...DEFAULT_STATE, crimeTypes: [], days: [], plan: { ...DEFAULT_PLAN, exclude: [] } };
   const problems: string[] = [];
   const bad = (name: string, why: string) => problems.push(`${name}: ${why}`);
 
@@ -137,7 +167,49 @@ export function parseState(search: string): Parsed {
     if (CELL.test(cell)) state.cell = cell;
     else bad('cell', `${JSON.stringify(cell)} is not an H3 cell`);
   }
+  parsePlan(p, state, bad, enumParam);
   return { state, problems };
+}
+
+function parsePlan(
+  p: URLSearchParams,
+  state: ViewState,
+  bad: (name: string, why: string) => void,
+  enumParam: <T extends string>(name: string, allowed: readonly T[], set: (v: T) => void) => void,
+) {
+  enumParam('panel', PANELS, (v) => (state.panel = v));
+  enumParam('plan_rank_by', ['z', 'count', 'harm'] as const, (v) => (state.plan.rankBy = v));
+  const res = p.get('plan_res');
+  if (res !== null) {
+    const r = Number(res);
+    if ((PLAN_RES as readonly number[]).includes(r)) state.plan.res = r;
+    else bad('plan_res', `must be one of ${PLAN_RES.join(', ')}, got ${JSON.stringify(res)}`);
+  }
+  const cells = p.get('plan_cells');
+  const km2 = p.get('plan_area_km2');
+  if (cells !== null && km2 !== null) bad('plan_area_km2', 'give plan_cells or plan_area_km2, not both; plan_cells kept');
+  if (cells !== null) {
+    const n = Number(cells);
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_PLAN_CELLS) state.plan.budget = { kind: 'cells', cells: n };
+    else bad('plan_cells', `must be a whole number 1–${MAX_PLAN_CELLS}, got ${JSON.stringify(cells)}`);
+  } else if (km2 !== null) {
+    const a = Number(km2);
+    if (km2.trim() !== '' && Number.isFinite(a) && a > 0 && a <= MAX_PLAN_KM2) state.plan.budget = { kind: 'area', km2: a };
+    else bad('plan_area_km2', `must be a number above 0 and at most ${MAX_PLAN_KM2}, got ${JSON.stringify(km2)}`);
+  }
+  const exclude = p.get('plan_exclude');
+  if (exclude !== null) {
+    const cells = exclude.split(',').map((c) => c.trim()).filter((c) => c !== '');
+    const badCells = cells.filter((c) => !CELL.test(c));
+    if (badCells.length > 0) bad('plan_exclude', `not H3 cells: ${badCells.join(', ')}`);
+    else state.plan.exclude = [...new Set(cells)];
+  }
+  const area = p.get('patrol_area');
+  if (area !== null) {
+    const n = Number(area);
+    if (Number.isInteger(n) && n >= 1) state.plan.area = n;
+    else bad('patrol_area', `must be an area's rank (1, 2, …), got ${JSON.stringify(area)}`);
+  }
 }
 
 /** The view as a query string (`''` for the default view); defaults are left out. */
@@ -151,6 +223,14 @@ export function formatState(s: ViewState): string {
     p.set('map', `${zoom.toFixed(2)}/${lat.toFixed(5)}/${lon.toFixed(5)}`);
   }
   if (s.cell !== null) p.set('cell', s.cell);
+  if (s.panel !== DEFAULT_STATE.panel) p.set('panel', s.panel);
+  const b = s.plan.budget;
+  if (b.kind === 'area') p.set('plan_area_km2', String(b.km2));
+  else if (b.cells !== (DEFAULT_PLAN.budget as { cells: number }).cells) p.set('plan_cells', String(b.cells));
+  if (s.plan.rankBy !== DEFAULT_PLAN.rankBy) p.set('plan_rank_by', s.plan.rankBy);
+  if (s.plan.res !== DEFAULT_PLAN.res) p.set('plan_res', String(s.plan.res));
+  if (s.plan.exclude.length > 0) p.set('plan_exclude', s.plan.exclude.join(','));
+  if (s.plan.area !== null) p.set('patrol_area', String(s.plan.area));
   const q = p.toString();
   return q === '' ? '' : `?${q}`;
 }
@@ -173,6 +253,19 @@ export function hotspotParams(s: ViewState, res: number, extra: Record<string, s
   const p = filterParams(s);
   p.set('res', String(res));
   p.set('top', String(s.top));
+  for (const [k, v] of Object.entries(extra)) p.set(k, v);
+  return p;
+}
+
+/** Query parameters for `/api/v1/plan` (and its briefing): the view's filters with the plan's budget, ranking and resolution. */
+export function planParams(s: ViewState, extra: Record<string, string> = {}): URLSearchParams {
+  const p = filterParams(s);
+  p.set('res', String(s.plan.res));
+  p.set('rank_by', s.plan.rankBy);
+  const b = s.plan.budget;
+  if (b.kind === 'cells') p.set('cells', String(b.cells));
+  else p.set('area_km2', String(b.km2));
+  for (const c of s.plan.exclude) p.append('exclude', c);
   for (const [k, v] of Object.entries(extra)) p.set(k, v);
   return p;
 }
