@@ -7,6 +7,7 @@
 
 pub mod columns;
 pub mod error;
+pub mod population;
 pub mod query_files;
 pub mod values;
 
@@ -23,6 +24,7 @@ use sha2::{Digest, Sha256};
 use columns::Resolved;
 pub use columns::{ColumnMap, Field, normalise};
 pub use error::{IngestError, MappingError, RejectReason};
+pub use population::{PopulationFile, read_population};
 pub use query_files::{
     AuxFileError, BoundaryFeature, BoundaryProperties, read_boundaries, read_harm_table,
     read_region,

@@ -1,11 +1,13 @@
 //! The system of record: an embedded SQLite database (one file, WAL mode).
 //!
 //! It keeps the imports (file name, SHA-256, counts, time), the incidents and the
-//! rejected rows with their reasons, under a versioned schema. The engine never reads
+//! rejected rows with their reasons, and named boundary sets (areas with their shapes,
+//! and each set's population), under a versioned schema. The engine never reads
 //! it directly: [`Store::load_table`] builds the columnar snapshot the engine queries.
 //!
 //! *Boundary*: only this crate knows SQL.
 
+mod areas;
 mod batch;
 mod schema;
 
@@ -17,6 +19,7 @@ use hexspot_engine::{
 };
 use hexspot_ingest::{IngestError, ReadOptions, ReadSummary, Record, read_file};
 
+pub use areas::{BoundarySetInfo, PopulationRecord, StoredPopulation};
 use batch::{Batch, field};
 use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap;
@@ -49,6 +52,52 @@ pub enum StoreError {
     Corrupt {
         /// incidents.id
         id: i64,
+        /// what was wrong
+        reason: String,
+    },
+    /// A boundary set that cannot be saved as given (empty name, no areas, a repeated
+    /// code, a non-finite coordinate); nothing was written.
+    #[error("boundary set {set:?}: {reason}")]
+    InvalidBoundarySet {
+        /// the set's name as given
+        set: String,
+        /// what was wrong
+        reason: String,
+    },
+    /// No boundary set has this name.
+    #[error("no boundary set named {set:?} (known: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+    UnknownBoundarySet {
+        /// the name asked for
+        set: String,
+        /// the names of the stored sets
+        known: Vec<String>,
+    },
+    /// Population records name codes that are not areas of the set; nothing was written.
+    #[error("{count} population code(s) are not areas of boundary set {set:?}: {}{}", codes.join(", "), if *count > codes.len() { ", …" } else { "" })]
+    UnknownAreaCodes {
+        /// the set
+        set: String,
+        /// the first few unknown codes (at most 5)
+        codes: Vec<String>,
+        /// how many codes were unknown in all
+        count: usize,
+    },
+    /// Population records that cannot be saved (a repeated code, a value that is not a
+    /// finite number ≥ 0); nothing was written.
+    #[error("population for boundary set {set:?}: {reason}")]
+    InvalidPopulation {
+        /// the set
+        set: String,
+        /// what was wrong
+        reason: String,
+    },
+    /// A stored area's geometry cannot be read back (a corrupted database).
+    #[error("boundary set {set:?}, area {code}: stored geometry is invalid: {reason}")]
+    CorruptArea {
+        /// the set
+        set: String,
+        /// the area's code
+        code: String,
         /// what was wrong
         reason: String,
     },

@@ -56,6 +56,34 @@ const MIGRATIONS: &[&str] = &[
         raw TEXT
     );
     CREATE INDEX rejected_rows_import ON rejected_rows(import_id);",
+    // 2: boundary sets, their areas and their populations
+    "CREATE TABLE boundary_sets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        code_property TEXT NOT NULL,
+        name_property TEXT NOT NULL,
+        source TEXT NOT NULL,        -- file names, or e.g. 'dissolved from wards by district'
+        derived_from TEXT,           -- the set it was made from, if any
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE areas (
+        set_id INTEGER NOT NULL REFERENCES boundary_sets(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,    -- position in the set, from 0
+        code TEXT NOT NULL,
+        name TEXT NOT NULL,
+        district TEXT,
+        geometry TEXT NOT NULL,      -- GeoJSON MultiPolygon, WGS84 lon/lat
+        PRIMARY KEY (set_id, ordinal),
+        UNIQUE (set_id, code)
+    );
+    CREATE TABLE populations (
+        set_id INTEGER NOT NULL REFERENCES boundary_sets(id) ON DELETE CASCADE,
+        code TEXT NOT NULL,
+        population REAL NOT NULL,
+        estimated INTEGER NOT NULL,  -- 1 when apportioned or otherwise estimated
+        source TEXT NOT NULL,
+        PRIMARY KEY (set_id, code)
+    );",
 ];
 
 /// The schema version this build writes.
