@@ -165,3 +165,31 @@ pub fn poisson_change_p(current: u64, previous: u64) -> Option<f64> {
     let n = current + previous;
     (n > 0).then(|| binomial_two_sided_p(current, n, 0.5))
 }
+
+/// Districts from their areas: one area per district, the union of its areas'
+/// polygons, coded and named by the district, in the order districts first appear.
+///
+/// # Errors
+/// The code of the first area with no district: districts cannot be derived without one.
+pub fn dissolve_by_district(areas: &[Area]) -> Result<Vec<Area>, String> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut groups: std::collections::HashMap<&str, Vec<&geo::Polygon<f64>>> =
+        std::collections::HashMap::new();
+    for a in areas {
+        let d = a.district.as_deref().ok_or_else(|| a.code.clone())?;
+        let g = groups.entry(d).or_insert_with(|| {
+            order.push(d);
+            Vec::new()
+        });
+        g.extend(a.shape.iter());
+    }
+    Ok(order
+        .into_iter()
+        .map(|d| Area {
+            code: d.to_owned(),
+            name: d.to_owned(),
+            district: Some(d.to_owned()),
+            shape: geo::unary_union(groups[d].iter().copied()),
+        })
+        .collect())
+}

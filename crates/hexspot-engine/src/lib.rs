@@ -6,7 +6,9 @@
 //! itself, two-sided normal p, Benjamini–Hochberg FDR).
 
 pub mod areas;
+pub mod compare;
 pub mod error;
+pub mod estimate;
 pub mod filter;
 pub mod harm;
 pub mod hotspots;
@@ -21,7 +23,12 @@ pub mod types;
 pub use areas::{
     Area, AreaIndex, Assignment, assign, binomial_two_sided_p, poisson_change_p, rate_per_1000,
 };
+pub use compare::{
+    AreaProfile, AreaRankBy, AreaRow, CompareError, Comparison, DistrictRow, PopulationValue,
+    SortKey, UnknownSortKey, area_profile, compare, previous_period, sort_rows,
+};
 pub use error::{QueryError, ValueError};
+pub use estimate::{Estimates, RECOMMENDED_RESOLUTION, estimate_population};
 pub use filter::{Exclusions, Filter, Period};
 pub use harm::HarmTable;
 pub use hotspots::{
