@@ -8,6 +8,7 @@ macro_rules! outln {
     }};
 }
 
+mod areas;
 mod hotspots;
 mod import;
 mod plan;
@@ -34,6 +35,15 @@ enum Command {
     Hotspots(Box<hotspots::HotspotArgs>),
     /// Pick patrol areas within a budget: merged hotspot cells, their share of harm, peak windows and dose.
     Plan(Box<plan::PlanArgs>),
+    /// Compare the areas of a boundary set (wards, districts): counts, rates per 1,000
+    /// residents, ranks, district shares and change against the previous period.
+    Areas(Box<areas::AreasArgs>),
+    /// Boundary sets: import, list, dissolve into districts.
+    #[command(subcommand)]
+    Boundaries(areas::BoundariesCommand),
+    /// Residents per area.
+    #[command(subcommand)]
+    Population(areas::PopulationCommand),
     /// Serve hotspots, cells and vector tiles over HTTP (see /api/v1/openapi.json).
     Serve(Box<serve::ServeArgs>),
     /// List the imports in the store.
@@ -85,6 +95,9 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(&args),
         Command::Hotspots(args) => hotspots::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Areas(args) => areas::run(&args),
+        Command::Boundaries(cmd) => areas::boundaries(&cmd),
+        Command::Population(cmd) => areas::population(&cmd),
         Command::Serve(args) => serve::run(&args),
         Command::Imports { db } => import::list(&db),
         Command::Rejected { db, import } => import::rejected(&db, import),

@@ -258,7 +258,23 @@ fn not_covered(table: &IncidentTable, previous: Option<Period>) -> Option<String
             "the previous period ({span}) starts before the data's first month ({first}); \
              a partly covered period is not compared"
         )),
-        Some(_) => None,
+        Some(_) => {
+            // a month with no incidents at all is a gap in the data, not a count of zero
+            let held: std::collections::HashSet<i32> = table.month.iter().copied().collect();
+            let (lo, hi) = (p.from().year_month().index(), p.to().year_month().index());
+            let gaps: Vec<String> = (lo..=hi)
+                .filter(|m| !held.contains(m))
+                .filter_map(|m| YearMonth::from_index(m).ok())
+                .map(|m| m.to_string())
+                .collect();
+            (!gaps.is_empty()).then(|| {
+                format!(
+                    "the data holds no incidents at all in {} of the previous period ({span}): \
+                     a month with no data is a gap, not a count of zero, so it is not compared",
+                    gaps.join(", ")
+                )
+            })
+        }
     }
 }
 

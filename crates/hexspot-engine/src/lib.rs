@@ -21,7 +21,8 @@ pub mod table;
 pub mod types;
 
 pub use areas::{
-    Area, AreaIndex, Assignment, assign, binomial_two_sided_p, poisson_change_p, rate_per_1000,
+    Area, AreaIndex, Assignment, assign, binomial_two_sided_p, dissolve_by_district,
+    poisson_change_p, rate_per_1000,
 };
 pub use compare::{
     AreaProfile, AreaRankBy, AreaRow, CompareError, Comparison, DistrictRow, PopulationValue,

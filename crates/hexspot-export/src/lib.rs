@@ -2,6 +2,7 @@
 //! stating the query, the study region and the data it came from. Shared by the CLI
 //! and the server so both write the same bytes for the same query.
 
+pub mod areas;
 pub mod plan;
 
 use std::io::Write;
@@ -252,9 +253,15 @@ pub fn write_json_line<W: Write>(v: &Value, mut out: W) -> std::io::Result<()> {
 /// with `; `, empty where not used.
 #[must_use]
 pub fn query_columns(q: &HotspotQuery) -> [String; 8] {
-    let f = &q.filter;
+    let [a, b, c, d, e, f, g] = filter_columns(&q.filter);
+    [q.rank_by.name().to_owned(), a, b, c, d, e, f, g]
+}
+
+/// The filters as CSV values: crime types, offences, from, to, time window, flags and
+/// bbox (lists joined with `; `, empty where not used).
+#[must_use]
+pub fn filter_columns(f: &hexspot_engine::Filter) -> [String; 7] {
     [
-        q.rank_by.name().to_owned(),
         f.crime_types.join("; "),
         f.offences.join("; "),
         f.period.map(|p| p.from().to_string()).unwrap_or_default(),

@@ -5,6 +5,8 @@
 //! [`AppState`]; [`serve`] runs it on a listener until a shutdown signal, letting
 //! requests in flight finish.
 
+mod area_routes;
+pub mod areas;
 pub mod encoding;
 mod error;
 mod layers;
@@ -62,6 +64,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(routes::openapi))
         .route("/tiles/hotspots.json", get(routes::tilejson))
         .route("/tiles/hotspots/{z}/{x}/{y}", get(routes::tile))
+        .route("/api/v1/areas", get(area_routes::area_sets))
+        .route("/api/v1/areas/{set}", get(area_routes::areas))
+        .route("/api/v1/areas/{set}/{code}", get(area_routes::area_profile))
+        .route(
+            "/tiles/areas/{set}/{z}/{x}/{y}",
+            get(area_routes::area_tile),
+        )
         .route_layer(timeout(s.request_timeout));
     let writes = Router::new()
         .route("/api/v1/imports", post(routes::import))

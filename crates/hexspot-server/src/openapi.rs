@@ -2,13 +2,13 @@
 
 use utoipa::OpenApi;
 
-use crate::{error, query, routes};
+use crate::{area_routes, error, query, routes};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "hexspot",
-        description = "H3 hotspot analysis of violence incidents: ranked Getis-Ord Gi* hotspots as GeoJSON and CSV, cells by bounding box, and Mapbox Vector Tiles. Every error is JSON {\"error\": code, \"message\": text}.",
+        description = "H3 hotspot analysis of violence incidents: ranked Getis-Ord Gi* hotspots as GeoJSON and CSV, patrol plans, ward and district comparisons, cells by bounding box, and Mapbox Vector Tiles. Every error is JSON {\"error\": code, \"message\": text}.",
         license(name = "MIT OR Apache-2.0")
     ),
     paths(
@@ -20,6 +20,10 @@ use crate::{error, query, routes};
         routes::outline,
         routes::tile,
         routes::tilejson,
+        area_routes::area_sets,
+        area_routes::areas,
+        area_routes::area_profile,
+        area_routes::area_tile,
         routes::import,
         routes::healthz,
         routes::readyz,
@@ -30,12 +34,14 @@ use crate::{error, query, routes};
         query::MeasureParam,
         query::RankParam,
         query::FormatParam,
+        query::AreasFormatParam,
         routes::Meta,
         routes::Health,
         routes::ImportReport,
     )),
     tags(
         (name = "data", description = "hotspots, cells, metadata and imports"),
+        (name = "areas", description = "wards and districts: boundary sets, comparison, area profiles"),
         (name = "tiles", description = "vector tiles and TileJSON"),
         (name = "health", description = "liveness and readiness"),
         (name = "meta", description = "this document"),

@@ -334,3 +334,38 @@ pub fn parse<T: DeserializeOwned>(raw: Option<&str>, known: &[&[String]]) -> Res
         ApiError::bad_parameter(culprit.unwrap_or_else(|| e.to_string()))
     })
 }
+
+/// Output format of `/api/v1/areas/{set}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AreasFormatParam {
+    /// JSON: `{hexspot, areas, districts}`.
+    #[default]
+    Json,
+    /// RFC 7946 GeoJSON, one Feature per area.
+    Geojson,
+    /// CSV, one row per area.
+    Csv,
+}
+
+/// `/api/v1/areas/{set}` only.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AreasParams {
+    /// Sort by this field: `rank` (default), `code`, `name`, `district`, `count`, `harm`,
+    /// `population`, `rate_per_1000`, `harm_per_1000`, `district_share`,
+    /// `previous_count`, `change`, `change_pct` or `change_p`.
+    pub sort: Option<String>,
+    /// `asc` or `desc` (default: rank, text and p-values ascending; other numbers descending).
+    pub order: Option<String>,
+    /// `json` (default), `geojson` or `csv`.
+    pub format: Option<AreasFormatParam>,
+}
+
+impl AreasParams {
+    /// Names accepted by [`AreasParams`].
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<AreasParams>);
+        &NAMES
+    }
+}

@@ -25,9 +25,9 @@ use crate::state::{AppState, Snapshot, etag};
 use crate::tiles::{self, TileError, TileId};
 
 /// Data that changes only with an import: keep it, but ask each time (304 is cheap).
-const REVALIDATE: &str = "no-cache";
+pub(crate) const REVALIDATE: &str = "no-cache";
 /// A tile whose URL names the data version it shows.
-const IMMUTABLE: &str = "public, max-age=86400, immutable";
+pub(crate) const IMMUTABLE: &str = "public, max-age=86400, immutable";
 /// Content type of GeoJSON.
 pub const GEOJSON: &str = "application/geo+json";
 /// Content type of vector tiles.
@@ -59,13 +59,13 @@ fn with_validators(mut res: Response, etag: &str, cache: &'static str) -> Respon
 }
 
 /// 304: the client's copy is current.
-fn not_modified(etag: &str, cache: &'static str) -> Response {
+pub(crate) fn not_modified(etag: &str, cache: &'static str) -> Response {
     with_validators(StatusCode::NOT_MODIFIED.into_response(), etag, cache)
 }
 
 /// A representation with its validator and caching rule (204 without a body); 304 when
 /// the client has it.
-fn representation(
+pub(crate) fn representation(
     headers: &HeaderMap,
     etag: &str,
     cache: &'static str,
@@ -83,7 +83,7 @@ fn representation(
 }
 
 /// Marks a response as a file to save, named `file`.
-fn attachment(mut res: Response, file: String) -> Response {
+pub(crate) fn attachment(mut res: Response, file: String) -> Response {
     res.headers_mut().insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")).expect("ascii"),
@@ -92,7 +92,7 @@ fn attachment(mut res: Response, file: String) -> Response {
 }
 
 /// JSON data that changes only with an import.
-fn json_representation(
+pub(crate) fn json_representation(
     headers: &HeaderMap,
     etag: &str,
     body: &impl Serialize,
@@ -107,7 +107,7 @@ fn json_representation(
     ))
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -117,7 +117,7 @@ async fn blocking<T: Send + 'static>(
 
 /// The engine query for `filters`, with an open period closed at the data's months and
 /// the server's limit on the study region.
-fn build_query(
+pub(crate) fn build_query(
     state: &AppState,
     snap: &Snapshot,
     filters: &FilterParams,
@@ -773,6 +773,24 @@ pub async fn tile(
         REVALIDATE
     };
     let tag = etag(&["tile", &snap.version, &format!("{id}|{query:?}")]);
+    let state2 = state.clone();
+    tile_response(&state, &headers, tag, cache, async move {
+        let stats = state2.stats(&snap, &query).await?;
+        let b = blocking(move || Ok(tiles::encode(&stats, id)?)).await?;
+        Ok(Bytes::from(b.unwrap_or_default()))
+    })
+    .await
+}
+
+/// A tile's response: 304 when the client has it; else the tile (an empty body when
+/// nothing is in it) made by `make` once, then cached plain and compressed.
+pub(crate) async fn tile_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    tag: String,
+    cache: &'static str,
+    make: impl std::future::Future<Output = Result<Bytes, ApiError>>,
+) -> Result<Response, ApiError> {
     // tiles are compressed here, once, and cached compressed; tower-http leaves a body
     // that already has a Content-Encoding alone
     let coding = Coding::negotiate(
@@ -780,15 +798,13 @@ pub async fn tile(
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok()),
     );
-    let mut res = if matches(&headers, &tag) {
+    let mut res = if matches(headers, &tag) {
         not_modified(&tag, cache)
     } else {
         let plain = match state.cached_tile(&tag) {
             Some(b) => b,
             None => {
-                let stats = state.stats(&snap, &query).await?;
-                let b = blocking(move || Ok(tiles::encode(&stats, id)?)).await?;
-                let b = Bytes::from(b.unwrap_or_default());
+                let b = make.await?;
                 state.cache_tile(tag.clone(), b.clone());
                 b
             }
@@ -809,7 +825,7 @@ pub async fn tile(
             }
         };
         let has_body = body.is_some();
-        let mut res = representation(&headers, &tag, cache, MVT, body);
+        let mut res = representation(headers, &tag, cache, MVT, body);
         if let (true, Some(c)) = (has_body, coding.header()) {
             res.headers_mut()
                 .insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));

@@ -71,6 +71,8 @@ pub struct Snapshot {
     pub version: String,
     /// The incidents' extent.
     pub bounds: Option<BBox>,
+    /// The boundary sets (wards, districts…), each assigned on first use.
+    pub area_sets: Vec<Arc<crate::areas::AreaSet>>,
     /// The data outline, drawn on first request.
     outline: std::sync::OnceLock<Arc<Outline>>,
 }
@@ -107,6 +109,14 @@ impl Snapshot {
             h.update(i.sha256.as_bytes());
         }
         h.update((table.len() as u64).to_le_bytes());
+        let area_sets = crate::areas::AreaSet::load_all(store)?;
+        for s in &area_sets {
+            // a set or its population replaced changes the data version
+            h.update(s.info.name.as_bytes());
+            h.update(s.info.imported_at.as_bytes());
+            h.update((s.info.with_population as u64).to_le_bytes());
+            h.update(s.population_source.as_deref().unwrap_or("").as_bytes());
+        }
         let version = hex16(&h.finalize());
         Ok(Self {
             bounds: table.bounds(),
@@ -114,6 +124,7 @@ impl Snapshot {
             imports,
             sources,
             version,
+            area_sets,
             outline: std::sync::OnceLock::new(),
         })
     }

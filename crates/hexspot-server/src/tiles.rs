@@ -233,6 +233,13 @@ fn cell_ring(cell: &CellStat, origin: [f64; 2], scale: f64, s: &mut Scratch) -> 
         let [x, y] = mercator(ll.lng(), ll.lat());
         [(x - origin[0]) * scale, (y - origin[1]) * scale]
     }));
+    tile_ring(s, true)
+}
+
+/// Clips `s.ring` (tile coordinates) to the tile and its buffer and rounds it into
+/// `s.pts`, wound as MVT 2.1 wants: exterior rings with positive area in tile
+/// coordinates (clockwise, y down), holes negative. False when nothing is left.
+fn tile_ring(s: &mut Scratch, exterior: bool) -> bool {
     let b = f64::from(BUFFER);
     clip(&mut s.ring, &mut s.other, -b, f64::from(EXTENT) + b);
     s.pts.clear();
@@ -251,7 +258,7 @@ fn cell_ring(cell: &CellStat, origin: [f64; 2], scale: f64, s: &mut Scratch) -> 
     if s.pts.len() < 3 || a == 0 {
         return false;
     }
-    if a < 0 {
+    if (a < 0) == exterior {
         s.pts.reverse();
     }
     true
@@ -260,16 +267,31 @@ fn cell_ring(cell: &CellStat, origin: [f64; 2], scale: f64, s: &mut Scratch) -> 
 /// The geometry commands (MVT 2.1 §4.3) of one polygon with a single exterior ring:
 /// MoveTo the first point, LineTo each other one as zigzag-encoded deltas, ClosePath.
 fn ring_commands(pts: &[[i32; 2]]) -> Vec<u32> {
+    rings_commands(std::iter::once(pts))
+}
+
+/// The geometry commands of several rings in one feature (an exterior ring and its
+/// holes, or several polygons): each ring starts with a MoveTo relative to where the
+/// last one ended, as the cursor carries over.
+fn rings_commands<'a>(rings: impl IntoIterator<Item = &'a [[i32; 2]]>) -> Vec<u32> {
     let command = |id: u32, count: usize| id | u32::try_from(count).expect("a short ring") << 3;
     #[allow(clippy::cast_sign_loss)]
     let zigzag = |v: i32| ((v << 1) ^ (v >> 31)) as u32;
-    let mut g = Vec::with_capacity(2 * pts.len() + 3);
-    g.extend([command(1, 1), zigzag(pts[0][0]), zigzag(pts[0][1])]);
-    g.push(command(2, pts.len() - 1));
-    for w in pts.windows(2) {
-        g.extend([zigzag(w[1][0] - w[0][0]), zigzag(w[1][1] - w[0][1])]);
+    let mut g = Vec::new();
+    let mut cursor = [0i32, 0];
+    for pts in rings {
+        g.extend([
+            command(1, 1),
+            zigzag(pts[0][0] - cursor[0]),
+            zigzag(pts[0][1] - cursor[1]),
+        ]);
+        g.push(command(2, pts.len() - 1));
+        for w in pts.windows(2) {
+            g.extend([zigzag(w[1][0] - w[0][0]), zigzag(w[1][1] - w[0][1])]);
+        }
+        g.push(command(7, 1));
+        cursor = pts[pts.len() - 1];
     }
-    g.push(command(7, 1));
     g
 }
 
@@ -403,6 +425,124 @@ pub fn encode(stats: &QueryStats, tile: TileId) -> Result<Option<Vec<u8>>, TileE
         }
         .encode_to_vec(),
     ))
+}
+
+/// The area layer's name.
+pub const AREA_LAYER: &str = "areas";
+
+/// A property value of an area feature.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prop {
+    /// Text.
+    Text(String),
+    /// A count.
+    Uint(u64),
+    /// A signed whole number.
+    Int(i64),
+    /// A number.
+    Double(f64),
+    /// A flag.
+    Bool(bool),
+}
+
+/// An area to draw: its boundary and its properties (absent ones left out).
+#[derive(Debug)]
+pub struct AreaFeature<'a> {
+    /// WGS84 boundary.
+    pub shape: &'a geo::MultiPolygon<f64>,
+    /// `(key, value)` pairs.
+    pub properties: Vec<(&'static str, Prop)>,
+}
+
+/// Encodes areas (wards, districts) at `tile`: layer [`AREA_LAYER`], one polygon
+/// feature per area that reaches the tile, holes kept, clipped to the tile and its
+/// buffer. `None` when no area reaches it.
+#[must_use]
+pub fn encode_areas(areas: &[AreaFeature<'_>], tile: TileId) -> Option<Vec<u8>> {
+    use geo::BoundingRect;
+    let b = tile.bounds();
+    let pad = (b[2] - b[0]) * f64::from(BUFFER) / f64::from(EXTENT);
+    let scale = f64::from(EXTENT) / (b[2] - b[0]);
+    let mut keys: Vec<String> = Vec::new();
+    let mut values: Vec<tile::Value> = Vec::new();
+    let mut features = Vec::new();
+    let mut s = Scratch::default();
+    for area in areas {
+        let Some(r) = area.shape.bounding_rect() else {
+            continue;
+        };
+        // y grows southwards in the unit square
+        let [x0, y1] = mercator(r.min().x, r.min().y);
+        let [x1, y0] = mercator(r.max().x, r.max().y);
+        if x1 < b[0] - pad || x0 > b[2] + pad || y1 < b[1] - pad || y0 > b[3] + pad {
+            continue;
+        }
+        let mut rings: Vec<Vec<[i32; 2]>> = Vec::new();
+        for poly in area.shape {
+            let mut project = |ring: &geo::LineString<f64>, exterior: bool| {
+                s.ring.clear();
+                s.ring.extend(ring.0.iter().map(|c| {
+                    let [x, y] = mercator(c.x, c.y);
+                    [(x - b[0]) * scale, (y - b[1]) * scale]
+                }));
+                tile_ring(&mut s, exterior).then(|| s.pts.clone())
+            };
+            let Some(outer) = project(poly.exterior(), true) else {
+                continue;
+            };
+            rings.push(outer);
+            rings.extend(poly.interiors().iter().filter_map(|h| project(h, false)));
+        }
+        if rings.is_empty() {
+            continue;
+        }
+        let mut tags = Vec::with_capacity(2 * area.properties.len());
+        for (k, v) in &area.properties {
+            let key = match keys.iter().position(|x| x == k) {
+                Some(i) => i,
+                None => {
+                    keys.push((*k).to_owned());
+                    keys.len() - 1
+                }
+            };
+            let mut value = tile::Value::default();
+            match v {
+                Prop::Text(t) => value.string_value = Some(t.clone()),
+                Prop::Uint(n) => value.uint_value = Some(*n),
+                Prop::Int(n) => value.sint_value = Some(*n),
+                Prop::Double(x) => value.double_value = Some(*x),
+                Prop::Bool(f) => value.bool_value = Some(*f),
+            }
+            values.push(value);
+            tags.extend([
+                u32::try_from(key).expect("few keys"),
+                u32::try_from(values.len() - 1).expect("fewer than 2^32 values"),
+            ]);
+        }
+        features.push(tile::Feature {
+            id: None,
+            tags,
+            r#type: Some(GeomType::Polygon as i32),
+            geometry: rings_commands(rings.iter().map(Vec::as_slice)),
+        });
+    }
+    if features.is_empty() {
+        return None;
+    }
+    let layer = tile::Layer {
+        version: 2,
+        name: AREA_LAYER.to_owned(),
+        features,
+        keys,
+        values,
+        extent: Some(EXTENT),
+    };
+    Some(
+        Tile {
+            layers: vec![layer],
+        }
+        .encode_to_vec(),
+    )
 }
 
 #[cfg(test)]

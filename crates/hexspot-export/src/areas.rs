@@ -1,0 +1,283 @@
+//! Area comparisons (wards, districts) as files: JSON (areas, district roll-ups and the
+//! query), RFC 7946 GeoJSON (one Feature per area) and CSV (one row per area), each
+//! stating the filters, the periods compared, the test and where the population came from.
+
+use std::io::Write;
+
+use hexspot_engine::{AreaProfile, AreaRow, Comparison, DistrictRow, Filter, HarmTable};
+use serde_json::{Value, json};
+
+use crate::{SOFTWARE, describe_window, multipolygon_coordinates};
+
+/// The test behind `change_p`, for outputs.
+pub const CHANGE_TEST: &str = "exact test for two Poisson counts of equal exposure: conditional on \
+their sum, the current count is binomial(n, 1/2); two-sided p as scipy.stats.binomtest \
+(outcomes no more likely than the one observed)";
+
+/// How incidents are assigned to areas, for outputs.
+pub const ASSIGNMENT_RULE: &str = "point in polygon (R-tree over the polygons, then an exact test); \
+a point on an edge two areas share goes to the first of them in the set's order; points in no \
+area are counted as outside";
+
+/// The boundary set and its population, as outputs state them.
+#[derive(Debug, Clone, Copy)]
+pub struct AreaSetMeta<'a> {
+    /// The set's name, e.g. `wards`.
+    pub name: &'a str,
+    /// Where its boundaries came from (file names).
+    pub source: &'a str,
+    /// The properties read for code and name.
+    pub code_property: &'a str,
+    /// See [`AreaSetMeta::code_property`].
+    pub name_property: &'a str,
+    /// Where the population came from, and how it was estimated, if it was.
+    pub population_source: Option<&'a str>,
+}
+
+fn opt<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map_or(Value::Null, Into::into)
+}
+
+/// The filters of a comparison, as outputs state them.
+#[must_use]
+pub fn filter_json(f: &Filter) -> Value {
+    json!({
+        "crime_types": f.crime_types,
+        "offences": f.offences,
+        "from": f.period.map(|p| p.from().to_string()),
+        "to": f.period.map(|p| p.to().to_string()),
+        "time_window": f.window.as_ref().map(describe_window),
+        "flags": f.flags.iter().map(|(k, v)| json!({ k.name(): v })).collect::<Vec<_>>(),
+        "bbox": f.bbox.map(|b| b.to_array().to_vec()),
+    })
+}
+
+/// One area's fields (the issue's names, plus `harm_per_1000`, `district_share` and
+/// `change_pct`).
+#[must_use]
+pub fn area_json(r: &AreaRow) -> Value {
+    json!({
+        "code": r.code,
+        "name": r.name,
+        "district": r.district,
+        "count": r.count,
+        "harm": r.harm,
+        "population": opt(r.population),
+        "population_estimated": r.population_estimated,
+        "rate_per_1000": opt(r.rate_per_1000),
+        "harm_per_1000": opt(r.harm_per_1000),
+        "rank": r.rank,
+        "district_share": opt(r.district_share),
+        "previous_count": opt(r.previous_count),
+        "change": opt(r.change),
+        "change_pct": opt(r.change_pct),
+        "change_p": opt(r.change_p),
+    })
+}
+
+fn district_json(d: &DistrictRow) -> Value {
+    json!({
+        "name": d.name,
+        "areas": d.areas,
+        "count": d.count,
+        "harm": d.harm,
+        "population": opt(d.population),
+        "population_estimated": d.population_estimated,
+        "rate_per_1000": opt(d.rate_per_1000),
+        "harm_per_1000": opt(d.harm_per_1000),
+        "rank": d.rank,
+        "previous_count": opt(d.previous_count),
+        "change": opt(d.change),
+        "change_pct": opt(d.change_pct),
+        "change_p": opt(d.change_p),
+    })
+}
+
+/// The `hexspot` member: the set, the query, the periods, the rules and the totals.
+#[must_use]
+pub fn comparison_meta(
+    set: &AreaSetMeta<'_>,
+    f: &Filter,
+    c: &Comparison,
+    harm: &HarmTable,
+    sort: &str,
+) -> Value {
+    json!({
+        "software": SOFTWARE,
+        "set": {
+            "name": set.name,
+            "source": set.source,
+            "code_property": set.code_property,
+            "name_property": set.name_property,
+            "areas": c.rows.len(),
+            "population_source": set.population_source,
+            "population_estimated": c.rows.iter().any(|r| r.population_estimated),
+        },
+        "query": filter_json(f),
+        "sort": sort,
+        "rank_by": c.rank_by.name(),
+        "district_rank_by": c.district_rank_by.name(),
+        "periods": {
+            "current": { "from": c.period.from().to_string(), "to": c.period.to().to_string() },
+            "previous": c.previous_period.map(|p| json!({ "from": p.from().to_string(), "to": p.to().to_string() })),
+            "previous_covered": c.previous_covered,
+            "previous_note": c.previous_note,
+            "rule": c.previous_period_rule,
+        },
+        "change_test": CHANGE_TEST,
+        "assignment": ASSIGNMENT_RULE,
+        "rate_rule": "incidents per 1,000 residents; null where the population is not known",
+        "incidents": {
+            "counted": c.total_count,
+            "harm_total": c.total_harm,
+            "outside_every_area": c.outside,
+            "previous_counted": c.previous_total,
+            "previous_outside_every_area": c.previous_outside,
+            "left_out": {
+                "flag_not_recorded": c.exclusions.flag_not_recorded,
+                "month_only_partial_period": c.exclusions.month_only_partial_period,
+                "no_time_of_day": c.exclusions.no_time_of_day,
+            },
+            "harm_weights": if harm.is_empty() { Value::Null } else { Value::from(harm.source()) },
+        },
+    })
+}
+
+/// The comparison as JSON: `{hexspot, areas, districts}`, areas in `c.rows`' order.
+#[must_use]
+pub fn comparison_json(
+    set: &AreaSetMeta<'_>,
+    f: &Filter,
+    c: &Comparison,
+    harm: &HarmTable,
+    sort: &str,
+) -> Value {
+    json!({
+        "hexspot": comparison_meta(set, f, c, harm, sort),
+        "areas": c.rows.iter().map(area_json).collect::<Vec<_>>(),
+        "districts": c.districts.iter().map(district_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The comparison as an RFC 7946 FeatureCollection: one MultiPolygon Feature per area
+/// (`shapes[row.index]`), the `hexspot` member as in [`comparison_json`] plus `districts`.
+#[must_use]
+pub fn comparison_geojson(
+    set: &AreaSetMeta<'_>,
+    f: &Filter,
+    c: &Comparison,
+    harm: &HarmTable,
+    sort: &str,
+    shapes: &[&geo::MultiPolygon<f64>],
+) -> Value {
+    let features: Vec<Value> = c
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "type": "Feature",
+                "id": r.code,
+                "properties": area_json(r),
+                "geometry": { "type": "MultiPolygon", "coordinates": multipolygon_coordinates(shapes[r.index]) },
+            })
+        })
+        .collect();
+    let mut meta = comparison_meta(set, f, c, harm, sort);
+    meta["districts"] = c.districts.iter().map(district_json).collect();
+    json!({ "type": "FeatureCollection", "hexspot": meta, "features": features })
+}
+
+/// Columns of the comparison CSV: the area's fields, then the set, the filters and
+/// the periods compared.
+pub const AREA_CSV_COLUMNS: [&str; 26] = [
+    "code",
+    "name",
+    "district",
+    "count",
+    "harm",
+    "population",
+    "population_estimated",
+    "rate_per_1000",
+    "harm_per_1000",
+    "rank",
+    "district_share",
+    "previous_count",
+    "change",
+    "change_pct",
+    "change_p",
+    "set",
+    "population_source",
+    "crime_types",
+    "offences",
+    "from",
+    "to",
+    "time_window",
+    "flags",
+    "bbox",
+    "previous_from",
+    "previous_to",
+];
+
+/// Writes the comparison as CSV, one row per area in `c.rows`' order; empty where a
+/// value is not known.
+///
+/// # Errors
+/// [`csv::Error`] when writing fails.
+pub fn write_comparison_csv<W: Write>(
+    set: &AreaSetMeta<'_>,
+    f: &Filter,
+    c: &Comparison,
+    out: W,
+) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(AREA_CSV_COLUMNS)?;
+    let text = |v: Option<String>| v.unwrap_or_default();
+    let query = crate::filter_columns(f);
+    let (pf, pt) = c
+        .previous_period
+        .filter(|_| c.previous_covered)
+        .map(|p| (p.from().to_string(), p.to().to_string()))
+        .unwrap_or_default();
+    for r in &c.rows {
+        let mut rec = vec![
+            r.code.clone(),
+            r.name.clone(),
+            r.district.clone().unwrap_or_default(),
+            r.count.to_string(),
+            r.harm.to_string(),
+            text(r.population.map(|p| p.to_string())),
+            r.population_estimated.to_string(),
+            text(r.rate_per_1000.map(|v| v.to_string())),
+            text(r.harm_per_1000.map(|v| v.to_string())),
+            r.rank.to_string(),
+            text(r.district_share.map(|v| v.to_string())),
+            text(r.previous_count.map(|v| v.to_string())),
+            text(r.change.map(|v| v.to_string())),
+            text(r.change_pct.map(|v| v.to_string())),
+            text(r.change_p.map(|v| v.to_string())),
+            set.name.to_owned(),
+            set.population_source.unwrap_or_default().to_owned(),
+        ];
+        rec.extend(query.iter().cloned());
+        rec.extend([pf.clone(), pt.clone()]);
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// One area's profile: its row, the monthly series and the crime-type mix.
+#[must_use]
+pub fn profile_json(row: &AreaRow, p: &AreaProfile) -> Value {
+    json!({
+        "area": area_json(row),
+        "monthly": p.monthly.iter().map(|(m, n, h)| json!({ "month": m.to_string(), "count": n, "harm": h })).collect::<Vec<_>>(),
+        "monthly_rule": "every month of the data, the filters applied except the period",
+        "crime_types": p.crime_types.iter().map(|(t, n)| json!({ "crime_type": t, "count": n })).collect::<Vec<_>>(),
+        "left_out": {
+            "flag_not_recorded": p.exclusions.flag_not_recorded,
+            "month_only_partial_period": p.exclusions.month_only_partial_period,
+            "no_time_of_day": p.exclusions.no_time_of_day,
+        },
+    })
+}
