@@ -393,3 +393,304 @@ fn plan_twenty_cells_by_harm_in_the_night_time_economy() {
             .all(|c| c != top.as_str())
     }));
 }
+
+/// The five West Yorkshire ward files and their districts, and the same for MSOAs.
+fn west_yorkshire(db: &str, set: &str, code: &str, name: &str, kind: &str) {
+    let districts = ["bradford", "calderdale", "kirklees", "leeds", "wakefield"];
+    let mut args: Vec<String> = [
+        "boundaries",
+        "import",
+        "--db",
+        db,
+        "--set",
+        set,
+        "--code",
+        code,
+        "--name",
+        name,
+    ]
+    .map(String::from)
+    .to_vec();
+    for (i, d) in districts.iter().enumerate() {
+        let mut title = d.to_string();
+        title[..1].make_ascii_uppercase();
+        args.extend(["--district".to_owned(), title]);
+        let file = match kind {
+            "wards" => format!("boundaries/E0800003{}-{d}-wards.json", i + 2),
+            _ => format!("boundaries/msoa/E0800003{}-{d}-msoa.json", i + 2),
+        };
+        args.push(data(&file).to_str().unwrap().to_owned());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&args);
+}
+
+#[test]
+fn ward_comparison_on_real_data_with_estimated_populations() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("areas.db");
+    let db = db.to_str().unwrap();
+    let leeds = data("police-uk/crimedataleeds.csv");
+    ok(&["import", "--db", db, leeds.to_str().unwrap()]);
+    west_yorkshire(db, "wards", "WD13CD", "WD13NM", "wards");
+    west_yorkshire(db, "msoa", "MSOA11CD", "MSOA11NM", "msoa");
+    let pop = data("population/ons-msoa-2020-SAPE23DT4.csv");
+    let out = hexspot(&[
+        "population",
+        "import",
+        "--db",
+        db,
+        "--set",
+        "wards",
+        pop.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("population for 299 of 299 areas (total 2345235)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("estimated population for 124 of 124 areas"),
+        "{said}"
+    );
+
+    let json: Value = serde_json::from_str(&ok(&[
+        "areas",
+        "--db",
+        db,
+        "--set",
+        "wards",
+        "--crime-type",
+        "Violence and sexual offences",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let areas = json["areas"].as_array().unwrap();
+    assert_eq!(areas.len(), 124);
+    let meta = &json["hexspot"];
+    assert_eq!(meta["incidents"]["counted"], 3171);
+    // every Leeds point lands in a Leeds ward
+    assert_eq!(meta["incidents"]["outside_every_area"], 0);
+    let leeds_total: u64 = areas
+        .iter()
+        .filter(|a| a["district"] == "Leeds")
+        .map(|a| a["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(leeds_total, 3171);
+    // estimated populations are labelled, and they add up to West Yorkshire's
+    assert!(areas.iter().all(|a| a["population_estimated"] == true));
+    assert_eq!(meta["set"]["population_estimated"], true);
+    assert!(
+        meta["set"]["population_source"]
+            .as_str()
+            .unwrap()
+            .contains("areal weighting")
+    );
+    let total: f64 = areas
+        .iter()
+        .map(|a| a["population"].as_f64().unwrap())
+        .sum();
+    assert!((total - 2_345_235.0).abs() < 200.0, "{total}");
+    // ranked by rate, 1 first, each rate = count / population × 1,000
+    assert_eq!(meta["rank_by"], "rate_per_1000");
+    let first = &areas[0];
+    assert_eq!(first["rank"], 1);
+    let rate = first["count"].as_f64().unwrap() / first["population"].as_f64().unwrap() * 1000.0;
+    assert!((first["rate_per_1000"].as_f64().unwrap() - rate).abs() < 1e-9);
+    let mut ranks: Vec<u64> = areas.iter().map(|a| a["rank"].as_u64().unwrap()).collect();
+    ranks.sort_unstable();
+    assert_eq!(ranks, (1..=124).collect::<Vec<_>>());
+    // one month of data: the previous month is a gap, so no change is claimed
+    assert_eq!(meta["periods"]["previous_covered"], false);
+    assert!(areas.iter().all(|a| a["change_p"].is_null()));
+    // district roll-ups: Leeds holds every incident
+    let districts = json["districts"].as_array().unwrap();
+    assert_eq!(districts.len(), 5);
+    let leeds_row = districts.iter().find(|d| d["name"] == "Leeds").unwrap();
+    assert_eq!(leeds_row["count"], 3171);
+    assert_eq!(leeds_row["areas"], 33);
+
+    // the table says which populations are estimates
+    let table = ok(&["areas", "--db", db, "--set", "wards", "--format", "table"]);
+    assert!(table.contains("population (est.)"), "{table}");
+    assert!(table.contains(" est."));
+    assert!(
+        table.contains("est.: population estimated from \"msoa\""),
+        "{table}"
+    );
+    // CSV: a row per ward, sorted as asked
+    let csv = ok(&[
+        "areas", "--db", db, "--set", "wards", "--format", "csv", "--sort", "count", "--order",
+        "asc",
+    ]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 125);
+    assert!(lines[0].starts_with(
+        "code,name,district,count,harm,population,population_estimated,rate_per_1000"
+    ));
+    let counts: Vec<u64> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[3].parse().unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "ascending counts");
+
+    // districts dissolved from the wards, with their residents summed
+    ok(&[
+        "boundaries",
+        "dissolve",
+        "--db",
+        db,
+        "--from",
+        "wards",
+        "--set",
+        "districts",
+    ]);
+    let d: Value = serde_json::from_str(&ok(&[
+        "areas",
+        "--db",
+        db,
+        "--set",
+        "districts",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let rows = d["areas"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    let leeds_pop = rows.iter().find(|r| r["code"] == "Leeds").unwrap()["population"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (leeds_pop - 798_786.0).abs() / 798_786.0 < 0.005,
+        "{leeds_pop}"
+    );
+    let listed = ok(&["boundaries", "list", "--db", db]);
+    for set in ["wards", "msoa", "districts"] {
+        assert!(listed.contains(set), "{listed}");
+    }
+
+    // mistakes are named
+    fails(
+        &["areas", "--db", db, "--set", "parishes"],
+        "no boundary set \"parishes\"; the sets are: districts, msoa, wards",
+    );
+    fails(
+        &["areas", "--db", db, "--set", "wards", "--sort", "colour"],
+        "\"colour\" is not a column to sort by",
+    );
+    fails(
+        &[
+            "boundaries",
+            "import",
+            "--db",
+            db,
+            "--set",
+            "x",
+            "--code",
+            "WD13CD",
+            "--name",
+            "WD13NM",
+            "--district",
+            "Leeds",
+            "--district",
+            "Bradford",
+            data("boundaries/E08000035-leeds-wards.json")
+                .to_str()
+                .unwrap(),
+        ],
+        "give one per file (2 districts for 1 files)",
+    );
+    fails(
+        &[
+            "boundaries",
+            "import",
+            "--db",
+            db,
+            "--set",
+            "x",
+            "--code",
+            "NOPE",
+            "--name",
+            "WD13NM",
+            data("boundaries/E08000035-leeds-wards.json")
+                .to_str()
+                .unwrap(),
+        ],
+        "NOPE",
+    );
+    fails(
+        &[
+            "population",
+            "import",
+            "--db",
+            db,
+            "--set",
+            "parishes",
+            pop.to_str().unwrap(),
+        ],
+        "there is no boundary set \"parishes\"",
+    );
+    fails(
+        &[
+            "boundaries",
+            "dissolve",
+            "--db",
+            db,
+            "--from",
+            "districts-of-nowhere",
+            "--set",
+            "y",
+        ],
+        "no boundary set",
+    );
+}
+
+#[test]
+fn ward_changes_are_tested_against_the_previous_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("synthetic.csv");
+    let db = dir.path().join("synthetic.db");
+    let db = db.to_str().unwrap();
+    ok(&[
+        "synth",
+        "--rows",
+        "20000",
+        "--seed",
+        "3",
+        "--months",
+        "12",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    ok(&["import", "--db", db, csv.to_str().unwrap()]);
+    west_yorkshire(db, "wards", "WD13CD", "WD13NM", "wards");
+    let json: Value = serde_json::from_str(&ok(&[
+        "areas", "--db", db, "--set", "wards", "--from", "2024-07", "--to", "2024-12", "--format",
+        "json",
+    ]))
+    .unwrap();
+    let meta = &json["hexspot"];
+    assert_eq!(meta["periods"]["previous"]["from"], "2024-01-01");
+    assert_eq!(meta["periods"]["previous"]["to"], "2024-06-30");
+    assert_eq!(meta["periods"]["previous_covered"], true);
+    // no population imported: ranked by count, rates null
+    assert_eq!(meta["rank_by"], "count");
+    for a in json["areas"].as_array().unwrap() {
+        assert!(a["rate_per_1000"].is_null());
+        let (now, before) = (
+            a["count"].as_u64().unwrap(),
+            a["previous_count"].as_u64().unwrap(),
+        );
+        assert_eq!(a["change"].as_i64().unwrap(), now as i64 - before as i64);
+        match hexspot_engine::poisson_change_p(now, before) {
+            Some(p) => assert!((a["change_p"].as_f64().unwrap() - p).abs() < 1e-12),
+            None => assert!(a["change_p"].is_null()),
+        }
+    }
+}

@@ -314,3 +314,76 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_cleanly() {
     assert!(log.iter().any(|l| l.contains("SIGTERM")), "{log:#?}");
     assert!(log.iter().any(|l| l.contains("stopped")), "{log:#?}");
 }
+
+#[test]
+fn area_comparisons_from_the_api_are_the_clis() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported_db(dir.path());
+    let db = db.to_str().unwrap();
+    let wards = data("boundaries/E08000035-leeds-wards.json");
+    hexspot(&[
+        "boundaries",
+        "import",
+        "--db",
+        db,
+        "--set",
+        "wards",
+        "--code",
+        "WD13CD",
+        "--name",
+        "WD13NM",
+        "--district",
+        "Leeds",
+        wards.to_str().unwrap(),
+    ]);
+    let server = start(Path::new(db));
+    let cases: [(&str, Vec<&str>); 3] = [
+        ("", vec![]),
+        (
+            "crime_type=Violence%20and%20sexual%20offences&sort=count&order=asc",
+            vec![
+                "--crime-type",
+                "Violence and sexual offences",
+                "--sort",
+                "count",
+                "--order",
+                "asc",
+            ],
+        ),
+        (
+            "from=2025-02-01&to=2025-02-14&sort=name",
+            vec![
+                "--from",
+                "2025-02-01",
+                "--to",
+                "2025-02-14",
+                "--sort",
+                "name",
+            ],
+        ),
+    ];
+    for (qs, args) in cases {
+        for format in ["json", "geojson", "csv"] {
+            let (status, head, body) = request(
+                server.addr,
+                "GET",
+                &format!("/api/v1/areas/wards?{qs}&format={format}"),
+                b"",
+            );
+            assert_eq!(status, 200, "{qs}: {}", String::from_utf8_lossy(&body));
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains("content-disposition: attachment")
+            );
+            let mut cli = vec!["areas", "--db", db, "--set", "wards", "--format", format];
+            cli.extend(&args);
+            let expected = hexspot(&cli);
+            assert!(
+                body == expected,
+                "{qs} {format}: the API and the CLI differ\nAPI: {}\nCLI: {}",
+                String::from_utf8_lossy(&body[..body.len().min(400)]),
+                String::from_utf8_lossy(&expected[..expected.len().min(400)])
+            );
+        }
+    }
+}
