@@ -136,3 +136,131 @@ export interface PlanCollection {
 
 export const getPlan = (params: URLSearchParams, signal?: AbortSignal) =>
   getJson<PlanCollection>(`/api/v1/plan?${params.toString()}`, signal);
+
+/** A boundary set, as `/api/v1/areas` lists it. */
+export interface AreaSetInfo {
+  name: string;
+  source: string;
+  code_property: string;
+  name_property: string;
+  derived_from: string | null;
+  imported_at: string;
+  areas: number;
+  districts: number;
+  /** Areas with a population. */
+  with_population: number;
+  population_estimated: boolean;
+}
+
+export const getAreaSets = (signal?: AbortSignal) => getJson<{ sets: AreaSetInfo[] }>('/api/v1/areas', signal);
+
+/** One area in a comparison (also the properties of its GeoJSON feature and tile feature). */
+export interface AreaRow {
+  code: string;
+  name: string;
+  district: string | null;
+  count: number;
+  harm: number;
+  population: number | null;
+  population_estimated: boolean;
+  rate_per_1000: number | null;
+  harm_per_1000: number | null;
+  rank: number;
+  district_share: number | null;
+  previous_count: number | null;
+  change: number | null;
+  change_pct: number | null;
+  change_p: number | null;
+}
+
+/** A district: the sum of its areas. */
+export interface DistrictRow {
+  name: string;
+  areas: number;
+  count: number;
+  harm: number;
+  population: number | null;
+  population_estimated: boolean;
+  rate_per_1000: number | null;
+  harm_per_1000: number | null;
+  rank: number;
+  previous_count: number | null;
+  change: number | null;
+  change_pct: number | null;
+  change_p: number | null;
+}
+
+export interface Period {
+  from: string;
+  to: string;
+}
+
+/** The `hexspot` member of `/api/v1/areas/{set}`. */
+export interface ComparisonMeta {
+  software: string;
+  set: {
+    name: string;
+    source: string;
+    code_property: string;
+    name_property: string;
+    areas: number;
+    population_source: string | null;
+    population_estimated: boolean;
+  };
+  query: { crime_types: string[]; offences: string[]; from: string | null; to: string | null; time_window: unknown; flags: unknown; bbox: unknown };
+  sort: string;
+  rank_by: 'rate_per_1000' | 'count';
+  district_rank_by: 'rate_per_1000' | 'count';
+  periods: {
+    current: Period;
+    previous: Period | null;
+    previous_covered: boolean;
+    previous_note: string | null;
+    rule: string;
+  };
+  change_test: string;
+  assignment: string;
+  rate_rule: string;
+  incidents: {
+    counted: number;
+    harm_total: number;
+    outside_every_area: number;
+    previous_counted: number | null;
+    previous_outside_every_area: number | null;
+  };
+}
+
+export interface Comparison {
+  hexspot: ComparisonMeta;
+  areas: AreaRow[];
+  districts: DistrictRow[];
+}
+
+export interface AreaProfile {
+  area: AreaRow;
+  monthly: { month: string; count: number; harm: number }[];
+  monthly_rule: string;
+  crime_types: { crime_type: string; count: number }[];
+  top_hotspots?: { cell: string; count: number; harm: number; gi_star_z: number | null; significant: boolean; rank: number }[];
+  top_hotspots_rule?: string;
+}
+
+/** The areas of a set as GeoJSON (used for their outlines' extents). */
+export interface AreaCollection {
+  type: 'FeatureCollection';
+  features: { type: 'Feature'; properties: AreaRow; geometry: { type: 'MultiPolygon' | 'Polygon'; coordinates: unknown } }[];
+}
+
+const setPath = (set: string) => `/api/v1/areas/${encodeURIComponent(set)}`;
+
+export const getComparison = (set: string, params: URLSearchParams, signal?: AbortSignal) =>
+  getJson<Comparison>(`${setPath(set)}?${params.toString()}`, signal);
+
+export const getAreaCollection = (set: string, params: URLSearchParams, signal?: AbortSignal) =>
+  getJson<AreaCollection>(`${setPath(set)}?${params.toString()}`, signal);
+
+export const getAreaProfile = (set: string, code: string, params: URLSearchParams, signal?: AbortSignal) =>
+  getJson<AreaProfile>(`${setPath(set)}/${encodeURIComponent(code)}?${params.toString()}`, signal);
+
+/** Where a set's comparison is downloaded from. */
+export const areasUrl = (set: string, params: URLSearchParams) => `${setPath(set)}?${params.toString()}`;

@@ -35,6 +35,16 @@ import {
 } from './state';
 import { DAYS, NIGHT_TIME_ECONOMY, ANY_TIME, type Day, coverage, describe, hoursPerWeek, sameWindow } from './timewindow';
 import { currentPlan, initPlan, planLayers, planSource, refreshPlan, setPlanVisible, showPlanControls, wirePlanMap } from './plan';
+import {
+  areaLayers,
+  areasSource,
+  currentComparison,
+  currentProfile,
+  initAreas,
+  refreshAreas,
+  setAreasVisible,
+  wireAreasMap,
+} from './areas';
 
 // MapLibre's worker is built beside this module (build.mjs)
 setWorkerUrl(new URL('maplibre-gl-worker.mjs', import.meta.url).href);
@@ -61,6 +71,8 @@ let markers: Marker[] = [];
 let listVersion = 0;
 /** Set when a configured basemap could not be loaded and the offline style took its place. */
 let basemapFailed = false;
+/** Set once the map's style (with our layers) has loaded: layers can be shown and hidden. */
+let mapReady = false;
 
 // ---------------------------------------------------------------- URL
 
@@ -221,18 +233,34 @@ function setWindow(w: { days: Day[]; hours: ViewState['hours'] }) {
   apply();
 }
 
-/** Shows the panel the view names: the ranked list or the patrol plan. */
+const TABS = [
+  ['list', 'tab-list', 'ranking'],
+  ['plan', 'tab-plan', 'plan-panel'],
+  ['areas', 'tab-areas', 'areas-panel'],
+] as const;
+
+/** Shows the panel the view names: the ranked list, the patrol plan or the areas. */
 function showPanel() {
-  const plan = view.panel === 'plan';
-  $('ranking').hidden = plan;
-  $('plan-panel').hidden = !plan;
-  for (const [id, on] of [['tab-list', !plan], ['tab-plan', plan]] as const) {
-    const tab = $(id);
+  for (const [panel, tabId, panelId] of TABS) {
+    const on = view.panel === panel;
+    $(panelId).hidden = !on;
+    const tab = $(tabId);
     tab.setAttribute('aria-selected', String(on));
     tab.tabIndex = on ? 0 : -1;
   }
-  for (const m of markers) m.getElement().hidden = plan;
-  if (map?.loaded()) setPlanVisible(plan);
+  for (const m of markers) m.getElement().hidden = view.panel !== 'list';
+  // the areas have their own legend
+  $('legend').hidden = view.panel === 'areas';
+  showLayers();
+}
+
+/** The cells are drawn except in the areas view; the plan and the areas only in their own. */
+function showLayers() {
+  if (!mapReady) return;
+  const cells = view.panel === 'areas' ? 'none' : 'visible';
+  for (const id of CELL_LAYERS) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', cells);
+  setPlanVisible(view.panel === 'plan');
+  setAreasVisible();
 }
 
 function setPanel(panel: ViewState['panel']) {
@@ -241,11 +269,21 @@ function setPanel(panel: ViewState['panel']) {
   writeUrl();
   showPanel();
   if (panel === 'plan') void refreshPlan();
+  if (panel === 'areas') void refreshAreas();
+}
+
+/** Shows a cell in the ranked list: selects it and switches to the list. */
+function showCell(cell: string) {
+  view = { ...view, cell };
+  setPanel('list');
+  updateSelection();
+  writeUrl();
+  $('tab-list').focus();
 }
 
 function wireTabs() {
-  const tabs = ['tab-list', 'tab-plan'] as const;
-  const panels = ['list', 'plan'] as const;
+  const tabs = TABS.map((t) => t[1]);
+  const panels = TABS.map((t) => t[0]);
   tabs.forEach((id, i) => {
     const tab = $(id);
     tab.addEventListener('click', () => setPanel(panels[i]!));
@@ -284,7 +322,8 @@ function tileUrl(): string {
 }
 
 function cellLayers(): LayerSpecification[] {
-  const src = { source: 'cells', 'source-layer': 'cells' } as const;
+  const visibility = view.panel === 'areas' ? 'none' : 'visible';
+  const src = { source: 'cells', 'source-layer': 'cells', layout: { visibility } } as const;
   const selected: ExpressionSpecification = ['==', ['get', 'cell'], view.cell ?? ''];
   return [
     { id: 'cells-fill', type: 'fill', ...src, paint: { 'fill-color': '#ccc', 'fill-opacity': 0.78 } },
@@ -325,6 +364,7 @@ function offlineStyle(): StyleSpecification {
       outline: { type: 'geojson', data: `${location.origin}/api/v1/outline` },
       cells: cellSource(),
       plan: planSource(),
+      areas: areasSource(),
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#f7f6f2' } },
@@ -332,6 +372,7 @@ function offlineStyle(): StyleSpecification {
       { id: 'outline-line', type: 'line', source: 'outline', paint: { 'line-color': '#9b968a', 'line-width': 1 } },
       ...cellLayers(),
       ...planLayers(),
+      ...areaLayers(),
     ],
   };
 }
@@ -365,7 +406,8 @@ function boundsCentre(): [number, number] {
 function addCellLayersToBasemap() {
   map.addSource('cells', cellSource());
   map.addSource('plan', planSource());
-  for (const l of [...cellLayers(), ...planLayers()]) map.addLayer(l);
+  map.addSource('areas', areasSource());
+  for (const l of [...cellLayers(), ...planLayers(), ...areaLayers()]) map.addLayer(l);
 }
 
 /** Notices over the map, by what raised them (each clears only its own). */
@@ -475,8 +517,8 @@ function wireMapEvents() {
     hover.remove();
   });
   map.on('click', 'cells-fill', (e: MapLayerMouseEvent) => {
-    // with the plan open, a click selects a patrol area instead
-    if (view.panel === 'plan') return;
+    // with the plan or the areas open, a click selects a patrol area or an area instead
+    if (view.panel !== 'list') return;
     const cell = (e.features?.[0]?.properties as CellProperties | undefined)?.cell;
     if (!cell) return;
     view = { ...view, cell: view.cell === cell ? null : cell };
@@ -655,6 +697,7 @@ function apply() {
   updateMap();
   void refreshList();
   void refreshPlan();
+  void refreshAreas();
 }
 
 async function loadMeta(): Promise<Meta> {
@@ -693,20 +736,41 @@ async function main() {
     },
     setWindow,
   });
+  initAreas({
+    map: () => map,
+    view: () => view,
+    setView: (v) => {
+      view = v;
+      writeUrl();
+    },
+    dataVersion: () => meta.data_version,
+    showCell,
+  });
   showState();
   wireControls();
   wireTabs();
   showPanel();
   const hadCamera = view.camera !== null;
   map = createMap();
-  (window as unknown as { hexspot: unknown }).hexspot = { map, view: () => view, list: () => list, plan: currentPlan };
+  (window as unknown as { hexspot: unknown }).hexspot = {
+    map,
+    view: () => view,
+    list: () => list,
+    plan: currentPlan,
+    areas: currentComparison,
+    areaProfile: currentProfile,
+  };
   map.on('load', () => {
     if (meta.basemap_style && !basemapFailed) addCellLayersToBasemap();
+    mapReady = true;
     wireMapEvents();
     wirePlanMap();
+    wireAreasMap();
     updateMap();
+    showLayers();
     void refreshList(!hadCamera);
     void refreshPlan();
+    void refreshAreas();
   });
 }
 

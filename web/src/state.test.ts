@@ -1,12 +1,18 @@
 import { describe, expect, it, test } from 'vitest';
 import { CELL_AREA_KM2 } from './format';
 import {
+  AREA_MEASURES,
+  AREA_SORT_KEYS,
+  DEFAULT_AREAS,
   DEFAULT_STATE,
   MAX_RES,
   MAX_TOP,
   MIN_RES,
   type ViewState,
+  areaParams,
+  areaTileParams,
   filterParams,
+  incidentFilterParams,
   formatState,
   hotspotParams,
   minZoomFor,
@@ -32,6 +38,7 @@ const FULL: ViewState = {
   cell: '89195da49b7ffff',
   panel: 'plan',
   plan: { budget: { kind: 'area', km2: 0.75 }, rankBy: 'count', res: 10, area: 3, exclude: ['8a195da49a37fff'] },
+  areas: { set: 'msoa', measure: 'change_pct', sort: 'count', order: 'desc', code: 'E02002483' },
 };
 
 /** FULL as a person would write it. */
@@ -53,6 +60,11 @@ const FULL_PARAMS: Record<string, string> = {
   plan_res: '10',
   plan_exclude: '8a195da49a37fff',
   patrol_area: '3',
+  area_set: 'msoa',
+  area_measure: 'change_pct',
+  area_sort: 'count',
+  area_order: 'desc',
+  area_code: 'E02002483',
 };
 
 function query(params: Record<string, string>): string {
@@ -89,7 +101,8 @@ describe('parseState', () => {
       '?crime_type=Violence%20and%20sexual%20offences&crime_type=Criminal+damage+%26+arson' +
       '&from=2023-04&to=2024-03&days=Friday&days=sat&hours=20-04&res=9&rank_by=count&measure=harm' +
       '&colour=harm&top=50&map=12.5/53.79648/-1.54785&cell=89195da49b7ffff' +
-      '&panel=plan&plan_area_km2=0.75&plan_rank_by=count&plan_res=10&plan_exclude=8a195da49a37fff&patrol_area=3';
+      '&panel=plan&plan_area_km2=0.75&plan_rank_by=count&plan_res=10&plan_exclude=8a195da49a37fff&patrol_area=3' +
+      '&area_set=msoa&area_measure=change_pct&area_sort=count&area_order=desc&area_code=E02002483';
     expect(parseState(q)).toEqual({ state: FULL, problems: [] });
     // without the leading '?'
     expect(parseState(q.slice(1))).toEqual({ state: FULL, problems: [] });
@@ -176,6 +189,17 @@ describe('parseState', () => {
     ['cell', '89195da49b7ffff0', { cell: null }],
     ['cell', 'g9195da49b7ffff', { cell: null }],
     ['cell', '', { cell: null }],
+    ['panel', 'area', { panel: 'list' }],
+    ['area_set', '', { areas: { ...FULL.areas, set: null } }],
+    ['area_set', 'my wards', { areas: { ...FULL.areas, set: null } }],
+    ['area_set', 'x'.repeat(65), { areas: { ...FULL.areas, set: null } }],
+    ['area_measure', 'rate', { areas: { ...FULL.areas, measure: null } }],
+    ['area_measure', 'z', { areas: { ...FULL.areas, measure: null } }],
+    ['area_sort', 'Count', { areas: { ...FULL.areas, sort: 'rank' } }],
+    ['area_sort', 'gi_star_z', { areas: { ...FULL.areas, sort: 'rank' } }],
+    ['area_order', 'descending', { areas: { ...FULL.areas, order: 'asc' } }],
+    ['area_code', 'E05 001411', { areas: { ...FULL.areas, code: null } }],
+    ['area_code', '', { areas: { ...FULL.areas, code: null } }],
   ];
 
   it.each(BAD)('drops %s=%j and says so', (name, value, reset) => {
@@ -222,7 +246,8 @@ describe('formatState', () => {
       '?crime_type=Violence+and+sexual+offences&crime_type=Criminal+damage+%26+arson' +
         '&from=2023-04&to=2024-03&days=fri%2Csat&hours=20-04&rank_by=count&measure=harm' +
         '&res=9&colour=harm&top=50&map=12.50%2F53.79648%2F-1.54785&cell=89195da49b7ffff' +
-        '&panel=plan&plan_area_km2=0.75&plan_rank_by=count&plan_res=10&plan_exclude=8a195da49a37fff&patrol_area=3',
+        '&panel=plan&plan_area_km2=0.75&plan_rank_by=count&plan_res=10&plan_exclude=8a195da49a37fff&patrol_area=3' +
+        '&area_set=msoa&area_measure=change_pct&area_sort=count&area_order=desc&area_code=E02002483',
     );
     expect(formatState({ ...DEFAULT_STATE, top: 5 })).toBe('?top=5');
     expect(formatState({ ...DEFAULT_STATE, hours: { start: 9, end: 17 } })).toBe('?hours=09-17');
@@ -424,5 +449,73 @@ describe('plan parameters the server accepts', () => {
   test('FULL and the defaults', () => {
     expectServerAccepts(planParams(FULL), [...API_FILTER, ...API_PLAN]);
     expectServerAccepts(planParams(DEFAULT_STATE, { format: 'csv' }), [...API_FILTER, ...API_PLAN]);
+  });
+});
+
+describe('the areas view in the URL', () => {
+  test('defaults: the default set and measure, by rank ascending, nothing selected, nothing in the URL', () => {
+    const s = parseState('?panel=areas').state;
+    expect(s.panel).toBe('areas');
+    expect(s.areas).toEqual({ set: null, measure: null, sort: 'rank', order: 'asc', code: null });
+    expect(formatState(s)).toBe('?panel=areas');
+  });
+  test('round trip of every areas setting', () => {
+    const q = '?panel=areas&area_set=wards&area_measure=rate_per_1000&area_sort=change_p&area_order=desc&area_code=E05001411';
+    const { state, problems } = parseState(q);
+    expect(problems).toEqual([]);
+    expect(state.areas).toEqual({ set: 'wards', measure: 'rate_per_1000', sort: 'change_p', order: 'desc', code: 'E05001411' });
+    expect(formatState(state)).toBe(q);
+  });
+  test('every sort key and measure the server knows round-trips', () => {
+    for (const sort of AREA_SORT_KEYS)
+      for (const order of ['asc', 'desc'] as const) {
+        const s = { ...DEFAULT_STATE, areas: { ...DEFAULT_AREAS, sort, order } };
+        expect(parseState(formatState(s))).toEqual({ state: s, problems: [] });
+      }
+    for (const measure of AREA_MEASURES) {
+      const s = { ...DEFAULT_STATE, areas: { ...DEFAULT_AREAS, measure } };
+      expect(parseState(formatState(s))).toEqual({ state: s, problems: [] });
+    }
+    expect(AREA_SORT_KEYS).toHaveLength(14);
+  });
+  test('bad values are named and dropped, each on its own', () => {
+    const { state, problems } = parseState('?panel=areas&area_set=a%2Fb&area_measure=gini&area_sort=z&area_order=up&area_code=%3Cscript%3E');
+    expect(state.panel).toBe('areas');
+    expect(state.areas).toEqual(DEFAULT_AREAS);
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['area_set', 'area_code', 'area_measure', 'area_sort', 'area_order']);
+    expect(problems[2]).toMatch(/must be one of rate_per_1000, count, harm, change_pct, got "gini"/);
+  });
+  test('does not share the areas object with DEFAULT_AREAS', () => {
+    const { state } = parseState('?area_set=wards');
+    expect(state.areas).not.toBe(DEFAULT_AREAS);
+    expect(DEFAULT_AREAS.set).toBeNull();
+  });
+});
+
+/** The query parameters `/api/v1/areas/{set}` and its tiles accept. */
+const API_AREAS = ['crime_type', 'offence', 'from', 'to', 'days', 'hours', 'knife', 'domestic', 'under_25', 'bbox', 'sort', 'order', 'format'];
+
+describe('areaParams and areaTileParams', () => {
+  test('the filters without the cells\' statistics settings, with the sort and order', () => {
+    const p = areaParams(FULL);
+    expect(keys(p)).toEqual(['crime_type', 'crime_type', 'from', 'to', 'days', 'hours', 'sort', 'order']);
+    expect(p.get('sort')).toBe('count');
+    expect(p.get('order')).toBe('desc');
+    expect(p.has('rank_by')).toBe(false);
+    expect(p.has('measure')).toBe(false);
+    expectServerAccepts(p, API_AREAS);
+    expect(areaParams(DEFAULT_STATE).toString()).toBe('sort=rank&order=asc');
+  });
+  test('extras win: the downloads', () => {
+    const p = areaParams(FULL, { format: 'csv' });
+    expect(p.get('format')).toBe('csv');
+    expectServerAccepts(p, API_AREAS);
+  });
+  test('tiles and profiles: the filters and the data version, never the order', () => {
+    const p = areaTileParams(FULL, 'abc');
+    expect(keys(p)).toEqual(['crime_type', 'crime_type', 'from', 'to', 'days', 'hours', 'v']);
+    expect(areaTileParams(DEFAULT_STATE, 'abc').toString()).toBe('v=abc');
+    expect(incidentFilterParams(DEFAULT_STATE).toString()).toBe('');
+    expect(keys(incidentFilterParams(FULL))).toEqual(['crime_type', 'crime_type', 'from', 'to', 'days', 'hours']);
   });
 });

@@ -9,8 +9,8 @@ export type RankBy = 'z' | 'count' | 'harm';
 export type Measure = 'count' | 'harm';
 
 /** The right-hand panel shown. */
-export type Panel = 'list' | 'plan';
-export const PANELS: readonly Panel[] = ['list', 'plan'];
+export type Panel = 'list' | 'plan' | 'areas';
+export const PANELS: readonly Panel[] = ['list', 'plan', 'areas'];
 
 /** A patrol plan's budget: a number of cells, or an area in km². */
 export type Budget = { kind: 'cells'; cells: number } | { kind: 'area'; km2: number };
@@ -26,6 +26,58 @@ export interface PlanState {
   /** Cells (at `res`) left out of the plan: a custody suite, an A&E department. */
   exclude: string[];
 }
+
+/** What the areas choropleth is coloured by. */
+export type AreaMeasure = 'rate_per_1000' | 'count' | 'harm' | 'change_pct';
+export const AREA_MEASURES: readonly AreaMeasure[] = ['rate_per_1000', 'count', 'harm', 'change_pct'];
+
+/** The columns the server sorts areas by (`sort=`). */
+export type AreaSortKey =
+  | 'code'
+  | 'name'
+  | 'district'
+  | 'count'
+  | 'harm'
+  | 'population'
+  | 'rate_per_1000'
+  | 'harm_per_1000'
+  | 'rank'
+  | 'district_share'
+  | 'previous_count'
+  | 'change'
+  | 'change_pct'
+  | 'change_p';
+export const AREA_SORT_KEYS: readonly AreaSortKey[] = [
+  'code',
+  'name',
+  'district',
+  'count',
+  'harm',
+  'population',
+  'rate_per_1000',
+  'harm_per_1000',
+  'rank',
+  'district_share',
+  'previous_count',
+  'change',
+  'change_pct',
+  'change_p',
+];
+export type SortOrder = 'asc' | 'desc';
+
+/** The areas view's settings (the filters are the view's own). */
+export interface AreaState {
+  /** The boundary set compared, or null for the default (`wards` if there is one, else the first). */
+  set: string | null;
+  /** The choropleth's measure, or null for the default (rate per 1,000 where populations exist, else count). */
+  measure: AreaMeasure | null;
+  sort: AreaSortKey;
+  order: SortOrder;
+  /** The selected area's code, if any. */
+  code: string | null;
+}
+
+export const DEFAULT_AREAS: AreaState = { set: null, measure: null, sort: 'rank', order: 'asc', code: null };
 
 export const MAX_PLAN_CELLS = 1000;
 export const MAX_PLAN_KM2 = 1000;
@@ -57,6 +109,7 @@ export interface ViewState {
   cell: string | null;
   panel: Panel;
   plan: PlanState;
+  areas: AreaState;
 }
 
 export const DEFAULT_PLAN: PlanState = { budget: { kind: 'cells', cells: 20 }, rankBy: 'harm', res: 9, area: null, exclude: [] };
@@ -80,10 +133,13 @@ export const DEFAULT_STATE: ViewState = {
   cell: null,
   panel: 'list',
   plan: DEFAULT_PLAN,
+  areas: DEFAULT_AREAS,
 };
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const CELL = /^[0-9a-f]{15}$/;
+/** A boundary set's name or an area's code: letters, digits and `_ . -`, up to 64. */
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** A URL's view and what in it could not be used (each dropped, with its reason). */
 export interface Parsed {
@@ -98,7 +154,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[]): T | null
 /** Reads a view from a query string (`?crime_type=…&map=12/53.8/-1.55`). */
 export function parseState(search: string): Parsed {
   const p = new URLSearchParams(search);
-  const state: ViewState = { ...DEFAULT_STATE, crimeTypes: [], days: [], plan: { ...DEFAULT_PLAN, exclude: [] } };
+  const state: ViewState = { ...DEFAULT_STATE, crimeTypes: [], days: [], plan: { ...DEFAULT_PLAN, exclude: [] }, areas: { ...DEFAULT_AREAS } };
   const problems: string[] = [];
   const bad = (name: string, why: string) => problems.push(`${name}: ${why}`);
 
@@ -168,6 +224,7 @@ export function parseState(search: string): Parsed {
     else bad('cell', `${JSON.stringify(cell)} is not an H3 cell`);
   }
   parsePlan(p, state, bad, enumParam);
+  parseAreas(p, state, bad, enumParam);
   return { state, problems };
 }
 
@@ -212,6 +269,26 @@ function parsePlan(
   }
 }
 
+function parseAreas(
+  p: URLSearchParams,
+  state: ViewState,
+  bad: (name: string, why: string) => void,
+  enumParam: <T extends string>(name: string, allowed: readonly T[], set: (v: T) => void) => void,
+) {
+  for (const [key, field, what] of [
+    ['area_set', 'set', 'a boundary set'],
+    ['area_code', 'code', "an area's code"],
+  ] as const) {
+    const v = p.get(key);
+    if (v === null) continue;
+    if (NAME.test(v)) state.areas[field] = v;
+    else bad(key, `${JSON.stringify(v)} is not ${what} (letters, digits, _ . -)`);
+  }
+  enumParam('area_measure', AREA_MEASURES, (v) => (state.areas.measure = v));
+  enumParam('area_sort', AREA_SORT_KEYS, (v) => (state.areas.sort = v));
+  enumParam('area_order', ['asc', 'desc'] as const, (v) => (state.areas.order = v));
+}
+
 /** The view as a query string (`''` for the default view); defaults are left out. */
 export function formatState(s: ViewState): string {
   const p = filterParams(s);
@@ -231,6 +308,12 @@ export function formatState(s: ViewState): string {
   if (s.plan.res !== DEFAULT_PLAN.res) p.set('plan_res', String(s.plan.res));
   if (s.plan.exclude.length > 0) p.set('plan_exclude', s.plan.exclude.join(','));
   if (s.plan.area !== null) p.set('patrol_area', String(s.plan.area));
+  const a = s.areas;
+  if (a.set !== null) p.set('area_set', a.set);
+  if (a.measure !== null) p.set('area_measure', a.measure);
+  if (a.sort !== DEFAULT_AREAS.sort) p.set('area_sort', a.sort);
+  if (a.order !== DEFAULT_AREAS.order) p.set('area_order', a.order);
+  if (a.code !== null) p.set('area_code', a.code);
   const q = p.toString();
   return q === '' ? '' : `?${q}`;
 }
@@ -267,6 +350,30 @@ export function planParams(s: ViewState, extra: Record<string, string> = {}): UR
   else p.set('area_km2', String(b.km2));
   for (const c of s.plan.exclude) p.append('exclude', c);
   for (const [k, v] of Object.entries(extra)) p.set(k, v);
+  return p;
+}
+
+/** The filters alone (what incidents are counted), without the cells' statistics settings. */
+export function incidentFilterParams(s: ViewState): URLSearchParams {
+  const p = filterParams(s);
+  p.delete('rank_by');
+  p.delete('measure');
+  return p;
+}
+
+/** Query parameters for `/api/v1/areas/{set}`: the filters and the table's order. */
+export function areaParams(s: ViewState, extra: Record<string, string> = {}): URLSearchParams {
+  const p = incidentFilterParams(s);
+  p.set('sort', s.areas.sort);
+  p.set('order', s.areas.order);
+  for (const [k, v] of Object.entries(extra)) p.set(k, v);
+  return p;
+}
+
+/** Query parameters for the areas' tiles: the filters and the data version. */
+export function areaTileParams(s: ViewState, dataVersion: string): URLSearchParams {
+  const p = incidentFilterParams(s);
+  p.set('v', dataVersion);
   return p;
 }
 
