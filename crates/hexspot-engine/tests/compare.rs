@@ -578,3 +578,70 @@ fn an_area_profile_has_every_month_with_zeros() {
         Err(CompareError::Area { area: 4, areas: 4 })
     ));
 }
+
+#[test]
+fn a_month_with_no_incidents_at_all_is_a_gap_not_a_zero() {
+    // current 2024-04..2024-06, previous 2024-01..2024-03 with nothing at all in 2024-02
+    let mut v: Vec<Inc> = many(4, Some(0), "2024-05-01").collect();
+    v.extend(many(2, Some(0), "2024-01-10"));
+    v.extend(many(1, Some(1), "2024-03-10"));
+    let t = table(&v);
+    let c = run(&t, &in_period(months("2024-04", "2024-06")), &[None; 4]);
+    assert!(!c.previous_covered);
+    assert_eq!(c.previous_period, Some(months("2024-01", "2024-03")));
+    let note = c.previous_note.as_deref().unwrap();
+    assert!(note.contains("2024-02"), "{note}");
+    // only the empty month is named (the period itself follows in parentheses)
+    let named = note.split('(').next().unwrap();
+    assert!(
+        named.contains("2024-02") && !named.contains("2024-01") && !named.contains("2024-03"),
+        "{note}"
+    );
+    assert_eq!((c.previous_total, c.previous_outside), (None, None));
+    for r in &c.rows {
+        assert_eq!(
+            (r.previous_count, r.change, r.change_pct, r.change_p),
+            (None, None, None, None)
+        );
+    }
+    assert_eq!(c.rows[0].count, 4, "the current period is still counted");
+
+    // 2024-02 holds incidents, just none that the filter counts in an area: another
+    // crime type in A, or an incident outside every area. Either fills the month.
+    let burglary_in_a = Inc {
+        crime_type: "Burglary",
+        ..inc(Some(0), "2024-02-15")
+    };
+    let outside = inc(None, "2024-02-15");
+    for (what, filler, outside_before) in [
+        ("another crime type", burglary_in_a, 0),
+        ("outside", outside, 1),
+    ] {
+        let mut v: Vec<Inc> = many(4, Some(0), "2024-05-01").collect();
+        v.extend(many(2, Some(0), "2024-01-10"));
+        v.extend(many(1, Some(1), "2024-03-10"));
+        v.push(Inc {
+            crime_type: "Burglary",
+            ..inc(Some(3), "2024-05-20")
+        });
+        v.push(filler);
+        let t = table(&v);
+        let f = Filter {
+            crime_types: vec!["Violence and sexual offences".into()],
+            ..in_period(months("2024-04", "2024-06"))
+        };
+        let c = run(&t, &f, &[None; 4]);
+        assert!(c.previous_covered, "{what}: {:?}", c.previous_note);
+        assert_eq!(c.previous_note, None, "{what}");
+        let prev: Vec<Option<u64>> = c.rows.iter().map(|r| r.previous_count).collect();
+        assert_eq!(prev, [Some(2), Some(1), Some(0), Some(0)], "{what}");
+        assert_eq!(c.previous_total, Some(3), "{what}");
+        assert_eq!(c.previous_outside, Some(outside_before), "{what}");
+        let cc = &c.rows[2];
+        assert_eq!(
+            (cc.count, cc.change, cc.change_p),
+            (0, Some(0), None),
+            "{what}"
+        );
+    }
+}

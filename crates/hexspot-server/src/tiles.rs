@@ -612,4 +612,89 @@ mod tests {
             vec![9, 6, 12, 18, 10, 12, 24, 44, 15]
         );
     }
+
+    #[test]
+    fn a_second_ring_moves_from_where_the_first_ended() {
+        // ring 1 ends at (5, 5), not back at its start: ClosePath does not move the
+        // cursor, so ring 2's MoveTo to (3, 2) is (−2, −3) → zigzag (3, 5)
+        let first: &[[i32; 2]] = &[[1, 1], [5, 1], [5, 5]];
+        let second: &[[i32; 2]] = &[[3, 2], [4, 2], [4, 3]];
+        assert_eq!(
+            rings_commands([first, second]),
+            vec![
+                9, 2, 2, // MoveTo(+1, +1)
+                18, 8, 0, 0, 8,  // LineTo ×2: (+4, 0), (0, +4)
+                15, // ClosePath
+                9, 3, 5, // MoveTo(−2, −3)
+                18, 2, 0, 0, 2,  // LineTo ×2: (+1, 0), (0, +1)
+                15, // ClosePath
+            ]
+        );
+    }
+
+    /// The rings of each feature of a one-layer tile, decoded by the spec.
+    fn decoded_rings(bytes: &[u8]) -> Vec<Vec<Vec<[i32; 2]>>> {
+        let tile = Tile::decode(bytes).unwrap();
+        let unzig = |v: u32| ((v >> 1) as i32) ^ -((v & 1) as i32);
+        tile.layers[0]
+            .features
+            .iter()
+            .map(|f| {
+                let (mut cur, mut rings) = ([0i32, 0], Vec::<Vec<[i32; 2]>>::new());
+                let mut i = 0;
+                while i < f.geometry.len() {
+                    let (id, n) = (f.geometry[i] & 7, f.geometry[i] >> 3);
+                    i += 1;
+                    match id {
+                        1 | 2 => {
+                            for _ in 0..n {
+                                cur[0] += unzig(f.geometry[i]);
+                                cur[1] += unzig(f.geometry[i + 1]);
+                                i += 2;
+                                if id == 1 {
+                                    rings.push(Vec::new());
+                                }
+                                rings.last_mut().unwrap().push(cur);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                rings
+            })
+            .collect()
+    }
+
+    #[test]
+    fn area_holes_wind_against_their_exterior() {
+        use geo::{LineString, MultiPolygon, Polygon};
+        let sq = |x0: f64, y0: f64, d: f64| {
+            // counter-clockwise in lon/lat, as RFC 7946 wants exteriors
+            LineString::from(vec![
+                (x0, y0),
+                (x0 + d, y0),
+                (x0 + d, y0 + d),
+                (x0, y0 + d),
+                (x0, y0),
+            ])
+        };
+        // a holed square and, in the same feature, a second polygon wound the other way
+        let mut apart = sq(20.0, 0.0, 5.0);
+        apart.0.reverse();
+        let shape = MultiPolygon(vec![
+            Polygon::new(sq(-10.0, -10.0, 20.0), vec![sq(-2.0, -2.0, 4.0)]),
+            Polygon::new(apart, vec![]),
+        ]);
+        let areas = [AreaFeature {
+            shape: &shape,
+            properties: vec![("code", Prop::Text("X".into()))],
+        }];
+        let bytes = encode_areas(&areas, TileId::new(0, 0, 0).unwrap()).unwrap();
+        let features = decoded_rings(&bytes);
+        assert_eq!(features.len(), 1);
+        let signs: Vec<bool> = features[0].iter().map(|r| area2(r) > 0).collect();
+        assert_eq!(signs, [true, false, true], "exterior, hole, exterior");
+        // nothing of it reaches a tile on the other side of the world
+        assert_eq!(encode_areas(&areas, TileId::new(2, 0, 0).unwrap()), None);
+    }
 }
