@@ -20,6 +20,7 @@ import {
   getAreaSets,
   getComparison,
 } from './api';
+import { $, option } from './dom';
 import {
   areaBreaks,
   areaFillColour,
@@ -70,8 +71,6 @@ let profileAbort: AbortController | null = null;
 const extents = new Map<string, Promise<Map<string, LngLatBounds>>>();
 let version = 0;
 let profileVersion = 0;
-
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string } = {}, ...children: (Node | string)[]) {
   const e = document.createElement(tag);
@@ -238,13 +237,6 @@ function areaCard(r: AreaRow): HTMLElement {
 }
 
 // ---------------------------------------------------------------- controls
-
-function option(value: string, text: string): HTMLOptionElement {
-  const o = document.createElement('option');
-  o.value = value;
-  o.textContent = text;
-  return o;
-}
 
 function showControls() {
   const setSel = $<HTMLSelectElement>('areas-set');

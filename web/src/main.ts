@@ -18,6 +18,7 @@ import {
 import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 
 import { ApiError, type CellFeature, type CellProperties, type Hotspots, type Meta, getHotspots, getMeta } from './api';
+import { $, option } from './dom';
 import { CELL_AREA_KM2, formatArea, formatP, formatValue, formatZ } from './format';
 import { clusterExtent, ringCentre } from './geometry';
 import { type ColourBy, fillColour, legend, sequentialBreaks } from './palette';
@@ -49,12 +50,6 @@ import {
 // MapLibre's worker is built beside this module (build.mjs)
 setWorkerUrl(new URL('maplibre-gl-worker.mjs', import.meta.url).href);
 
-const $ = <T extends HTMLElement>(id: string) => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el as T;
-};
-
 const CELL_LAYERS = ['cells-fill', 'cells-line', 'cells-significant', 'cells-selected-casing', 'cells-selected'];
 /** Tiles exist up to this zoom; the map enlarges them beyond it. */
 const TILE_MAX_ZOOM = 15;
@@ -82,13 +77,6 @@ function writeUrl() {
 }
 
 // ---------------------------------------------------------------- controls
-
-function option(value: string, text: string): HTMLOptionElement {
-  const o = document.createElement('option');
-  o.value = value;
-  o.textContent = text;
-  return o;
-}
 
 function buildControls() {
   const types = $('crime-type-list');

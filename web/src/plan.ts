@@ -6,6 +6,7 @@ import { LngLatBounds, Marker, type GeoJSONSource, type Map as MapLibre, type Ma
 import type { ExpressionSpecification, LayerSpecification, SourceSpecification } from '@maplibre/maplibre-gl-style-spec';
 
 import { ApiError, type PatrolAreaFeature, type PlanCollection, getPlan } from './api';
+import { $, option } from './dom';
 import { CELL_AREA_KM2, formatArea, formatValue } from './format';
 import { HEAT, curvePath, describeArea, describePeaks, formatAreaM2, formatShare, heatMatrix } from './planview';
 import { type Budget, type PlanState, type ViewState, MAX_PLAN_CELLS, MAX_PLAN_KM2, PLAN_RES, planParams } from './state';
@@ -29,8 +30,6 @@ let plan: PlanCollection | null = null;
 let abort: AbortController | null = null;
 let markers: Marker[] = [];
 let version = 0;
-
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
@@ -62,13 +61,6 @@ export function planLayers(): LayerSpecification[] {
 }
 
 // ---------------------------------------------------------------- controls
-
-function option(value: string, text: string): HTMLOptionElement {
-  const o = document.createElement('option');
-  o.value = value;
-  o.textContent = text;
-  return o;
-}
 
 /** Shows the plan settings in the panel's controls. */
 export function showPlanControls() {

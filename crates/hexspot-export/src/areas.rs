@@ -187,9 +187,10 @@ pub fn comparison_geojson(
     json!({ "type": "FeatureCollection", "hexspot": meta, "features": features })
 }
 
-/// Columns of the comparison CSV: the area's fields, then the set, the filters and
-/// the periods compared.
-pub const AREA_CSV_COLUMNS: [&str; 26] = [
+/// Columns of the comparison CSV: the area's fields; then come the set and its
+/// population source, the filters ([`crate::FILTER_COLUMNS`]) and the previous period
+/// ([`AREA_CSV_TAIL`]).
+pub const AREA_CSV_COLUMNS: [&str; 15] = [
     "code",
     "name",
     "district",
@@ -205,18 +206,10 @@ pub const AREA_CSV_COLUMNS: [&str; 26] = [
     "change",
     "change_pct",
     "change_p",
-    "set",
-    "population_source",
-    "crime_types",
-    "offences",
-    "from",
-    "to",
-    "time_window",
-    "flags",
-    "bbox",
-    "previous_from",
-    "previous_to",
 ];
+
+/// The comparison CSV's last columns: the previous period compared.
+pub const AREA_CSV_TAIL: [&str; 2] = ["previous_from", "previous_to"];
 
 /// Writes the comparison as CSV, one row per area in `c.rows`' order; empty where a
 /// value is not known.
@@ -230,7 +223,13 @@ pub fn write_comparison_csv<W: Write>(
     out: W,
 ) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(AREA_CSV_COLUMNS)?;
+    w.write_record(
+        AREA_CSV_COLUMNS
+            .iter()
+            .chain(&["set", "population_source"])
+            .chain(&crate::FILTER_COLUMNS)
+            .chain(&AREA_CSV_TAIL),
+    )?;
     let text = |v: Option<String>| v.unwrap_or_default();
     let query = crate::filter_columns(f);
     let (pf, pt) = c

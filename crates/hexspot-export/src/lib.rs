@@ -231,6 +231,17 @@ pub const CSV_COLUMNS: [&str; 14] = [
 /// The columns every CSV ends with: the ranking and the filters ([`query_columns`]).
 pub const QUERY_COLUMNS: [&str; 8] = [
     "rank_by",
+    FILTER_COLUMNS[0],
+    FILTER_COLUMNS[1],
+    FILTER_COLUMNS[2],
+    FILTER_COLUMNS[3],
+    FILTER_COLUMNS[4],
+    FILTER_COLUMNS[5],
+    FILTER_COLUMNS[6],
+];
+
+/// The filters' columns ([`filter_columns`]).
+pub const FILTER_COLUMNS: [&str; 7] = [
     "crime_types",
     "offences",
     "from",
