@@ -62,8 +62,8 @@ if [[ "$mode" == "--synthetic" ]]; then
     if [[ ! -f "$db" ]]; then
         $hexspot synth --rows 200000 --seed 1 --out out/synthetic.csv
         $hexspot import --db "$db" out/synthetic.csv
-        areas "$db"
     fi
+    areas "$db"
     view="?crime_type=Violence+and+sexual+offences&days=fri%2Csat&hours=20-04&top=10"
     echo "SYNTHETIC data (not real incidents), with times of day: the night-time-economy window"
 else
