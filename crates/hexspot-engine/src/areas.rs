@@ -90,11 +90,20 @@ pub struct Assignment {
 #[must_use]
 pub fn assign(table: &IncidentTable, index: &AreaIndex) -> Assignment {
     let locate = |range: std::ops::Range<usize>| -> Vec<u32> {
+        // rows are sorted by cell, so repeated locations (police.uk snaps incidents to
+        // shared map points) come together: each is located once
+        let mut last: Option<((f64, f64), u32)> = None;
         range
             .map(|i| {
-                index
-                    .locate(table.lon[i], table.lat[i])
-                    .map_or(OUTSIDE, |a| a as u32)
+                let at = (table.lon[i], table.lat[i]);
+                match last {
+                    Some((p, a)) if p == at => a,
+                    _ => {
+                        let a = index.locate(at.0, at.1).map_or(OUTSIDE, |a| a as u32);
+                        last = Some((at, a));
+                        a
+                    }
+                }
             })
             .collect()
     };
