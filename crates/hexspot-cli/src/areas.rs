@@ -518,7 +518,7 @@ fn table(
     let estimated = c.rows.iter().any(|r| r.population_estimated);
     writeln!(
         out,
-        "{} areas of {:?}, {} to {}: {} incidents ({} outside every area); ranked by {}",
+        "{} areas of {:?}, {} to {}: {} incidents in them ({} more outside every area); ranked by {}",
         c.rows.len(),
         meta.name,
         c.period.from(),

@@ -128,6 +128,7 @@ pub fn comparison_meta(
         "assignment": ASSIGNMENT_RULE,
         "rate_rule": "incidents per 1,000 residents; null where the population is not known",
         "incidents": {
+            "rule": "counted: incidents the filters keep that lie in an area of the set (the areas' counts add up to it); outside_every_area: those that lie in none",
             "counted": c.total_count,
             "harm_total": c.total_harm,
             "outside_every_area": c.outside,
