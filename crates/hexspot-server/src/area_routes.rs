@@ -78,7 +78,7 @@ fn request(
     let filters: FilterParams = parse(raw, known)?;
     let snap = state.snapshot()?;
     let set = find(&snap.area_sets, name)?.clone();
-    let query = build_query(state, &snap, &filters, Limit::Top(PROFILE_HOTSPOTS))?;
+    let query = build_query(state, &snap, &filters, Limit::All)?;
     let filter = with_period(&query.filter, &snap.table);
     Ok(Request {
         snap,
@@ -194,19 +194,12 @@ pub async fn area_profile(
     if matches(&headers, &tag) {
         return Ok(not_modified(&tag, REVALIDATE));
     }
-    let mut ranked = query.clone();
-    ranked.limit = Limit::All;
-    let stats = state.stats(&snap, &ranked).await?;
+    let stats = state.stats(&snap, &query).await?;
     let state2 = state.clone();
     let body = blocking(move || {
         let harm = state2.harm();
-        let c = set.compare(
-            &snap.table,
-            &filter,
-            harm,
-            hexspot_engine::SortKey::Rank,
-            false,
-        )?;
+        // the same comparison as the view's tiles: usually already computed
+        let c = set.compare_cached(&snap.table, &filter, harm)?;
         let row = c
             .rows
             .iter()
