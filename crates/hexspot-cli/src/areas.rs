@@ -1,7 +1,7 @@
 //! `hexspot boundaries …`, `hexspot population import` and `hexspot areas`: ward and
 //! district comparison for Community Safety Partnerships.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -318,32 +318,30 @@ pub fn population(cmd: &PopulationCommand) -> Result<ExitCode> {
     } else {
         String::new()
     };
-    let codes_in = |set: &str| -> Result<HashSet<String>> {
-        Ok(store
-            .load_boundary_set(set)?
-            .map(|(_, areas)| areas.into_iter().map(|a| a.code).collect())
-            .unwrap_or_default())
-    };
-    let matching = |codes: &HashSet<String>| {
+    // every set, read once: their codes say which geography the file is for
+    let loaded = AreaSet::load_all(&store)?;
+    let set = |name: &str| loaded.iter().find(|s| s.info.name == name);
+    let matching = |s: &AreaSet| {
         file.records
             .iter()
-            .filter(|(c, _)| codes.contains(c))
+            .filter(|(c, _)| s.area(c).is_some())
             .count()
     };
     // the file's geography: the set asked for, else --from-set, else the set its codes fit best
-    let target_codes = codes_in(&a.set)?;
-    let source_set = if matching(&target_codes) > 0 && a.from_set.is_none() {
-        a.set.clone()
-    } else if let Some(s) = &a.from_set {
-        s.clone()
+    let target = set(&a.set).context("the set was listed")?;
+    let source = if let Some(name) = &a.from_set {
+        set(name).with_context(|| {
+            format!("there is no boundary set {name:?} (sets: {})", names(&sets))
+        })?
+    } else if matching(target) > 0 {
+        target
     } else {
-        let mut best: Option<(usize, String)> = None;
-        for s in sets.iter().filter(|s| s.name != a.set) {
-            let n = matching(&codes_in(&s.name)?);
-            if n > 0 && best.as_ref().is_none_or(|(b, _)| n > *b) {
-                best = Some((n, s.name.clone()));
-            }
-        }
+        let best = loaded
+            .iter()
+            .filter(|s| s.info.name != a.set)
+            .map(|s| (matching(s), s))
+            .filter(|&(n, _)| n > 0)
+            .max_by_key(|&(n, _)| n);
         let Some((_, s)) = best else {
             let sample: Vec<&str> = file
                 .records
@@ -360,22 +358,16 @@ pub fn population(cmd: &PopulationCommand) -> Result<ExitCode> {
             );
         };
         eprintln!(
-            "the file's codes are areas of {s:?}: estimating {:?} from them",
-            a.set
+            "the file's codes are areas of {:?}: estimating {:?} from them",
+            s.info.name, a.set
         );
         s
     };
-    let source_codes = codes_in(&source_set)?;
-    if source_codes.is_empty() {
-        bail!(
-            "there is no boundary set {source_set:?} (sets: {})",
-            names(&sets)
-        );
-    }
+    let source_set = &source.info.name;
     let records: Vec<PopulationRecord> = file
         .records
         .iter()
-        .filter(|(c, _)| source_codes.contains(c))
+        .filter(|(c, _)| source.area(c).is_some())
         .map(|(c, v)| PopulationRecord {
             code: c.clone(),
             population: *v,
@@ -388,14 +380,18 @@ pub fn population(cmd: &PopulationCommand) -> Result<ExitCode> {
             a.file.display()
         );
     }
+    let by_code: HashMap<&str, f64> = records
+        .iter()
+        .map(|r| (r.code.as_str(), r.population))
+        .collect();
     let skipped = file.records.len() - records.len();
-    let source = format!("{file_name}{summed}");
-    store.save_population(&source_set, &records, &source)?;
-    let missing = source_codes.len() - records.len();
+    let how_read = format!("{file_name}{summed}");
+    store.save_population(source_set, &records, &how_read)?;
+    let areas = source.index.areas().len();
+    let missing = areas - records.len();
     eprintln!(
-        "{source_set:?}: population for {} of {} areas (total {:.0}) from {file_name}{summed}; {skipped} rows for other areas skipped{}",
+        "{source_set:?}: population for {} of {areas} areas (total {:.0}) from {how_read}; {skipped} rows for other areas skipped{}",
         records.len(),
-        source_codes.len(),
         records.iter().map(|r| r.population).sum::<f64>(),
         if missing > 0 {
             format!("; {missing} areas have none in the file")
@@ -403,17 +399,19 @@ pub fn population(cmd: &PopulationCommand) -> Result<ExitCode> {
             String::new()
         }
     );
-    if source_set == a.set {
+    if source_set == &a.set {
         return Ok(ExitCode::SUCCESS);
     }
     // estimate the target set's residents from the source set's, through H3 cells
-    let info = |name: &str| sets.iter().find(|s| s.name == name).cloned();
-    let src = AreaSet::load(&store, info(&source_set).context("source set")?)?;
-    let dst = AreaSet::load(&store, info(&a.set).context("target set")?)?;
-    let src_pop: Vec<Option<f64>> = src.population.iter().map(|p| p.map(|p| p.value)).collect();
+    let src_pop: Vec<Option<f64>> = source
+        .index
+        .areas()
+        .iter()
+        .map(|area| by_code.get(area.code.as_str()).copied())
+        .collect();
     let res = hexspot_engine::RECOMMENDED_RESOLUTION;
-    let est = hexspot_engine::estimate_population(&src.index, &src_pop, &dst.index, res);
-    let estimated: Vec<PopulationRecord> = dst
+    let est = hexspot_engine::estimate_population(&source.index, &src_pop, &target.index, res);
+    let estimated: Vec<PopulationRecord> = target
         .index
         .areas()
         .iter()
@@ -427,7 +425,7 @@ pub fn population(cmd: &PopulationCommand) -> Result<ExitCode> {
         })
         .collect();
     let how = format!(
-        "estimated from {source_set:?} population ({source}) by {}",
+        "estimated from {source_set:?} population ({how_read}) by {}",
         hexspot_engine::estimate::METHOD
     );
     store.save_population(&a.set, &estimated, &how)?;
@@ -435,7 +433,7 @@ pub fn population(cmd: &PopulationCommand) -> Result<ExitCode> {
         "{:?}: estimated population for {} of {} areas (total {:.0}; {:.0} residents fell in no area), by areal weighting through H3 res-{} cells — labelled as estimates in every output",
         a.set,
         estimated.len(),
-        dst.index.areas().len(),
+        target.index.areas().len(),
         estimated.iter().map(|r| r.population).sum::<f64>(),
         est.unassigned,
         est.resolution
