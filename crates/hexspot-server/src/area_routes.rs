@@ -16,8 +16,8 @@ use crate::areas::{AreaSet, find, sort_order, with_period};
 use crate::error::{ApiError, ErrorBody};
 use crate::query::{AreasFormatParam, AreasParams, FilterParams, TileParams, parse};
 use crate::routes::{
-    GEOJSON, IMMUTABLE, REVALIDATE, attachment, blocking, build_query, json_representation,
-    matches, not_modified, representation, tile_response,
+    GEOJSON, IMMUTABLE, REVALIDATE, blocking, build_query, download, json_representation, matches,
+    not_modified, representation, tile_response,
 };
 use crate::state::{AppState, Snapshot, etag};
 use crate::tiles::{AreaFeature, Prop, TileId, encode_areas};
@@ -126,11 +126,9 @@ pub async fn areas(
         AreasFormatParam::Csv => ("text/csv; charset=utf-8", "csv"),
     };
     let file = format!("hexspot-areas-{name}.{ext}");
-    let res = if matches(&headers, &tag) {
-        not_modified(&tag, REVALIDATE)
-    } else {
+    download(&headers, &tag, content_type, file, async move {
         let state2 = state.clone();
-        let body = blocking(move || {
+        blocking(move || {
             let c = set.compare(&snap.table, &filter, state2.harm(), sort, descending)?;
             let sort_name = format!("{sort} {}", if descending { "desc" } else { "asc" });
             let meta = set.meta();
@@ -154,10 +152,9 @@ pub async fn areas(
             }
             Ok(Bytes::from(out))
         })
-        .await?;
-        representation(&headers, &tag, REVALIDATE, content_type, Some(body))
-    };
-    Ok(attachment(res, file))
+        .await
+    })
+    .await
 }
 
 /// One area: its row of the comparison, its monthly series over the whole data, its

@@ -83,6 +83,24 @@ pub(crate) fn representation(
 }
 
 /// Marks a response as a file to save, named `file`.
+/// A file answer: 304 when the client holds this version, else the body `make` builds;
+/// either way with `Content-Disposition: attachment` naming `file`. `make` runs only
+/// when the body is needed.
+pub(crate) async fn download(
+    headers: &HeaderMap,
+    tag: &str,
+    content_type: &'static str,
+    file: String,
+    make: impl std::future::Future<Output = Result<Bytes, ApiError>>,
+) -> Result<Response, ApiError> {
+    let res = if matches(headers, tag) {
+        not_modified(tag, REVALIDATE)
+    } else {
+        representation(headers, tag, REVALIDATE, content_type, Some(make.await?))
+    };
+    Ok(attachment(res, file))
+}
+
 pub(crate) fn attachment(mut res: Response, file: String) -> Response {
     res.headers_mut().insert(
         header::CONTENT_DISPOSITION,
@@ -370,9 +388,7 @@ pub async fn hotspots(
     let format = extra.format.unwrap_or_default();
     let tag = etag(&["hotspots", &snap.version, &format!("{format:?}|{query:?}")]);
     let (content_type, file) = format.content_type_and_file("hexspot-hotspots");
-    let res = if matches(&headers, &tag) {
-        not_modified(&tag, REVALIDATE)
-    } else {
+    download(&headers, &tag, content_type, file, async move {
         let stats = state.stats(&snap, &query).await?;
         let n = match query.limit {
             Limit::All => stats.result.cells.len(),
@@ -385,7 +401,7 @@ pub async fn hotspots(
             )));
         }
         let state2 = state.clone();
-        let body = blocking(move || {
+        blocking(move || {
             let result = stats.result_with(stats.result.cells[..n].to_vec());
             let ctx = Context {
                 query: &query,
@@ -406,10 +422,9 @@ pub async fn hotspots(
             }
             Ok(Bytes::from(out))
         })
-        .await?;
-        representation(&headers, &tag, REVALIDATE, content_type, Some(body))
-    };
-    Ok(attachment(res, file))
+        .await
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- plan
@@ -443,11 +458,9 @@ pub async fn plan(
         &format!("{format:?}|{budget:?}|{exclude:?}|{query:?}"),
     ]);
     let (content_type, file) = format.content_type_and_file("hexspot-plan");
-    let res = if matches(&headers, &tag) {
-        not_modified(&tag, REVALIDATE)
-    } else {
+    download(&headers, &tag, content_type, file, async move {
         let state2 = state.clone();
-        let body = blocking(move || {
+        blocking(move || {
             let pq = hexspot_engine::PlanQuery {
                 query: query.clone(),
                 budget,
@@ -474,10 +487,9 @@ pub async fn plan(
             }
             Ok(Bytes::from(out))
         })
-        .await?;
-        representation(&headers, &tag, REVALIDATE, content_type, Some(body))
-    };
-    Ok(attachment(res, file))
+        .await
+    })
+    .await
 }
 
 /// A plan request's parts.
