@@ -34,10 +34,6 @@ pub struct AreaSetMeta<'a> {
     pub population_source: Option<&'a str>,
 }
 
-fn opt<T: Into<Value>>(v: Option<T>) -> Value {
-    v.map_or(Value::Null, Into::into)
-}
-
 /// The filters of a comparison, as outputs state them.
 #[must_use]
 pub fn filter_json(f: &Filter) -> Value {
@@ -62,16 +58,16 @@ pub fn area_json(r: &AreaRow) -> Value {
         "district": r.district,
         "count": r.count,
         "harm": r.harm,
-        "population": opt(r.population),
+        "population": r.population,
         "population_estimated": r.population_estimated,
-        "rate_per_1000": opt(r.rate_per_1000),
-        "harm_per_1000": opt(r.harm_per_1000),
+        "rate_per_1000": r.rate_per_1000,
+        "harm_per_1000": r.harm_per_1000,
         "rank": r.rank,
-        "district_share": opt(r.district_share),
-        "previous_count": opt(r.previous_count),
-        "change": opt(r.change),
-        "change_pct": opt(r.change_pct),
-        "change_p": opt(r.change_p),
+        "district_share": r.district_share,
+        "previous_count": r.previous_count,
+        "change": r.change,
+        "change_pct": r.change_pct,
+        "change_p": r.change_p,
     })
 }
 
@@ -81,15 +77,15 @@ fn district_json(d: &DistrictRow) -> Value {
         "areas": d.areas,
         "count": d.count,
         "harm": d.harm,
-        "population": opt(d.population),
+        "population": d.population,
         "population_estimated": d.population_estimated,
-        "rate_per_1000": opt(d.rate_per_1000),
-        "harm_per_1000": opt(d.harm_per_1000),
+        "rate_per_1000": d.rate_per_1000,
+        "harm_per_1000": d.harm_per_1000,
         "rank": d.rank,
-        "previous_count": opt(d.previous_count),
-        "change": opt(d.change),
-        "change_pct": opt(d.change_pct),
-        "change_p": opt(d.change_p),
+        "previous_count": d.previous_count,
+        "change": d.change,
+        "change_pct": d.change_pct,
+        "change_p": d.change_p,
     })
 }
 
