@@ -250,33 +250,27 @@ fn dissolve(db: &Path, from: &str, set: &str) -> Result<ExitCode> {
     )?;
     // the districts' residents are their areas' residents
     let population = store.load_population(from)?;
-    let mut sums: HashMap<&str, (f64, bool, usize)> = HashMap::new();
-    let district_of: HashMap<&str, &str> = areas
+    let by_code: HashMap<&str, (f64, bool)> = population
         .iter()
-        .filter_map(|a| Some((a.code.as_str(), a.district.as_deref()?)))
+        .map(|p| (p.code.as_str(), (p.population, p.estimated)))
         .collect();
-    for p in &population {
-        if let Some(d) = district_of.get(p.code.as_str()) {
-            let e = sums.entry(d).or_default();
-            e.0 += p.population;
-            e.1 |= p.estimated;
-            e.2 += 1;
+    // a district is given a population only when every one of its areas has one
+    let mut sums: HashMap<&str, Option<(f64, bool)>> = HashMap::new();
+    for a in &areas {
+        if let Some(d) = a.district.as_deref() {
+            let sum = sums.entry(d).or_insert(Some((0.0, false)));
+            *sum = sum
+                .zip(by_code.get(a.code.as_str()))
+                .map(|((v, e), &(p, pe))| (v + p, e || pe));
         }
     }
-    let counts: HashMap<&str, usize> = areas.iter().fold(HashMap::new(), |mut m, a| {
-        if let Some(d) = a.district.as_deref() {
-            *m.entry(d).or_default() += 1;
-        }
-        m
-    });
-    // a district is given a population only when every one of its areas has one
     let records: Vec<PopulationRecord> = districts
         .iter()
         .filter_map(|d| {
-            let &(value, estimated, n) = sums.get(d.code.as_str())?;
-            (n == counts[d.code.as_str()]).then(|| PopulationRecord {
+            let (population, estimated) = sums.get(d.code.as_str()).copied().flatten()?;
+            Some(PopulationRecord {
                 code: d.code.clone(),
-                population: value,
+                population,
                 estimated,
             })
         })
