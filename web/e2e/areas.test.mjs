@@ -166,8 +166,14 @@ describe('the areas view', { timeout: 240_000 }, () => {
     assert.ok(profile.monthly.length >= 1);
     const chart = p.locator('#areas-monthly svg[role=img]');
     assert.equal(await chart.count(), 1, 'a monthly chart');
-    assert.match(await chart.getAttribute('aria-label'), /^Incidents by month/);
+    const label = await chart.getAttribute('aria-label');
+    assert.match(label, /^Incidents by month/);
     assert.ok((await p.locator('#areas-monthly svg path').count()) >= 1, 'bars drawn');
+    // months the data hold nothing in are gaps (null), shaded and said, never zero bars
+    const gaps = profile.monthly.filter((m) => !m.in_data);
+    assert.ok(gaps.every((m) => m.count === null && m.harm === null));
+    assert.equal(await p.locator('#areas-monthly svg path.gap').count(), gaps.length > 0 ? 1 : 0);
+    if (gaps.length > 0) assert.match(label, new RegExp(`no data for ${gaps.length} of the ${profile.monthly.length} months`));
     const types = await p.$$eval('#areas-crime-types li', (lis) => lis.map((li) => li.textContent));
     assert.ok(types.length >= 1);
     assert.match(types[0], new RegExp(VIOLENCE));

@@ -236,9 +236,17 @@ export interface Comparison {
   districts: DistrictRow[];
 }
 
+export interface MonthPoint {
+  month: string;
+  count: number | null;
+  harm: number | null;
+  in_data: boolean;
+}
+
 export interface AreaProfile {
   area: AreaRow;
-  monthly: { month: string; count: number; harm: number }[];
+  /** `in_data` false: the data hold no incidents at all that month (a gap; count and harm are null). */
+  monthly: MonthPoint[];
   monthly_rule: string;
   crime_types: { crime_type: string; count: number }[];
   top_hotspots?: { cell: string; count: number; harm: number; gi_star_z: number | null; significant: boolean; rank: number }[];

@@ -33,6 +33,7 @@ import {
   describeMonthly,
   describePeriods,
   formatMonth,
+  gapPath,
   formatPopulation,
   formatRate,
   monthlyBars,
@@ -509,6 +510,25 @@ function monthlyChart(p: AreaProfile, periods: Comparison['hexspot']['periods'] 
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', describeMonthly(p.monthly));
   svg.setAttribute('preserveAspectRatio', 'none');
+  const gaps = gapPath(bars, height);
+  if (gaps !== '') {
+    // hatching: a diagonal line every 4 px
+    const pattern = document.createElementNS(ns, 'pattern');
+    pattern.setAttribute('id', 'areas-gap-hatch');
+    pattern.setAttribute('patternUnits', 'userSpaceOnUse');
+    pattern.setAttribute('width', '4');
+    pattern.setAttribute('height', '4');
+    const line = document.createElementNS(ns, 'path');
+    line.setAttribute('d', 'M0,4L4,0');
+    pattern.append(line);
+    const defs = document.createElementNS(ns, 'defs');
+    defs.append(pattern);
+    svg.append(defs);
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', gaps);
+    path.setAttribute('class', 'gap');
+    svg.append(path);
+  }
   for (const period of ['other', 'previous', 'current'] as const) {
     const d = barPath(bars.filter((b) => b.period === period));
     if (d === '') continue;
@@ -524,7 +544,9 @@ function monthlyChart(p: AreaProfile, periods: Comparison['hexspot']['periods'] 
   labels.setAttribute('aria-hidden', 'true');
   const caption = el('figcaption', {
     className: 'hint',
-    text: `Incidents a month (most ${formatValue(max)}); darker: the period compared, mid: the one before.`,
+    text:
+      `Incidents a month (most ${formatValue(max)}); darker: the period compared, mid: the one before` +
+      (gaps !== '' ? '; hatched: no data that month (a gap, not a zero).' : '.'),
   });
   caption.title = p.monthly_rule;
   fig.append(svg, labels, caption);

@@ -12,6 +12,7 @@ import {
   defaultSet,
   describeChange,
   describeMonthly,
+  gapPath,
   describePeriods,
   formatDay,
   formatMonth,
@@ -250,6 +251,27 @@ describe('periods', () => {
     ]);
     expect(barPath(bars)).toBe('M1,40V20H24V40ZM51,40V0H74V40ZM76,40V30H99V40Z');
     expect(monthlyBars(monthly, 100, 40).bars.every((b) => b.period === 'other')).toBe(true);
+  });
+
+  test('months with no data are shaded, not drawn as zeros', () => {
+    const monthly = [
+      { month: '2024-10', count: 4 },
+      { month: '2024-11', count: null },
+      { month: '2024-12', count: null },
+      { month: '2025-01', count: 8 },
+      { month: '2025-02', count: null },
+    ];
+    const { max, bars } = monthlyBars(monthly, 100, 40);
+    expect(max).toBe(8);
+    expect(bars.map((b) => b.gap)).toEqual([false, true, true, false, true]);
+    expect(bars[1]).toMatchObject({ value: 0, height: 0 });
+    // 20 px slots with 2 px spaces: one rectangle per run of gaps
+    expect(gapPath(bars, 40)).toBe('M21,40V0H59V40ZM81,40V0H99V40Z');
+    expect(barPath(bars)).toBe('M1,40V20H19V40ZM61,40V0H79V40Z');
+    expect(gapPath(monthlyBars([{ month: '2025-01', count: 0 }], 100, 40).bars, 40)).toBe('');
+    expect(describeMonthly([...monthly.slice(0, 4), { month: '2025-02', count: 2 }])).toBe(
+      'Incidents by month, Oct 2024 to Feb 2025: most in Jan 2025 (8), 2 in Feb 2025; no data for 2 of the 5 months',
+    );
   });
 
   test('no months, or nothing in any: no bars', () => {

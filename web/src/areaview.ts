@@ -212,7 +212,12 @@ export interface Bar {
   height: number;
   /** In the current period, the previous one, or neither. */
   period: 'current' | 'previous' | 'other';
+  /** A month the data hold no incidents in at all: no bar, a shaded slot. */
+  gap: boolean;
 }
+
+/** A month of a series; `count: null` marks a gap in the data, not a zero. */
+type Month = { month: string; count: number | null };
 
 /** Which period a month (`YYYY-MM`) lies in. */
 function periodOf(month: string, periods: ComparisonMeta['periods'] | null): Bar['period'] {
@@ -223,27 +228,33 @@ function periodOf(month: string, periods: ComparisonMeta['periods'] | null): Bar
   return 'other';
 }
 
-/** Bars of equal width filling `width` × `height` (y down), a gap between them, the tallest full height. */
+/**
+ * Bars of equal width filling `width` × `height` (y down), a space between them, the
+ * tallest full height. A month with no data (`count: null`) gets a zero-height bar
+ * marked `gap`.
+ */
 export function monthlyBars(
-  monthly: { month: string; count: number }[],
+  monthly: Month[],
   width: number,
   height: number,
   periods: ComparisonMeta['periods'] | null = null,
 ): { max: number; bars: Bar[] } {
-  const max = Math.max(0, ...monthly.map((m) => m.count));
+  const max = Math.max(0, ...monthly.map((m) => m.count ?? 0));
   const n = monthly.length;
   const slot = n === 0 ? 0 : width / n;
-  const gap = slot > 4 ? Math.min(2, slot * 0.2) : 0;
+  const space = slot > 4 ? Math.min(2, slot * 0.2) : 0;
   const bars = monthly.map((m, i) => {
-    const h = max > 0 ? (m.count / max) * height : 0;
+    const value = m.count ?? 0;
+    const h = max > 0 ? (value / max) * height : 0;
     return {
       month: m.month,
-      value: m.count,
-      x: i * slot + gap / 2,
+      value,
+      x: i * slot + space / 2,
       y: height - h,
-      width: slot - gap,
+      width: slot - space,
       height: h,
       period: periodOf(m.month, periods),
+      gap: m.count === null,
     };
   });
   return { max, bars };
@@ -259,19 +270,37 @@ export function barPath(bars: Pick<Bar, 'x' | 'y' | 'width' | 'height'>[]): stri
     .join('');
 }
 
+/** One SVG path shading the months with no data, full height, a rectangle per run of them. */
+export function gapPath(bars: Pick<Bar, 'x' | 'width' | 'gap'>[], height: number): string {
+  let d = '';
+  for (let i = 0; i < bars.length; i++) {
+    if (!bars[i]!.gap) continue;
+    let j = i;
+    while (j + 1 < bars.length && bars[j + 1]!.gap) j++;
+    const x0 = bars[i]!.x;
+    const x1 = bars[j]!.x + bars[j]!.width;
+    d += `M${r1(x0)},${r1(height)}V0H${r1(x1)}V${r1(height)}Z`;
+    i = j;
+  }
+  return d;
+}
+
 /** `Jan 2025` from `2025-01`. */
 export function formatMonth(month: string): string {
   return formatDay(`${month}-01`).replace(/^1 /, '');
 }
 
-/** The chart's text alternative: the span, the peak and the latest month. */
-export function describeMonthly(monthly: { month: string; count: number }[]): string {
-  if (monthly.length === 0) return 'No months of data';
+/** The chart's text alternative: the span, the peak, the latest month and the months with no data. */
+export function describeMonthly(monthly: Month[]): string {
+  const held = monthly.filter((m): m is { month: string; count: number } => m.count !== null);
+  if (held.length === 0) return 'No months of data';
   const first = monthly[0]!;
-  const last = monthly[monthly.length - 1]!;
-  const peak = monthly.reduce((a, b) => (b.count > a.count ? b : a));
+  const last = held[held.length - 1]!;
+  const peak = held.reduce((a, b) => (b.count > a.count ? b : a));
+  const gaps = monthly.length - held.length;
   return (
-    `Incidents by month, ${formatMonth(first.month)} to ${formatMonth(last.month)}: ` +
-    `most in ${formatMonth(peak.month)} (${formatValue(peak.count)}), ${formatValue(last.count)} in ${formatMonth(last.month)}`
+    `Incidents by month, ${formatMonth(first.month)} to ${formatMonth(monthly[monthly.length - 1]!.month)}: ` +
+    `most in ${formatMonth(peak.month)} (${formatValue(peak.count)}), ${formatValue(last.count)} in ${formatMonth(last.month)}` +
+    (gaps > 0 ? `; no data for ${formatValue(gaps)} of the ${formatValue(monthly.length)} months` : '')
   );
 }

@@ -258,12 +258,17 @@ fn not_covered(table: &IncidentTable, previous: Option<Period>) -> Option<String
             "the previous period ({span}) starts before the data's first month ({first}); \
              a partly covered period is not compared"
         )),
-        Some(_) => {
+        Some((first, _)) => {
             // a month with no incidents at all is a gap in the data, not a count of zero
-            let held: std::collections::HashSet<i32> = table.month.iter().copied().collect();
+            let held = table.months_held();
             let (lo, hi) = (p.from().year_month().index(), p.to().year_month().index());
             let gaps: Vec<String> = (lo..=hi)
-                .filter(|m| !held.contains(m))
+                .filter(|&m| {
+                    !held
+                        .get((m - first.index()) as usize)
+                        .copied()
+                        .unwrap_or(false)
+                })
                 .filter_map(|m| YearMonth::from_index(m).ok())
                 .map(|m| m.to_string())
                 .collect();
@@ -707,14 +712,28 @@ pub fn sort_rows(rows: &mut [AreaRow], key: SortKey, descending: bool) {
     rows.sort_by(|a, b| by(a, b).then(a.rank.cmp(&b.rank)));
 }
 
+/// One month of an area's series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonthPoint {
+    /// The month.
+    pub month: YearMonth,
+    /// The area's incidents that month.
+    pub count: u64,
+    /// Their harm.
+    pub harm: f64,
+    /// Whether the data holds any incident at all that month (anywhere, of any type).
+    /// When not, the month is a gap in the data and its zeros are not counts.
+    pub in_data: bool,
+}
+
 /// One area over time and by crime type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AreaProfile {
     /// The area's position in the index.
     pub area: usize,
-    /// `(month, incidents, harm)` for every month of the table's month range, zeros
-    /// included, with the filter applied except its period.
-    pub monthly: Vec<(YearMonth, u64, f64)>,
+    /// Every month of the table's month range, zeros included, with the filter applied
+    /// except its period.
+    pub monthly: Vec<MonthPoint>,
     /// `(crime type, incidents)` in the filter's period (all months without one), most
     /// first, then by name; types with none are left out.
     pub crime_types: Vec<(String, u64)>,
@@ -749,14 +768,16 @@ pub fn area_profile(
     let series_cf = CompiledFilter::new(&all_months, table)?;
     let period_cf = CompiledFilter::new(filter, table)?;
     let rh = ResolvedHarm::new(harm, table);
-    let (lo, hi) = table.months.unwrap_or((0, -1));
-    let mut monthly: Vec<(YearMonth, u64, f64)> = (lo..=hi)
-        .map(|m| {
-            (
-                YearMonth::from_index(m).expect("stored months are valid"),
-                0,
-                0.0,
-            )
+    let lo = table.months.map_or(0, |(lo, _)| lo);
+    let mut monthly: Vec<MonthPoint> = table
+        .months_held()
+        .into_iter()
+        .zip(lo..)
+        .map(|(in_data, m)| MonthPoint {
+            month: YearMonth::from_index(m).expect("stored months are valid"),
+            count: 0,
+            harm: 0.0,
+            in_data,
         })
         .collect();
     let mut by_type = vec![0u64; table.crime_types().len()];
@@ -766,8 +787,8 @@ pub fn area_profile(
         match series_cf.test(table, i) {
             Verdict::Keep => {
                 let m = &mut monthly[(table.month[i] - lo) as usize];
-                m.1 += 1;
-                m.2 += rh.weight(table, i).0;
+                m.count += 1;
+                m.harm += rh.weight(table, i).0;
             }
             Verdict::Drop => {}
             Verdict::Excluded(reason) => reason(&mut exclusions),

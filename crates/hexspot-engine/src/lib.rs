@@ -25,8 +25,8 @@ pub use areas::{
     poisson_change_p, rate_per_1000,
 };
 pub use compare::{
-    AreaProfile, AreaRankBy, AreaRow, CompareError, Comparison, DistrictRow, PopulationValue,
-    SortKey, UnknownSortKey, area_profile, compare, previous_period, sort_rows,
+    AreaProfile, AreaRankBy, AreaRow, CompareError, Comparison, DistrictRow, MonthPoint,
+    PopulationValue, SortKey, UnknownSortKey, area_profile, compare, previous_period, sort_rows,
 };
 pub use error::{QueryError, ValueError};
 pub use estimate::{Estimates, RECOMMENDED_RESOLUTION, estimate_population};

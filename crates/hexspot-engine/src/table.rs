@@ -227,6 +227,21 @@ impl IncidentTable {
         ))
     }
 
+    /// For each month from the first to the last present, whether any incident falls in
+    /// it. A month with none at all is a gap in the data (a month not imported), not a
+    /// count of zero.
+    #[must_use]
+    pub fn months_held(&self) -> Vec<bool> {
+        let Some((lo, hi)) = self.months else {
+            return Vec::new();
+        };
+        let mut held = vec![false; (hi - lo + 1) as usize];
+        for &m in &self.month {
+            held[(m - lo) as usize] = true;
+        }
+        held
+    }
+
     /// The smallest box holding every incident, if any.
     #[must_use]
     pub fn bounds(&self) -> Option<BBox> {

@@ -541,19 +541,25 @@ fn an_area_profile_has_every_month_with_zeros() {
     let t = table(&v);
     let a = assign(&t, &index());
     let f = in_period(months("2024-04", "2024-06"));
+    assert_eq!(t.months_held(), [true, true, false, true, true, true]);
     let p = area_profile(&t, &a, 0, &f, &HarmTable::default()).unwrap();
-    let m = |s: &str| s.parse::<YearMonth>().unwrap();
+    let m = |s: &str, count, harm, in_data| MonthPoint {
+        month: s.parse::<YearMonth>().unwrap(),
+        count,
+        harm,
+        in_data,
+    };
     assert_eq!(
         p.monthly,
         vec![
-            (m("2024-01"), 2, 2.0),
-            (m("2024-02"), 0, 0.0),
-            (m("2024-03"), 0, 0.0),
-            (m("2024-04"), 3, 3.0),
-            (m("2024-05"), 1, 1.0),
-            (m("2024-06"), 1, 5.0),
+            m("2024-01", 2, 2.0, true),
+            m("2024-02", 0, 0.0, true),  // incidents in another area only
+            m("2024-03", 0, 0.0, false), // none anywhere: a gap in the data
+            m("2024-04", 3, 3.0, true),
+            m("2024-05", 1, 1.0, true),
+            m("2024-06", 1, 5.0, true),
         ],
-        "the filter's period does not cut the series"
+        "the filter's period does not cut the series, and gap months are marked"
     );
     assert_eq!(
         p.crime_types,
@@ -570,7 +576,7 @@ fn an_area_profile_has_every_month_with_zeros() {
         ..f
     };
     let p = area_profile(&t, &a, 0, &only_violence, &HarmTable::default()).unwrap();
-    let counts: Vec<u64> = p.monthly.iter().map(|x| x.1).collect();
+    let counts: Vec<u64> = p.monthly.iter().map(|x| x.count).collect();
     assert_eq!(counts, [2, 0, 0, 3, 0, 0]);
     assert_eq!(p.crime_types.len(), 1);
     assert!(matches!(

@@ -267,8 +267,14 @@ pub fn write_comparison_csv<W: Write>(
 pub fn profile_json(row: &AreaRow, p: &AreaProfile) -> Value {
     json!({
         "area": area_json(row),
-        "monthly": p.monthly.iter().map(|(m, n, h)| json!({ "month": m.to_string(), "count": n, "harm": h })).collect::<Vec<_>>(),
-        "monthly_rule": "every month of the data, the filters applied except the period",
+        "monthly": p.monthly.iter().map(|m| json!({
+            "month": m.month.to_string(),
+            "count": m.in_data.then_some(m.count),
+            "harm": m.in_data.then_some(m.harm),
+            "in_data": m.in_data,
+        })).collect::<Vec<_>>(),
+        "monthly_rule": "every month from the data's first to its last, the filters applied except the period; \
+            a month in which the data holds no incidents at all is a gap (in_data false, count and harm null), not a zero",
         "crime_types": p.crime_types.iter().map(|(t, n)| json!({ "crime_type": t, "count": n })).collect::<Vec<_>>(),
         "left_out": {
             "flag_not_recorded": p.exclusions.flag_not_recorded,
@@ -276,4 +282,63 @@ pub fn profile_json(row: &AreaRow, p: &AreaProfile) -> Value {
             "no_time_of_day": p.exclusions.no_time_of_day,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hexspot_engine::{Exclusions, MonthPoint, YearMonth};
+
+    #[test]
+    fn a_profile_gives_gap_months_as_null_not_zero() {
+        let row = AreaRow {
+            index: 0,
+            code: "E05000001".into(),
+            name: "Ward".into(),
+            district: None,
+            count: 3,
+            harm: 3.0,
+            population: None,
+            population_estimated: false,
+            rate_per_1000: None,
+            harm_per_1000: None,
+            rank: 1,
+            district_share: None,
+            previous_count: None,
+            change: None,
+            change_pct: None,
+            change_p: None,
+        };
+        let month = |s: &str, count, in_data| MonthPoint {
+            month: s.parse::<YearMonth>().unwrap(),
+            count,
+            harm: count as f64,
+            in_data,
+        };
+        let p = AreaProfile {
+            area: 0,
+            monthly: vec![
+                month("2025-01", 3, true),
+                month("2025-02", 0, false),
+                month("2025-03", 0, true),
+            ],
+            crime_types: vec![],
+            exclusions: Exclusions::default(),
+        };
+        let v = profile_json(&row, &p);
+        let m = v["monthly"].as_array().unwrap();
+        assert_eq!(
+            m[0],
+            json!({ "month": "2025-01", "count": 3, "harm": 3.0, "in_data": true })
+        );
+        assert_eq!(
+            m[1],
+            json!({ "month": "2025-02", "count": null, "harm": null, "in_data": false })
+        );
+        assert_eq!(
+            m[2],
+            json!({ "month": "2025-03", "count": 0, "harm": 0.0, "in_data": true })
+        );
+        assert!(v["monthly_rule"].as_str().unwrap().contains("gap"));
+    }
 }

@@ -573,6 +573,7 @@ async fn the_top_wards_profile() {
     assert_eq!(monthly.len(), 1, "{monthly:?}");
     assert_eq!(monthly[0]["month"], "2025-02");
     assert_eq!(monthly[0]["count"], count);
+    assert_eq!(monthly[0]["in_data"], true);
     // the crime-type mix sums to the area's count, most first
     let types = p["crime_types"].as_array().unwrap();
     assert!(!types.is_empty());
