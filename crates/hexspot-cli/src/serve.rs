@@ -43,6 +43,11 @@ pub struct ServeArgs {
     /// draws the outline of the data on a plain background.
     #[arg(long, value_name = "URL")]
     basemap_style: Option<String>,
+    /// How often to check whether another process (`hexspot import`, `hexspot
+    /// boundaries import`…) has written to the database, and reload if so, in seconds;
+    /// 0 never checks (then restart to see such changes).
+    #[arg(long, default_value_t = 2)]
+    watch_secs: u64,
     /// Log one JSON object per line instead of text.
     #[arg(long)]
     log_json: bool,
@@ -102,6 +107,9 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
             Ok(n) => tracing::info!(incidents = n, "snapshot loaded: ready"),
             Err(e) => tracing::error!(error = %e, "cannot load the snapshot"),
         });
+        if a.watch_secs > 0 {
+            state.watch_store(Duration::from_secs(a.watch_secs));
+        }
         hexspot_server::serve(listener, state, hexspot_server::shutdown_signal()).await?;
         eprintln!("hexspot: stopped");
         anyhow::Ok(())

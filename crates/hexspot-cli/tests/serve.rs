@@ -1,5 +1,6 @@
-//! `hexspot serve` on a real socket: the same bytes as the CLI for the same query, and a
-//! graceful stop on SIGTERM that lets a request in flight finish.
+//! `hexspot serve` on a real socket: the same bytes as the CLI for the same query, a
+//! graceful stop on SIGTERM that lets a request in flight finish, and imports made by
+//! another process picked up while it runs.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -386,4 +387,48 @@ fn area_comparisons_from_the_api_are_the_clis() {
             );
         }
     }
+}
+
+#[test]
+fn boundaries_imported_while_the_server_runs_are_served_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported_db(dir.path());
+    let server = start(&db); // checks every 2 s by default
+    let sets = || {
+        let (status, _, body) = request(server.addr, "GET", "/api/v1/areas", b"");
+        assert_eq!(status, 200);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        v["sets"].as_array().unwrap().len()
+    };
+    assert_eq!(sets(), 0);
+    let wards = data("boundaries/E08000035-leeds-wards.json");
+    hexspot(&[
+        "boundaries",
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        "--set",
+        "wards",
+        "--code",
+        "WD13CD",
+        "--name",
+        "WD13NM",
+        wards.to_str().unwrap(),
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sets() == 0 {
+        assert!(Instant::now() < deadline, "the new set not served in 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, _, body) = request(server.addr, "GET", "/api/v1/areas/wards", b"");
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["areas"].as_array().unwrap().len(), 33);
+    let logged: Vec<String> = server.log.try_iter().collect();
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.contains("changed by another process")),
+        "{logged:#?}"
+    );
 }

@@ -2,7 +2,8 @@
 //! wait on writers), the store (for imports only) and the caches.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
@@ -172,6 +173,8 @@ pub fn etag(parts: &[&str]) -> String {
 struct Inner {
     snapshot: ArcSwapOption<Snapshot>,
     store: Mutex<Store>,
+    /// The store's [`Store::data_version`] when the snapshot was read (`i64::MIN`: never).
+    loaded_version: AtomicI64,
     harm: HarmTable,
     settings: Settings,
     stats: moka::sync::Cache<String, Arc<QueryStats>>,
@@ -202,6 +205,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 snapshot: ArcSwapOption::empty(),
                 store: Mutex::new(store),
+                loaded_version: AtomicI64::new(i64::MIN),
                 harm,
                 settings,
                 stats,
@@ -221,13 +225,61 @@ impl AppState {
     }
 
     fn reload(&self, store: &Store) -> Result<usize, StoreError> {
+        // read before loading: a commit made during the load shows at the next check
+        let version = store.data_version()?;
         let snap = Snapshot::load(store)?;
         let n = snap.table.len();
         self.inner.snapshot.store(Some(Arc::new(snap)));
+        self.inner.loaded_version.store(version, Ordering::Release);
         // entries are keyed by data version: the old ones can never be hit again
         self.inner.stats.invalidate_all();
         self.inner.tiles.invalidate_all();
         Ok(n)
+    }
+
+    /// Reloads the snapshot if another process has written to the database since it was
+    /// read (an import or a boundary set from the CLI beside a running server). Returns
+    /// the number of incidents when it reloaded; `None` when nothing changed or the
+    /// store is busy (an upload being imported, or the first load), to be checked again.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database cannot be read; the old snapshot stays.
+    pub fn reload_if_changed(&self) -> Result<Option<usize>, StoreError> {
+        let store = match self.inner.store.try_lock() {
+            Ok(s) => s,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return Ok(None),
+        };
+        if store.data_version()? == self.inner.loaded_version.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        self.reload(&store).map(Some)
+    }
+
+    /// Checks every `every` for writes by other processes and reloads the snapshot when
+    /// there are (see [`AppState::reload_if_changed`]); runs until the runtime stops.
+    pub fn watch_store(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            // the first check one interval on, after the first load has taken the store
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let s = state.clone();
+                match tokio::task::spawn_blocking(move || s.reload_if_changed()).await {
+                    Ok(Ok(Some(n))) => tracing::info!(
+                        incidents = n,
+                        "the database was changed by another process: snapshot reloaded"
+                    ),
+                    Ok(Ok(None)) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "cannot reload the snapshot; keeping the old one");
+                    }
+                    Err(e) => tracing::error!(error = %e, "the reload task failed"),
+                }
+            }
+        })
     }
 
     /// The current snapshot, or 503 while it loads.

@@ -721,3 +721,59 @@ async fn area_tiles_far_away_are_empty_and_bad_ones_refused() {
         "a comparison parameter on a tile",
     );
 }
+
+// ------------------------------------------------------------ another process writes
+
+#[tokio::test]
+async fn a_set_imported_beside_the_running_server_is_picked_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let mut store = Store::open(&db).unwrap();
+    store
+        .import_file(
+            &data("police-uk/crimedataleeds.csv"),
+            "crimedataleeds.csv",
+            &ImportOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    let state = AppState::new(store, HarmTable::default(), Settings::default());
+    state.load_snapshot().unwrap();
+    let app = router(state.clone());
+    assert_eq!(state.reload_if_changed().unwrap(), None, "nothing written");
+    let before = get_ok(&app, "/api/v1/areas").await;
+    assert_eq!(before.json()["sets"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        get(&app, "/api/v1/areas/wards").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // `hexspot boundaries import` in another process: its own connection
+    let mut other = Store::open(&db).unwrap();
+    other
+        .save_boundary_set("wards", "WD13CD", "WD13NM", "leeds.json", None, &wards())
+        .unwrap();
+    assert_eq!(
+        state.reload_if_changed().unwrap(),
+        Some(LEEDS_ROWS as usize),
+        "reloaded"
+    );
+    let after = get_ok(&app, "/api/v1/areas").await;
+    assert_eq!(after.json()["sets"][0]["name"], "wards");
+    let v = get_ok(&app, "/api/v1/areas/wards").await.json();
+    assert_eq!(v["areas"].as_array().unwrap().len(), WARDS);
+    assert_ne!(
+        before.header(header::ETAG),
+        after.header(header::ETAG),
+        "the data version moves, so cached answers are not reused"
+    );
+    assert_eq!(state.reload_if_changed().unwrap(), None, "once only");
+
+    // the server's own imports reload as they land, not again at the next check
+    let file = data("police-uk/2018-10-south-yorkshire-street.excerpt.csv");
+    state
+        .import(&file, "south-yorkshire.csv", &ImportOptions::default())
+        .unwrap();
+    assert_eq!(state.reload_if_changed().unwrap(), None);
+    drop(other);
+}

@@ -195,6 +195,18 @@ impl Store {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
+    /// A number that changes whenever another connection (another `hexspot` process)
+    /// commits to the database; this connection's own commits leave it as it is. A
+    /// server compares it between polls to notice imports made beside it.
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
     /// Imports one file in one transaction: its good rows and its rejected rows land
     /// together, or (on any failure, a duplicate, or `strict` with bad rows) nothing does.
     ///
