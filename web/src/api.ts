@@ -245,7 +245,7 @@ export interface MonthPoint {
 
 export interface AreaProfile {
   area: AreaRow;
-  /** `in_data` false: the data hold no incidents at all that month (a gap; count and harm are null). */
+  /** `in_data` false: none of the set's areas holds an incident that month (a gap; count and harm are null). */
   monthly: MonthPoint[];
   monthly_rule: string;
   crime_types: { crime_type: string; count: number }[];

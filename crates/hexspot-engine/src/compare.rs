@@ -244,8 +244,16 @@ pub fn previous_period(current: Period) -> Option<Period> {
     }
 }
 
-/// Why the data does not cover `previous`, or `None` when it does.
-fn not_covered(table: &IncidentTable, previous: Option<Period>) -> Option<String> {
+/// For each month of the table's range, whether any incident in one of the set's
+/// areas falls in it. Coverage is judged per set: a file of another force's month
+/// does not make that month count as zeros for these areas.
+fn set_months(table: &IncidentTable, assignment: &Assignment) -> Vec<bool> {
+    table.months_held_where(|i| assignment.area[i] != OUTSIDE)
+}
+
+/// Why the data does not cover `previous`, or `None` when it does (`held`: from
+/// [`set_months`]).
+fn not_covered(table: &IncidentTable, held: &[bool], previous: Option<Period>) -> Option<String> {
     let Some(p) = previous else {
         return Some("the previous period would start before 1900".into());
     };
@@ -259,8 +267,8 @@ fn not_covered(table: &IncidentTable, previous: Option<Period>) -> Option<String
              a partly covered period is not compared"
         )),
         Some((first, _)) => {
-            // a month with no incidents at all is a gap in the data, not a count of zero
-            let held = table.months_held();
+            // a month with no incidents in any of the areas is a gap in the data, not a
+            // count of zero
             let (lo, hi) = (p.from().year_month().index(), p.to().year_month().index());
             let gaps: Vec<String> = (lo..=hi)
                 .filter(|&m| {
@@ -274,8 +282,8 @@ fn not_covered(table: &IncidentTable, previous: Option<Period>) -> Option<String
                 .collect();
             (!gaps.is_empty()).then(|| {
                 format!(
-                    "the data holds no incidents at all in {} of the previous period ({span}): \
-                     a month with no data is a gap, not a count of zero, so it is not compared",
+                    "the data holds no incidents in any of the areas in {} of the previous period \
+                     ({span}): a month with no data is a gap, not a count of zero, so it is not compared",
                     gaps.join(", ")
                 )
             })
@@ -383,7 +391,7 @@ pub fn compare(
     }
     check_assignment(table, assignment, n)?;
     let previous = previous_period(period);
-    let previous_note = not_covered(table, previous);
+    let previous_note = not_covered(table, &set_months(table, assignment), previous);
     let previous_covered = previous_note.is_none();
     let previous_filter = previous.filter(|_| previous_covered).map(|p| Filter {
         period: Some(p),
@@ -721,8 +729,8 @@ pub struct MonthPoint {
     pub count: u64,
     /// Their harm.
     pub harm: f64,
-    /// Whether the data holds any incident at all that month (anywhere, of any type).
-    /// When not, the month is a gap in the data and its zeros are not counts.
+    /// Whether the data holds any incident that month in any of the set's areas (of any
+    /// type). When not, the month is a gap in the data and its zeros are not counts.
     pub in_data: bool,
 }
 
@@ -769,8 +777,7 @@ pub fn area_profile(
     let period_cf = CompiledFilter::new(filter, table)?;
     let rh = ResolvedHarm::new(harm, table);
     let lo = table.months.map_or(0, |(lo, _)| lo);
-    let mut monthly: Vec<MonthPoint> = table
-        .months_held()
+    let mut monthly: Vec<MonthPoint> = set_months(table, assignment)
         .into_iter()
         .zip(lo..)
         .map(|(in_data, m)| MonthPoint {

@@ -227,17 +227,19 @@ impl IncidentTable {
         ))
     }
 
-    /// For each month from the first to the last present, whether any incident falls in
-    /// it. A month with none at all is a gap in the data (a month not imported), not a
-    /// count of zero.
+    /// For each month from the table's first to its last, whether any row `keep`
+    /// accepts falls in it. A month with none at all is a gap in the data (a month not
+    /// imported for those rows), not a count of zero.
     #[must_use]
-    pub fn months_held(&self) -> Vec<bool> {
+    pub fn months_held_where(&self, keep: impl Fn(usize) -> bool) -> Vec<bool> {
         let Some((lo, hi)) = self.months else {
             return Vec::new();
         };
         let mut held = vec![false; (hi - lo + 1) as usize];
-        for &m in &self.month {
-            held[(m - lo) as usize] = true;
+        for (i, &m) in self.month.iter().enumerate() {
+            if keep(i) {
+                held[(m - lo) as usize] = true;
+            }
         }
         held
     }

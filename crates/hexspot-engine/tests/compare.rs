@@ -110,9 +110,10 @@ fn standard_table() -> IncidentTable {
     v.extend(many(4, Some(2), "2024-06-30"));
     v.extend(many(2, Some(3), "2024-06-15"));
     v.extend(many(2, None, "2024-05-01"));
-    v.extend(many(3, Some(0), "2024-02-10"));
+    v.extend(many(2, Some(0), "2024-02-10"));
+    v.extend(many(1, Some(0), "2024-01-15"));
     v.extend(many(2, Some(1), "2024-03-31"));
-    v.extend(many(1, None, "2024-01-01"));
+    v.extend(many(1, None, "2024-02-01"));
     v.extend(many(1, Some(2), "2023-12-31"));
     table(&v)
 }
@@ -541,7 +542,10 @@ fn an_area_profile_has_every_month_with_zeros() {
     let t = table(&v);
     let a = assign(&t, &index());
     let f = in_period(months("2024-04", "2024-06"));
-    assert_eq!(t.months_held(), [true, true, false, true, true, true]);
+    assert_eq!(
+        t.months_held_where(|_| true),
+        [true, true, false, true, true, true]
+    );
     let p = area_profile(&t, &a, 0, &f, &HarmTable::default()).unwrap();
     let m = |s: &str, count, harm, in_data| MonthPoint {
         month: s.parse::<YearMonth>().unwrap(),
@@ -586,7 +590,7 @@ fn an_area_profile_has_every_month_with_zeros() {
 }
 
 #[test]
-fn a_month_with_no_incidents_at_all_is_a_gap_not_a_zero() {
+fn a_month_with_no_incidents_in_any_area_is_a_gap_not_a_zero() {
     // current 2024-04..2024-06, previous 2024-01..2024-03 with nothing at all in 2024-02
     let mut v: Vec<Inc> = many(4, Some(0), "2024-05-01").collect();
     v.extend(many(2, Some(0), "2024-01-10"));
@@ -612,16 +616,15 @@ fn a_month_with_no_incidents_at_all_is_a_gap_not_a_zero() {
     }
     assert_eq!(c.rows[0].count, 4, "the current period is still counted");
 
-    // 2024-02 holds incidents, just none that the filter counts in an area: another
-    // crime type in A, or an incident outside every area. Either fills the month.
-    let burglary_in_a = Inc {
+    // 2024-02 holds incidents in the areas, just none that the filter counts: another
+    // crime type in A (or B) fills the month
+    let burglary = |area| Inc {
         crime_type: "Burglary",
-        ..inc(Some(0), "2024-02-15")
+        ..inc(Some(area), "2024-02-15")
     };
-    let outside = inc(None, "2024-02-15");
-    for (what, filler, outside_before) in [
-        ("another crime type", burglary_in_a, 0),
-        ("outside", outside, 1),
+    for (what, filler) in [
+        ("another crime type in A", burglary(0)),
+        ("another crime type in B", burglary(1)),
     ] {
         let mut v: Vec<Inc> = many(4, Some(0), "2024-05-01").collect();
         v.extend(many(2, Some(0), "2024-01-10"));
@@ -642,7 +645,7 @@ fn a_month_with_no_incidents_at_all_is_a_gap_not_a_zero() {
         let prev: Vec<Option<u64>> = c.rows.iter().map(|r| r.previous_count).collect();
         assert_eq!(prev, [Some(2), Some(1), Some(0), Some(0)], "{what}");
         assert_eq!(c.previous_total, Some(3), "{what}");
-        assert_eq!(c.previous_outside, Some(outside_before), "{what}");
+        assert_eq!(c.previous_outside, Some(0), "{what}");
         let cc = &c.rows[2];
         assert_eq!(
             (cc.count, cc.change, cc.change_p),
@@ -650,4 +653,15 @@ fn a_month_with_no_incidents_at_all_is_a_gap_not_a_zero() {
             "{what}"
         );
     }
+
+    // but incidents outside every area do not: another force's file for that month
+    // says nothing about these areas
+    let mut v: Vec<Inc> = many(4, Some(0), "2024-05-01").collect();
+    v.extend(many(2, Some(0), "2024-01-10"));
+    v.extend(many(1, Some(1), "2024-03-10"));
+    v.extend(many(50, None, "2024-02-15"));
+    let t = table(&v);
+    let c = run(&t, &in_period(months("2024-04", "2024-06")), &[None; 4]);
+    assert!(!c.previous_covered);
+    assert!(c.previous_note.as_deref().unwrap().contains("2024-02"));
 }

@@ -274,7 +274,7 @@ pub fn profile_json(row: &AreaRow, p: &AreaProfile) -> Value {
             "in_data": m.in_data,
         })).collect::<Vec<_>>(),
         "monthly_rule": "every month from the data's first to its last, the filters applied except the period; \
-            a month in which the data holds no incidents at all is a gap (in_data false, count and harm null), not a zero",
+            a month in which none of the set's areas holds an incident is a gap (in_data false, count and harm null), not a zero",
         "crime_types": p.crime_types.iter().map(|(t, n)| json!({ "crime_type": t, "count": n })).collect::<Vec<_>>(),
         "left_out": {
             "flag_not_recorded": p.exclusions.flag_not_recorded,
