@@ -53,6 +53,13 @@ $hexspot areas --db "$db" --set wards "${violence[@]}" --format table | head -16
 $hexspot areas --db "$db" --set wards "${violence[@]}" --format csv --out out/violence-wards.csv
 echo "  … all 124 wards in out/violence-wards.csv"
 echo
+# change tests on real consecutive months: the bundled West Yorkshire files are single
+# months, so compare Northamptonshire's seven districts (from the TopoJSON of every
+# district in England), November 2018 against October
+$hexspot boundaries import --db "$db" --set northants --code LAD13CD --name LAD13NM \
+    --only E07000150,E07000151,E07000152,E07000153,E07000154,E07000155,E07000156 data/boundaries/lad/topo_lad.json
+$hexspot areas --db "$db" --set northants --from 2018-11 --to 2018-11 --crime-type "Violence and sexual offences" --format table
+echo
 if [[ "$mode" == "--no-serve" ]]; then
     echo "Serve the map of the same data: scripts/demo.sh   (or: $hexspot serve --db $db)"
     exit 0

@@ -62,7 +62,12 @@ pub struct BoundaryImportArgs {
     /// e.g. --district Leeds for a file of Leeds wards.
     #[arg(long)]
     district: Vec<String>,
-    /// GeoJSON FeatureCollections of Polygon/MultiPolygon areas (WGS84).
+    /// Import only the areas with these codes (repeat, or separate with commas), e.g.
+    /// one police force's districts out of a file of every district in England.
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    only: Vec<String>,
+    /// GeoJSON FeatureCollections of Polygon/MultiPolygon areas (WGS84), or TopoJSON
+    /// topologies of one object.
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }
@@ -166,6 +171,18 @@ fn import_boundaries(a: &BoundaryImportArgs) -> Result<ExitCode> {
                 shape: f.shape,
             });
         }
+    }
+    if !a.only.is_empty() {
+        let missing: Vec<&str> = a
+            .only
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !seen.contains_key(*c))
+            .collect();
+        if !missing.is_empty() {
+            bail!("--only: no area has the code(s) {missing:?} in the files; nothing was imported");
+        }
+        areas.retain(|ar| a.only.iter().any(|c| c.trim() == ar.code));
     }
     let source = a
         .files

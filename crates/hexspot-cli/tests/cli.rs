@@ -694,3 +694,93 @@ fn ward_changes_are_tested_against_the_previous_period() {
         }
     }
 }
+
+/// Northamptonshire's seven districts (2013 codes), from the TopoJSON of every district
+/// in England.
+const NORTHANTS: &str = "E07000150,E07000151,E07000152,E07000153,E07000154,E07000155,E07000156";
+
+#[test]
+fn district_changes_on_real_consecutive_months_match_scipy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("n.db");
+    let db = db.to_str().unwrap();
+    let oct = data("police-uk/2018-10-northamptonshire-street.csv");
+    let nov = data("police-uk/2018-11-northamptonshire-street.csv");
+    ok(&[
+        "import",
+        "--db",
+        db,
+        oct.to_str().unwrap(),
+        nov.to_str().unwrap(),
+    ]);
+    let topo = data("boundaries/lad/topo_lad.json");
+    let topo = topo.to_str().unwrap();
+    let import = |only: &str| {
+        hexspot(&[
+            "boundaries",
+            "import",
+            "--db",
+            db,
+            "--set",
+            "northants",
+            "--code",
+            "LAD13CD",
+            "--name",
+            "LAD13NM",
+            "--only",
+            only,
+            topo,
+        ])
+    };
+    // a code not in the file: named, and nothing imported
+    let out = import("E07000150,E99999999");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E99999999"));
+    assert!(ok(&["boundaries", "list", "--db", db]).is_empty());
+    assert!(import(NORTHANTS).status.success());
+
+    let json = ok(&[
+        "areas",
+        "--db",
+        db,
+        "--set",
+        "northants",
+        "--crime-type",
+        "Violence and sexual offences",
+        "--from",
+        "2018-11",
+        "--to",
+        "2018-11",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let meta = &v["hexspot"];
+    assert_eq!(
+        meta["periods"]["previous_covered"], true,
+        "{}",
+        meta["periods"]
+    );
+    assert_eq!(meta["rank_by"], "count", "no populations: ranked by count");
+    let areas = v["areas"].as_array().unwrap();
+    assert_eq!(areas.len(), 7);
+    // (name, November, October, scipy.stats.binomtest(nov, nov + oct, 0.5).pvalue,
+    // scipy 1.17.1)
+    let expected = [
+        ("Northampton", 736, 698, 0.3285341620017243),
+        ("Wellingborough", 261, 199, 0.004402050131741185),
+        ("Corby", 174, 210, 0.0739477265577392),
+        ("East Northamptonshire", 151, 152, 1.0),
+    ];
+    for (name, now, before, p) in expected {
+        let a = areas.iter().find(|a| a["name"] == name).unwrap();
+        assert_eq!(a["count"], now, "{name}");
+        assert_eq!(a["previous_count"], before, "{name}");
+        assert_eq!(a["change"], now - before, "{name}");
+        let got = a["change_p"].as_f64().unwrap();
+        assert!(
+            (got - p).abs() <= 1e-9 * p.max(1e-3),
+            "{name}: {got} vs scipy {p}"
+        );
+    }
+}

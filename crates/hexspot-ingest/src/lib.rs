@@ -9,6 +9,7 @@ pub mod columns;
 pub mod error;
 pub mod population;
 pub mod query_files;
+mod topojson;
 pub mod values;
 
 use std::collections::BTreeMap;

@@ -147,19 +147,25 @@ fn collect(
     Ok(())
 }
 
-/// Reads and parses a GeoJSON file (a leading byte-order mark is allowed).
+/// Reads and parses a GeoJSON file, or a TopoJSON topology of one object as the
+/// FeatureCollection of its geometries (a leading byte-order mark is allowed).
 fn read_geojson(path: &Path) -> Result<geojson::GeoJson, AuxFileError> {
     let text = std::fs::read_to_string(path).map_err(|source| AuxFileError::Io {
         path: path.to_owned(),
         source,
     })?;
-    text.trim_start_matches('\u{feff}')
-        .parse()
-        .map_err(|e: geojson::Error| invalid(path, None, e.to_string()))
+    let mut v: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| invalid(path, None, format!("not JSON: {e}")))?;
+    if crate::topojson::is_topology(&v) {
+        v = crate::topojson::to_feature_collection(&v)
+            .map_err(|e| invalid(path, None, format!("TopoJSON: {e}")))?;
+    }
+    serde_json::from_value(v).map_err(|e| invalid(path, None, e.to_string()))
 }
 
 /// Reads every Polygon and MultiPolygon in a GeoJSON file (a FeatureCollection, a
-/// Feature or a bare geometry), in WGS84 longitude/latitude.
+/// Feature or a bare geometry; or a TopoJSON topology of one object), in WGS84
+/// longitude/latitude.
 ///
 /// # Errors
 /// [`AuxFileError`] when the file is not GeoJSON or holds no polygons.
@@ -212,7 +218,8 @@ pub struct BoundaryProperties<'a> {
     pub district: Option<&'a str>,
 }
 
-/// Reads a GeoJSON FeatureCollection of Polygon/MultiPolygon areas. The whole file is
+/// Reads a GeoJSON FeatureCollection of Polygon/MultiPolygon areas (or a TopoJSON
+/// topology of one object). The whole file is
 /// refused on the first bad feature (named by its 1-based position and code): a
 /// boundary set with holes in it would silently miscount.
 ///

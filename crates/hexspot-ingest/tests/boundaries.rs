@@ -143,3 +143,72 @@ fn bad_features_are_refused_by_position_and_code() {
     assert_eq!(got[0].district.as_deref(), Some("Leeds"));
     assert_eq!(got[0].shape.0.len(), 1);
 }
+
+// ---------------------------------------------------------------- TopoJSON
+
+const LADS: BoundaryProperties<'static> = BoundaryProperties {
+    code: "LAD13CD",
+    name: "LAD13NM",
+    district: None,
+};
+
+#[test]
+fn the_topojson_districts_of_england_read_and_agree_with_the_ward_files() {
+    let lads = read_boundaries(&data("boundaries/lad/topo_lad.json"), LADS).unwrap();
+    assert_eq!(lads.len(), 326, "England's 2013 local authority districts");
+    let leeds = lads.iter().find(|f| f.code == "E08000035").unwrap();
+    assert_eq!(leeds.name, "Leeds");
+    for f in &lads {
+        for p in &f.shape {
+            for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+                assert!(ring.is_closed() && ring.0.len() >= 4, "{}", f.code);
+            }
+        }
+    }
+    // the topology's Leeds holds the real Leeds incidents (it is generalised more than
+    // the ward files: a few points near the district's edge fall over the line)
+    let index = AreaIndex::new(
+        lads.into_iter()
+            .map(|f| Area {
+                code: f.code,
+                name: f.name,
+                district: None,
+                shape: f.shape,
+            })
+            .collect(),
+    );
+    let mut rows = csv::Reader::from_path(data("police-uk/crimedataleeds.csv")).unwrap();
+    let mut by_lad = std::collections::BTreeMap::new();
+    for row in rows.records() {
+        let row = row.unwrap();
+        let (lon, lat): (f64, f64) = (row[4].parse().unwrap(), row[5].parse().unwrap());
+        let at = index
+            .locate(lon, lat)
+            .map(|a| index.areas()[a].code.clone());
+        *by_lad.entry(at).or_insert(0) += 1;
+    }
+    // measured: 8,006 in Leeds and 3 within metres of the Bradford line; none outside
+    let expected = std::collections::BTreeMap::from([
+        (Some("E08000032".to_owned()), 3),
+        (Some("E08000035".to_owned()), 8006),
+    ]);
+    assert_eq!(by_lad, expected);
+}
+
+#[test]
+fn a_bad_topology_is_refused_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        r#"{"type":"Topology","objects":{"lad":{"type":"GeometryCollection","geometries":[
+            {"type":"Polygon","properties":{"LAD13CD":"E1","LAD13NM":"One"},"arcs":[[0, 5]]}]}},
+           "arcs":[[[0,0],[1,0],[1,1],[0,0]]]}"#,
+    );
+    let e = read_boundaries(&path, LADS).unwrap_err().to_string();
+    assert!(
+        e.contains("TopoJSON")
+            && e.contains("arc index 5 is out of range (1 arcs)")
+            && e.contains("geometry 1"),
+        "{e}"
+    );
+}
