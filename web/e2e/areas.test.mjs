@@ -26,6 +26,7 @@ const DISTRICTS = [
 let dir;
 let withAreas;
 let without;
+let bareDb;
 let browser;
 
 /** `hexspot boundaries import` of the five districts' files of one kind. */
@@ -43,6 +44,7 @@ before(async () => {
   await importBoundaries(db, 'msoa', 'MSOA11CD', 'MSOA11NM', (c, d) => `data/boundaries/msoa/${c}-${d}-msoa.json`);
   // MSOA codes: the CLI estimates the wards' populations from the msoa set
   await run(bin, ['population', 'import', '--db', db, '--set', 'wards', path.join(repo, 'data/population/ons-msoa-2020-SAPE23DT4.csv')]);
+  bareDb = bare;
   [withAreas, without, browser] = await Promise.all([startServer(db), startServer(bare), launch()]);
 });
 
@@ -267,6 +269,25 @@ describe('the areas view', { timeout: 240_000 }, () => {
     assert.equal(await p.isHidden('#areas-content'), true);
     assert.equal(await rendered(p, 'areas-fill'), 0);
     assert.equal(await rendered(p, 'cells-fill'), 0, 'the areas view hides the cells all the same');
+    assert.equal(await p.isHidden('#data-changed'), true);
+    assert.equal(await p.evaluate(() => window.hexspot.checkData()), false, 'nothing changed yet');
+
+    // wards imported by another process while the server runs: it reloads by itself
+    // (every 2 s), the page notices and offers the new data, which show after a reload
+    await importBoundaries(bareDb, 'wards', 'WD13CD', 'WD13NM', (c, d) => `data/boundaries/${c}-${d}-wards.json`);
+    const deadline = Date.now() + 30_000;
+    while (!(await p.evaluate(() => window.hexspot.checkData()))) {
+      assert.ok(Date.now() < deadline, 'the change not noticed in 30 s');
+      await p.waitForTimeout(250);
+    }
+    assert.equal(await p.isVisible('#data-changed'), true);
+    assert.match(await p.textContent('#data-changed'), /data on the server have changed/);
+    await Promise.all([p.waitForEvent('load'), p.click('#data-reload')]);
+    await areasIdle(p);
+    assert.equal(await p.isHidden('#areas-empty'), true);
+    assert.equal(await p.isHidden('#data-changed'), true);
+    assert.equal(await p.locator('#areas-table tbody tr').count(), 124);
+    assert.match(without.log(), /changed by another process/);
     assertClean(problems, without);
   });
 });

@@ -52,6 +52,8 @@ export interface AreasHost {
   dataVersion(): string;
   /** Shows a cell in the ranked list (switching to it). */
   showCell(cell: string): void;
+  /** Whether to fit the map to the set once it is shown (the page opened without a camera). */
+  fitOnLoad: boolean;
 }
 
 export const AREA_LAYERS = ['areas-fill', 'areas-line', 'areas-selected-casing', 'areas-selected'];
@@ -193,6 +195,31 @@ function extentsOf(set: string): Promise<Map<string, LngLatBounds>> {
   return p;
 }
 
+/** Fit the map to the set's areas the next time a comparison is shown. */
+let fitPending = false;
+
+/**
+ * Fits the map to the whole set when asked to (the page opened without a camera, or
+ * another set was chosen), or when none of it is in view, unless an area is selected
+ * (it is flown to instead). Without this, a set far from the hotspots (another force's
+ * districts) would open as an empty map.
+ */
+async function fitSet(set: string) {
+  if (areas().code !== null) return;
+  try {
+    const all = new LngLatBounds();
+    for (const b of (await extentsOf(set)).values()) all.extend(b);
+    if (all.isEmpty() || currentSet() !== set || areas().code !== null) return;
+    const view = host.map().getBounds();
+    const apart =
+      all.getWest() > view.getEast() || all.getEast() < view.getWest() || all.getSouth() > view.getNorth() || all.getNorth() < view.getSouth();
+    if (fitPending || apart) host.map().fitBounds(all, { padding: 40, animate: false });
+    fitPending = false;
+  } catch {
+    // the choropleth is drawn all the same; only the fit is lost
+  }
+}
+
 async function flyTo(set: string, code: string) {
   try {
     const b = (await extentsOf(set)).get(code);
@@ -258,11 +285,13 @@ function showControls() {
 
 export function initAreas(h: AreasHost) {
   host = h;
+  fitPending = h.fitOnLoad;
   const form = $<HTMLFormElement>('areas-form');
   form.addEventListener('submit', (e) => e.preventDefault());
   $('areas-set').addEventListener('change', () => {
     const set = $<HTMLSelectElement>('areas-set').value;
     setAreas({ set, code: null });
+    fitPending = true;
     updateTiles();
     closeProfile();
     void refreshAreas();
@@ -670,6 +699,7 @@ export async function refreshAreas() {
       }
       updateSelectionLayers();
       if (areas().code !== null) await loadProfile();
+      else await fitSet(set);
     }
     version += 1;
     document.body.dataset.areasVersion = String(version);

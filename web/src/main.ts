@@ -704,6 +704,37 @@ async function loadMeta(): Promise<Meta> {
   }
 }
 
+/** How often the page asks whether the server's data have changed. */
+const DATA_CHECK_MS = 30_000;
+
+/**
+ * Asks the server whether its data have changed since the page loaded (an import by
+ * another process, which a running server picks up by itself) and, if so, offers to
+ * show them. Resolves to whether they have.
+ */
+async function checkData(): Promise<boolean> {
+  let now: Meta;
+  try {
+    now = await getMeta();
+  } catch {
+    return false; // restarting or loading: ask again later
+  }
+  const changed = now.data_version !== meta.data_version;
+  $('data-changed').hidden = !changed;
+  return changed;
+}
+
+function watchData() {
+  $('data-reload').addEventListener('click', () => location.reload());
+  const again = () =>
+    setTimeout(() => {
+      void checkData().then((changed) => {
+        if (!changed) again();
+      });
+    }, DATA_CHECK_MS);
+  again();
+}
+
 async function main() {
   const parsed = parseState(location.search);
   view = parsed.state;
@@ -733,6 +764,7 @@ async function main() {
     },
     dataVersion: () => meta.data_version,
     showCell,
+    fitOnLoad: view.camera === null && view.panel === 'areas',
   });
   showState();
   wireControls();
@@ -747,7 +779,9 @@ async function main() {
     plan: currentPlan,
     areas: currentComparison,
     areaProfile: currentProfile,
+    checkData,
   };
+  watchData();
   map.on('load', () => {
     if (meta.basemap_style && !basemapFailed) addCellLayersToBasemap();
     mapReady = true;
@@ -756,7 +790,8 @@ async function main() {
     wireAreasMap();
     updateMap();
     showLayers();
-    void refreshList(!hadCamera);
+    // the areas view fits its own set (initAreas' fitOnLoad)
+    void refreshList(!hadCamera && view.panel !== 'areas');
     void refreshPlan();
     void refreshAreas();
   });
