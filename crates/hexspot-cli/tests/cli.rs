@@ -713,6 +713,26 @@ fn district_changes_on_real_consecutive_months_match_scipy() {
         oct.to_str().unwrap(),
         nov.to_str().unwrap(),
     ]);
+    // a study region whose first cell lies just left of and below its IJ anchor once
+    // panicked (the tile grid's "none yet" key was tile (-1, -1)'s)
+    let hot = ok(&[
+        "hotspots",
+        "--db",
+        db,
+        "--crime-type",
+        "Violence and sexual offences",
+        "--from",
+        "2018-11",
+        "--to",
+        "2018-11",
+        "--res",
+        "5",
+        "--top",
+        "3",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(hot.lines().count(), 4, "{hot}");
     let topo = data("boundaries/lad/topo_lad.json");
     let topo = topo.to_str().unwrap();
     let import = |only: &str| {

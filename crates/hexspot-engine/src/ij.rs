@@ -37,7 +37,9 @@ pub(crate) fn ring_offsets(k: u32) -> Vec<(i32, i32)> {
 pub(crate) struct TileGrid {
     tiles: FxHashMap<u64, u32>,
     slots: Vec<[u32; (TILE * TILE) as usize]>,
-    last: (u64, u32),
+    /// The last tile looked up, `(key, tile)`. An `Option`: every u64 is a possible key
+    /// (tile (−1, −1) is `u64::MAX`), so no key can stand for "none yet".
+    last: Option<(u64, u32)>,
 }
 
 fn tile_key(i: i32, j: i32) -> u64 {
@@ -53,15 +55,17 @@ impl TileGrid {
         Self {
             tiles: FxHashMap::default(),
             slots: Vec::new(),
-            last: (u64::MAX, 0),
+            last: None,
         }
     }
 
     #[inline]
     fn tile(&mut self, i: i32, j: i32, create: bool) -> Option<u32> {
         let key = tile_key(i, j);
-        if self.last.0 == key {
-            return Some(self.last.1);
+        if let Some((k, t)) = self.last
+            && k == key
+        {
+            return Some(t);
         }
         let t = match self.tiles.get(&key) {
             Some(&t) => t,
@@ -73,7 +77,7 @@ impl TileGrid {
             }
             None => return None,
         };
-        self.last = (key, t);
+        self.last = Some((key, t));
         Some(t)
     }
 

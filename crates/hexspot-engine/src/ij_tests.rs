@@ -66,3 +66,18 @@ fn tile_grid_handles_negative_and_far_coordinates() {
     assert_eq!(g.get(5, 5), None);
     assert_eq!(g.get_or_insert(0, 0, || unreachable!()), 0);
 }
+
+#[test]
+fn tile_grid_starts_in_the_tile_left_of_and_below_the_origin() {
+    // tile (−1, −1) has the key u64::MAX, which once stood for "no tile looked up yet":
+    // a grid whose first cell lay there indexed an empty tile list (a panic, found on
+    // Northamptonshire's November 2018 violence at res 5)
+    let mut g = TileGrid::new();
+    assert_eq!(g.get(-1, -1), None);
+    let mut g = TileGrid::new();
+    assert_eq!(g.get_or_insert(-3, -2, || 7), 7);
+    assert_eq!(g.get(-3, -2), Some(7));
+    assert_eq!(g.get(-4, -2), None);
+    assert_eq!(g.get_or_insert(0, 0, || 8), 8);
+    assert_eq!(g.get(-3, -2), Some(7));
+}
