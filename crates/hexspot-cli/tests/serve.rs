@@ -119,6 +119,26 @@ fn imported_db(dir: &Path) -> PathBuf {
     db
 }
 
+/// `hexspot boundaries import` of the Leeds wards as set `wards`, district Leeds.
+fn import_leeds_wards(db: &str) {
+    let wards = data("boundaries/E08000035-leeds-wards.json");
+    hexspot(&[
+        "boundaries",
+        "import",
+        "--db",
+        db,
+        "--set",
+        "wards",
+        "--code",
+        "WD13CD",
+        "--name",
+        "WD13NM",
+        "--district",
+        "Leeds",
+        wards.to_str().unwrap(),
+    ]);
+}
+
 #[test]
 fn the_api_answers_with_the_clis_bytes() {
     let dir = tempfile::tempdir().unwrap();
@@ -321,22 +341,7 @@ fn area_comparisons_from_the_api_are_the_clis() {
     let dir = tempfile::tempdir().unwrap();
     let db = imported_db(dir.path());
     let db = db.to_str().unwrap();
-    let wards = data("boundaries/E08000035-leeds-wards.json");
-    hexspot(&[
-        "boundaries",
-        "import",
-        "--db",
-        db,
-        "--set",
-        "wards",
-        "--code",
-        "WD13CD",
-        "--name",
-        "WD13NM",
-        "--district",
-        "Leeds",
-        wards.to_str().unwrap(),
-    ]);
+    import_leeds_wards(db);
     let server = start(Path::new(db));
     let cases: [(&str, Vec<&str>); 3] = [
         ("", vec![]),
@@ -401,20 +406,7 @@ fn boundaries_imported_while_the_server_runs_are_served_without_a_restart() {
         v["sets"].as_array().unwrap().len()
     };
     assert_eq!(sets(), 0);
-    let wards = data("boundaries/E08000035-leeds-wards.json");
-    hexspot(&[
-        "boundaries",
-        "import",
-        "--db",
-        db.to_str().unwrap(),
-        "--set",
-        "wards",
-        "--code",
-        "WD13CD",
-        "--name",
-        "WD13NM",
-        wards.to_str().unwrap(),
-    ]);
+    import_leeds_wards(db.to_str().unwrap());
     let deadline = Instant::now() + Duration::from_secs(30);
     while sets() == 0 {
         assert!(Instant::now() < deadline, "the new set not served in 30 s");

@@ -55,11 +55,9 @@ struct App {
     _dir: tempfile::TempDir,
 }
 
-/// A server over the Leeds file with the Leeds wards as set `wards`, two of them with
-/// a population.
-fn app() -> App {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+/// A store at `path` holding the Leeds file.
+fn leeds_store(path: &Path) -> Store {
+    let mut store = Store::open(path).unwrap();
     store
         .import_file(
             &data("police-uk/crimedataleeds.csv"),
@@ -68,6 +66,14 @@ fn app() -> App {
             &mut |_| {},
         )
         .unwrap();
+    store
+}
+
+/// A server over the Leeds file with the Leeds wards as set `wards`, two of them with
+/// a population.
+fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = leeds_store(&dir.path().join("t.db"));
     store
         .save_boundary_set(
             "wards",
@@ -728,15 +734,7 @@ async fn area_tiles_far_away_are_empty_and_bad_ones_refused() {
 async fn a_set_imported_beside_the_running_server_is_picked_up() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    let mut store = Store::open(&db).unwrap();
-    store
-        .import_file(
-            &data("police-uk/crimedataleeds.csv"),
-            "crimedataleeds.csv",
-            &ImportOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let store = leeds_store(&db);
     let state = AppState::new(store, HarmTable::default(), Settings::default());
     state.load_snapshot().unwrap();
     let app = router(state.clone());
