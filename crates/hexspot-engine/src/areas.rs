@@ -84,6 +84,10 @@ pub struct Assignment {
     pub per_area: Vec<usize>,
     /// Incidents outside every area (counted, never dropped silently).
     pub outside: usize,
+    /// For each month of the table's range, whether any incident in one of the areas
+    /// falls in it: a month with none is a gap in the data for this set, not zeros
+    /// (another force's file for that month says nothing about these areas).
+    pub months_held: Vec<bool>,
 }
 
 /// Assigns every incident to its area, on two threads for large tables.
@@ -126,10 +130,12 @@ pub fn assign(table: &IncidentTable, index: &AreaIndex) -> Assignment {
             a => per_area[a as usize] += 1,
         }
     }
+    let months_held = table.months_held_where(|i| area[i] != OUTSIDE);
     Assignment {
         area,
         per_area,
         outside,
+        months_held,
     }
 }
 

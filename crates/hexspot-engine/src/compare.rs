@@ -244,15 +244,8 @@ pub fn previous_period(current: Period) -> Option<Period> {
     }
 }
 
-/// For each month of the table's range, whether any incident in one of the set's
-/// areas falls in it. Coverage is judged per set: a file of another force's month
-/// does not make that month count as zeros for these areas.
-fn set_months(table: &IncidentTable, assignment: &Assignment) -> Vec<bool> {
-    table.months_held_where(|i| assignment.area[i] != OUTSIDE)
-}
-
-/// Why the data does not cover `previous`, or `None` when it does (`held`: from
-/// [`set_months`]).
+/// Why the data does not cover `previous`, or `None` when it does (`held`: the
+/// assignment's [`Assignment::months_held`]).
 fn not_covered(table: &IncidentTable, held: &[bool], previous: Option<Period>) -> Option<String> {
     let Some(p) = previous else {
         return Some("the previous period would start before 1900".into());
@@ -391,7 +384,7 @@ pub fn compare(
     }
     check_assignment(table, assignment, n)?;
     let previous = previous_period(period);
-    let previous_note = not_covered(table, &set_months(table, assignment), previous);
+    let previous_note = not_covered(table, &assignment.months_held, previous);
     let previous_covered = previous_note.is_none();
     let previous_filter = previous.filter(|_| previous_covered).map(|p| Filter {
         period: Some(p),
@@ -777,8 +770,10 @@ pub fn area_profile(
     let period_cf = CompiledFilter::new(filter, table)?;
     let rh = ResolvedHarm::new(harm, table);
     let lo = table.months.map_or(0, |(lo, _)| lo);
-    let mut monthly: Vec<MonthPoint> = set_months(table, assignment)
-        .into_iter()
+    let mut monthly: Vec<MonthPoint> = assignment
+        .months_held
+        .iter()
+        .copied()
         .zip(lo..)
         .map(|(in_data, m)| MonthPoint {
             month: YearMonth::from_index(m).expect("stored months are valid"),

@@ -155,12 +155,12 @@ fn line(indices: &Value, arcs: &[Vec<[f64; 2]>]) -> Result<Vec<[f64; 2]>, String
             .ok()
             .and_then(|k| arcs.get(k))
             .ok_or_else(|| format!("arc index {i} is out of range ({} arcs)", arcs.len()))?;
-        let mut points: Vec<[f64; 2]> = arc.clone();
-        if reversed {
-            points.reverse();
-        }
         let skip = usize::from(!out.is_empty());
-        out.extend_from_slice(&points[skip..]);
+        if reversed {
+            out.extend(arc.iter().rev().skip(skip).copied());
+        } else {
+            out.extend(arc.iter().skip(skip).copied());
+        }
     }
     Ok(out)
 }
