@@ -27,7 +27,8 @@ fn plan_of(points: &[(CellIndex, u32)]) -> Plan {
                 flags: Flags::default(),
                 weight: None,
                 import_id: 1,
-            });
+            })
+            .unwrap();
         }
     }
     let q = PlanQuery {

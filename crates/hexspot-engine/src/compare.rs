@@ -796,7 +796,7 @@ pub fn area_profile(
             Verdict::Excluded(reason) => reason(&mut exclusions),
         }
         if matches!(period_cf.test(table, i), Verdict::Keep) {
-            by_type[usize::from(table.crime_type[i])] += 1;
+            by_type[table.crime_type[i] as usize] += 1;
         }
     }
     let mut crime_types: Vec<(String, u64)> = table

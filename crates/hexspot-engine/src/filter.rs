@@ -158,13 +158,13 @@ impl<'f> CompiledFilter<'f> {
     pub(crate) fn test(&self, t: &IncidentTable, i: usize) -> Verdict {
         let f = self.filter;
         if let Some(m) = &self.crime_mask
-            && !m[usize::from(t.crime_type[i])]
+            && !m[t.crime_type[i] as usize]
         {
             return Verdict::Drop;
         }
         if let Some(m) = &self.offence_mask {
             let o = t.offence[i];
-            if o == NO_OFFENCE || !m[usize::from(o)] {
+            if o == NO_OFFENCE || !m[o as usize] {
                 return Verdict::Drop;
             }
         }

@@ -107,11 +107,11 @@ impl ResolvedHarm {
             return (w, WeightSource::Data);
         }
         if self.any_offence
-            && let Some(Some(w)) = self.offence.get(usize::from(t.offence[i]))
+            && let Some(Some(w)) = self.offence.get(t.offence[i] as usize)
         {
             return (*w, WeightSource::Table);
         }
-        self.crime_type[usize::from(t.crime_type[i])]
+        self.crime_type[t.crime_type[i] as usize]
     }
 }
 

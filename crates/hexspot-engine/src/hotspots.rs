@@ -5,9 +5,10 @@ use std::cmp::Ordering;
 use h3o::CellIndex;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::binning::{Binned, Bins, bin};
 use crate::error::QueryError;
-use crate::filter::{CompiledFilter, Exclusions, Filter, Verdict};
-use crate::harm::{HarmTable, ResolvedHarm, WeightSource};
+use crate::filter::{Exclusions, Filter};
+use crate::harm::HarmTable;
 use crate::ij;
 use crate::stats::{RegionMoments, bh_threshold, two_sided_p};
 use crate::table::IncidentTable;
@@ -224,156 +225,6 @@ pub struct HotspotResult {
     pub weight_sources: WeightSources,
     /// The imports the counted incidents came from, ascending.
     pub import_ids: Vec<u32>,
-}
-
-/// The cell at `res` containing a resolution-15 cell, by bit arithmetic: set the
-/// resolution field and fill the digits finer than `res` with 7 (unused).
-#[inline]
-pub(crate) fn parent_bits(fine: u64, res: u8) -> u64 {
-    let unused = 3 * (15 - u64::from(res));
-    let digits = (1u64 << unused) - 1;
-    (fine & !(0xF << 52)) | (u64::from(res) << 52) | digits
-}
-
-/// Occupied cells at one resolution, in cell order.
-#[derive(Debug, Default)]
-pub(crate) struct Bins {
-    pub cells: Vec<u64>,
-    pub count: Vec<u32>,
-    pub harm: Vec<f64>,
-}
-
-#[derive(Default)]
-pub(crate) struct Binned {
-    pub bins: Bins,
-    pub exclusions: Exclusions,
-    pub weights: WeightSources,
-    pub imports: Vec<bool>,
-}
-
-impl Binned {
-    /// Appends the result for a later run of rows (whose cells all come after this one's).
-    fn append(&mut self, o: Binned) {
-        // `bin` splits at a cell boundary, so no cell is in both halves
-        debug_assert!(self.bins.cells.last() < o.bins.cells.first() || o.bins.cells.is_empty());
-        self.bins.cells.extend(o.bins.cells);
-        self.bins.count.extend(o.bins.count);
-        self.bins.harm.extend(o.bins.harm);
-        let (e, f) = (&mut self.exclusions, o.exclusions);
-        e.flag_not_recorded += f.flag_not_recorded;
-        e.month_only_partial_period += f.month_only_partial_period;
-        e.no_time_of_day += f.no_time_of_day;
-        e.outside_region += f.outside_region;
-        self.weights.data += o.weights.data;
-        self.weights.table += o.weights.table;
-        self.weights.default += o.weights.default;
-        for (a, b) in self.imports.iter_mut().zip(o.imports) {
-            *a |= b;
-        }
-    }
-}
-
-/// Rows below which the scan stays on one thread.
-const PARALLEL_ROWS: usize = 200_000;
-
-/// One pass over rows `range` of the (cell-sorted) table: filter rows and sum count
-/// and harm per cell at resolution `r`.
-fn bin_range(
-    table: &IncidentTable,
-    cf: &CompiledFilter<'_>,
-    rh: &ResolvedHarm,
-    r: u8,
-    region: Option<&FxHashSet<u64>>,
-    range: std::ops::Range<usize>,
-) -> Binned {
-    let mut out = Binned {
-        imports: vec![false; table.max_import as usize + 1],
-        ..Binned::default()
-    };
-    let bins = &mut out.bins;
-    let trivial = cf.is_trivial();
-    let mut last = u64::MAX;
-    let mut last_seen = u64::MAX;
-    let mut last_inside = true;
-    let mut harm_acc = 0.0;
-    let mut count_acc = 0u32;
-    for i in range {
-        if !trivial {
-            match cf.test(table, i) {
-                Verdict::Keep => {}
-                Verdict::Drop => continue,
-                Verdict::Excluded(count) => {
-                    count(&mut out.exclusions);
-                    continue;
-                }
-            }
-        }
-        let p = parent_bits(table.cell[i], r);
-        if let Some(region) = region {
-            if p != last_seen {
-                last_seen = p;
-                last_inside = region.contains(&p);
-            }
-            if !last_inside {
-                out.exclusions.outside_region += 1;
-                continue;
-            }
-        }
-        let (w, src) = rh.weight(table, i);
-        match src {
-            WeightSource::Data => out.weights.data += 1,
-            WeightSource::Table => out.weights.table += 1,
-            WeightSource::Default => out.weights.default += 1,
-        }
-        out.imports[table.import[i] as usize] = true;
-        if p != last {
-            if last != u64::MAX {
-                bins.count.push(count_acc);
-                bins.harm.push(harm_acc);
-            }
-            bins.cells.push(p);
-            count_acc = 0;
-            harm_acc = 0.0;
-            last = p;
-        }
-        count_acc += 1;
-        harm_acc += w;
-    }
-    if last != u64::MAX {
-        bins.count.push(count_acc);
-        bins.harm.push(harm_acc);
-    }
-    out
-}
-
-/// Filters and bins the whole table, on two threads when it is large. The split falls
-/// on a cell boundary, so per-cell sums are added in the same order either way.
-pub(crate) fn bin(
-    table: &IncidentTable,
-    filter: &Filter,
-    harm: &HarmTable,
-    res: Resolution,
-    region: Option<&FxHashSet<u64>>,
-) -> Result<Binned, QueryError> {
-    let cf = CompiledFilter::new(filter, table)?;
-    let rh = ResolvedHarm::new(harm, table);
-    let r = res.get();
-    let n = table.len();
-    if n < PARALLEL_ROWS {
-        return Ok(bin_range(table, &cf, &rh, r, region, 0..n));
-    }
-    let mut mid = n / 2;
-    let split_cell = parent_bits(table.cell[mid], r);
-    while mid < n && parent_bits(table.cell[mid], r) == split_cell {
-        mid += 1;
-    }
-    let (mut first, second) = std::thread::scope(|s| {
-        let h = s.spawn(|| bin_range(table, &cf, &rh, r, region, 0..mid));
-        let second = bin_range(table, &cf, &rh, r, region, mid..n);
-        (h.join().expect("binning does not panic"), second)
-    });
-    first.append(second);
-    Ok(first)
 }
 
 fn cell(bits: u64) -> CellIndex {

@@ -6,6 +6,7 @@
 //! itself, two-sided normal p, Benjamini–Hochberg FDR).
 
 pub mod areas;
+pub mod binning;
 pub mod compare;
 pub mod error;
 pub mod estimate;
@@ -24,6 +25,7 @@ pub use areas::{
     Area, AreaIndex, Assignment, assign, binomial_two_sided_p, dissolve_by_district,
     poisson_change_p, rate_per_1000,
 };
+pub use binning::{CellColumn, CellColumnError};
 pub use compare::{
     AreaProfile, AreaRankBy, AreaRow, CompareError, Comparison, DistrictRow, MonthPoint,
     PopulationValue, SortKey, UnknownSortKey, area_profile, compare, previous_period, sort_rows,
@@ -42,7 +44,9 @@ pub use plan::{
     concentration, plan, weekly_profiles,
 };
 pub use region::{cells_covering, haversine_m, outline};
-pub use table::{Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder};
+pub use table::{
+    Columns, Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder, TableError,
+};
 pub use types::{
     BBox, Day, FINE_RESOLUTION, Flag, FlagKind, Flags, LonLat, MinuteOfDay, Resolution, Weekday,
     WeeklyWindow, YearMonth,

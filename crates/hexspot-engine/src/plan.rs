@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::error::QueryError;
 use crate::filter::{CompiledFilter, Verdict};
 use crate::harm::{HarmTable, ResolvedHarm};
-use crate::hotspots::{CellStat, HotspotQuery, HotspotResult, Limit, hotspots, parent_bits};
+use crate::hotspots::{CellStat, HotspotQuery, HotspotResult, Limit, hotspots};
 use crate::table::{IncidentTable, NO_DAY, NO_TIME};
 use crate::types::{Day, Resolution, Weekday};
 
@@ -156,15 +156,18 @@ pub fn weekly_profiles(
 ) -> Result<Vec<WeeklyProfile>, QueryError> {
     let cf = CompiledFilter::new(&query.filter, table)?;
     let rh = ResolvedHarm::new(harm, table);
-    let r = query.resolution.get();
+    let col = table.cells_at(query.resolution);
     let index: FxHashMap<u64, usize> = cells
         .iter()
         .enumerate()
         .map(|(i, c)| (u64::from(*c), i))
         .collect();
+    // the profile each of the column's cells feeds, if any
+    let profile_of: Vec<Option<usize>> =
+        col.cells().iter().map(|c| index.get(c).copied()).collect();
     let mut out = vec![WeeklyProfile::default(); cells.len()];
-    for i in 0..table.len() {
-        let Some(&slot) = index.get(&parent_bits(table.cell[i], r)) else {
+    for (i, &s) in col.slots().iter().enumerate() {
+        let Some(slot) = profile_of[s as usize] else {
             continue;
         };
         if !matches!(cf.test(table, i), Verdict::Keep) {

@@ -1,18 +1,48 @@
 //! The columnar in-memory incident table the engine queries.
 //!
-//! *Invariant*: rows are sorted by their fine (resolution 15) H3 cell, so the rows of any
-//! coarser cell form one contiguous run and binning is a single linear scan.
+//! Rows are sorted by their fine (resolution 15) H3 cell, then by the order they came
+//! in, so nearby incidents sit together; each query resolution's cells are a
+//! [`CellColumn`] computed from the points once, on first use (or handed over by the
+//! store, which keeps them).
+
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
+use thiserror::Error;
 
+use crate::binning::CellColumn;
 use crate::types::{BBox, Day, Flags, LonLat, MinuteOfDay, Resolution, YearMonth};
 
 /// Sentinel for "no day known" (month-only rows) in the `day` column.
 pub(crate) const NO_DAY: i32 = i32::MIN;
 /// Sentinel for "no time of day known" in the `minute` column.
 pub(crate) const NO_TIME: u16 = u16::MAX;
-/// Sentinel for "no offence code" in the `offence` column.
-pub(crate) const NO_OFFENCE: u16 = u16::MAX;
+/// Sentinel for "no offence code" in the `offence` column; never a dictionary code.
+pub(crate) const NO_OFFENCE: u32 = u32::MAX;
+
+/// The query resolutions a table keeps cell columns for.
+const RESOLUTIONS: usize = (Resolution::MAX - Resolution::MIN + 1) as usize;
+
+/// A table that cannot be built as given.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TableError {
+    /// More distinct names than a code can number.
+    #[error("more than {max} distinct {what} names")]
+    TooManyNames {
+        /// "crime type" or "offence"
+        what: &'static str,
+        /// the most codes a dictionary holds
+        max: u32,
+    },
+    /// Stored columns that do not fit together (a corrupted snapshot).
+    #[error("stored column {column}: {reason}")]
+    Column {
+        /// the column
+        column: &'static str,
+        /// what was wrong
+        reason: String,
+    },
+}
 
 /// One incident, as handed to [`IncidentTableBuilder::push`].
 #[derive(Debug, Clone)]
@@ -43,30 +73,58 @@ pub struct IncidentRow<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Dictionary {
     names: Vec<String>,
-    codes: FxHashMap<String, u16>,
+    codes: FxHashMap<String, u32>,
 }
 
 impl Dictionary {
-    fn intern(&mut self, name: &str) -> u16 {
-        if let Some(&c) = self.codes.get(name) {
-            return c;
+    /// The most names a dictionary numbers: codes are `0..MAX_CODES`, so none is
+    /// [`NO_OFFENCE`].
+    pub const MAX_CODES: u32 = u32::MAX - 1;
+
+    /// A dictionary of `names`, coded in their order.
+    ///
+    /// # Errors
+    /// [`TableError::Column`] for a repeated name; [`TableError::TooManyNames`].
+    pub fn from_names(what: &'static str, names: Vec<String>) -> Result<Self, TableError> {
+        let mut d = Self::default();
+        for n in &names {
+            if d.codes.contains_key(n) {
+                return Err(TableError::Column {
+                    column: what,
+                    reason: format!("name {n:?} is listed twice"),
+                });
+            }
+            d.intern(what, n)?;
         }
-        let code = u16::try_from(self.names.len()).expect("fewer than 65,535 distinct names");
+        Ok(d)
+    }
+
+    fn intern(&mut self, what: &'static str, name: &str) -> Result<u32, TableError> {
+        if let Some(&c) = self.codes.get(name) {
+            return Ok(c);
+        }
+        let code = u32::try_from(self.names.len())
+            .ok()
+            .filter(|&c| c < Self::MAX_CODES)
+            .ok_or(TableError::TooManyNames {
+                what,
+                max: Self::MAX_CODES,
+            })?;
         self.names.push(name.to_owned());
         self.codes.insert(name.to_owned(), code);
-        code
+        Ok(code)
     }
 
     /// The code of a name, if present.
     #[must_use]
-    pub fn code(&self, name: &str) -> Option<u16> {
+    pub fn code(&self, name: &str) -> Option<u32> {
         self.codes.get(name).copied()
     }
 
     /// The name of a code.
     #[must_use]
-    pub fn name(&self, code: u16) -> Option<&str> {
-        self.names.get(usize::from(code)).map(String::as_str)
+    pub fn name(&self, code: u32) -> Option<&str> {
+        self.names.get(code as usize).map(String::as_str)
     }
 
     /// All names, in code order.
@@ -115,10 +173,17 @@ impl IncidentTableBuilder {
     }
 
     /// Adds one row.
-    pub fn push(&mut self, row: &IncidentRow<'_>) {
+    ///
+    /// # Errors
+    /// [`TableError::TooManyNames`] past [`Dictionary::MAX_CODES`] crime types or
+    /// offences (the row is not added).
+    pub fn push(&mut self, row: &IncidentRow<'_>) -> Result<(), TableError> {
         let t = &mut self.t;
-        let ct = t.crime_types.intern(row.crime_type);
-        let off = row.offence.map_or(NO_OFFENCE, |o| t.offences.intern(o));
+        let ct = t.crime_types.intern("crime type", row.crime_type)?;
+        let off = match row.offence {
+            Some(o) => t.offences.intern("offence", o)?,
+            None => NO_OFFENCE,
+        };
         t.cell.push(u64::from(row.fine_cell));
         t.lon.push(row.location.lon());
         t.lat.push(row.location.lat());
@@ -130,6 +195,7 @@ impl IncidentTableBuilder {
         t.flags.push(row.flags.bits());
         t.weight.push(row.weight.unwrap_or(f64::NAN));
         t.import.push(row.import_id);
+        Ok(())
     }
 
     /// Sorts the rows by fine cell (then by the order they came in, so the result does
@@ -166,8 +232,32 @@ impl IncidentTableBuilder {
             max_import,
             crime_types: t.crime_types,
             offences: t.offences,
+            by_res: Default::default(),
         }
     }
+}
+
+/// Every column of a table, as the store keeps them (rows already in table order).
+#[derive(Debug, Clone, Default)]
+#[allow(missing_docs)]
+pub struct Columns {
+    pub cell: Vec<u64>,
+    pub lon: Vec<f64>,
+    pub lat: Vec<f64>,
+    pub month: Vec<i32>,
+    /// days since 1970-01-01; `i32::MIN` where only the month is known
+    pub day: Vec<i32>,
+    /// minute of the day; `u16::MAX` where no time is known
+    pub minute: Vec<u16>,
+    pub crime_type: Vec<u32>,
+    /// `u32::MAX` where no offence is given
+    pub offence: Vec<u32>,
+    pub flags: Vec<u8>,
+    /// NaN where the row carries no weight
+    pub weight: Vec<f64>,
+    pub import: Vec<u32>,
+    pub crime_types: Vec<String>,
+    pub offences: Vec<String>,
 }
 
 /// Incidents held column by column, sorted by fine H3 cell.
@@ -179,8 +269,8 @@ pub struct IncidentTable {
     pub(crate) month: Vec<i32>,
     pub(crate) day: Vec<i32>,
     pub(crate) minute: Vec<u16>,
-    pub(crate) crime_type: Vec<u16>,
-    pub(crate) offence: Vec<u16>,
+    pub(crate) crime_type: Vec<u32>,
+    pub(crate) offence: Vec<u32>,
     pub(crate) flags: Vec<u8>,
     pub(crate) weight: Vec<f64>,
     pub(crate) import: Vec<u32>,
@@ -190,6 +280,8 @@ pub struct IncidentTable {
     pub(crate) max_import: u32,
     /// First and last month index, computed once.
     pub(crate) months: Option<(i32, i32)>,
+    /// Each query resolution's cells, computed (or handed over) once.
+    pub(crate) by_res: [OnceLock<Arc<CellColumn>>; RESOLUTIONS],
 }
 
 impl IncidentTable {
@@ -259,20 +351,146 @@ impl IncidentTable {
         BBox::new(w, s, e.max(w + 1e-9), n.max(s + 1e-9)).ok()
     }
 
-    /// The cells at `res` that contain at least one incident's location, sorted. (By
-    /// the point, not by the fine cell's H3 ancestor: ancestors nest only roughly, so a
-    /// point near a coarse cell's edge can have an ancestor across it.)
+    /// The cell holding each incident's point at `res`, computed on first use.
+    #[must_use]
+    pub fn cells_at(&self, res: Resolution) -> &CellColumn {
+        self.by_res[usize::from(res.get() - Resolution::MIN)]
+            .get_or_init(|| Arc::new(CellColumn::compute(&self.lon, &self.lat, res)))
+    }
+
+    /// Hands over a cell column computed before (the store keeps them), so the first
+    /// query at its resolution need not locate every point. A column for another
+    /// table's rows is refused; one already present is kept.
+    ///
+    /// # Errors
+    /// [`TableError::Column`] when the column does not have one slot per row.
+    pub fn set_cells(&self, col: Arc<CellColumn>) -> Result<(), TableError> {
+        if col.slots().len() != self.len() {
+            return Err(TableError::Column {
+                column: "cells",
+                reason: format!("{} slots for {} rows", col.slots().len(), self.len()),
+            });
+        }
+        let i = usize::from(col.resolution().get() - Resolution::MIN);
+        let _ = self.by_res[i].set(col);
+        Ok(())
+    }
+
+    /// The cell columns computed so far.
+    #[must_use]
+    pub fn cell_columns(&self) -> Vec<Arc<CellColumn>> {
+        self.by_res
+            .iter()
+            .filter_map(|c| c.get().cloned())
+            .collect()
+    }
+
+    /// The cells at `res` that contain at least one incident's point, sorted.
     #[must_use]
     pub fn point_cells(&self, res: Resolution) -> Vec<h3o::CellIndex> {
-        let mut cells: Vec<h3o::CellIndex> = self
-            .lon
+        self.cells_at(res)
+            .cells()
             .iter()
-            .zip(&self.lat)
-            .filter_map(|(&lon, &lat)| Some(h3o::LatLng::new(lat, lon).ok()?.to_cell(res.h3())))
-            .collect();
-        cells.sort_unstable();
-        cells.dedup();
-        cells
+            .map(|&c| h3o::CellIndex::try_from(c).expect("cell columns hold valid cells"))
+            .collect()
+    }
+
+    /// Every column, as the store keeps them.
+    #[must_use]
+    pub fn to_columns(&self) -> Columns {
+        Columns {
+            cell: self.cell.clone(),
+            lon: self.lon.clone(),
+            lat: self.lat.clone(),
+            month: self.month.clone(),
+            day: self.day.clone(),
+            minute: self.minute.clone(),
+            crime_type: self.crime_type.clone(),
+            offence: self.offence.clone(),
+            flags: self.flags.clone(),
+            weight: self.weight.clone(),
+            import: self.import.clone(),
+            crime_types: self.crime_types.names.clone(),
+            offences: self.offences.names.clone(),
+        }
+    }
+
+    /// A table from stored columns, checked: equal lengths, rows in table order (by
+    /// fine cell), valid cells, coordinates, months, times and codes.
+    ///
+    /// # Errors
+    /// [`TableError::Column`] naming the first column that does not fit.
+    pub fn from_columns(c: Columns) -> Result<Self, TableError> {
+        let n = c.cell.len();
+        let bad = |column: &'static str, reason: String| TableError::Column { column, reason };
+        let lens = [
+            ("lon", c.lon.len()),
+            ("lat", c.lat.len()),
+            ("month", c.month.len()),
+            ("day", c.day.len()),
+            ("minute", c.minute.len()),
+            ("crime_type", c.crime_type.len()),
+            ("offence", c.offence.len()),
+            ("flags", c.flags.len()),
+            ("weight", c.weight.len()),
+            ("import", c.import.len()),
+        ];
+        if let Some((name, len)) = lens.iter().find(|(_, len)| *len != n) {
+            return Err(bad(name, format!("{len} values for {n} rows")));
+        }
+        let crime_types = Dictionary::from_names("crime type", c.crime_types)?;
+        let offences = Dictionary::from_names("offence", c.offences)?;
+        for i in 0..n {
+            let row = |reason: &str| format!("row {i}: {reason}");
+            if h3o::CellIndex::try_from(c.cell[i]).map(h3o::CellIndex::resolution)
+                != Ok(crate::types::FINE_RESOLUTION)
+            {
+                return Err(bad("cell", row("not a resolution-15 H3 cell")));
+            }
+            if i > 0 && c.cell[i - 1] > c.cell[i] {
+                return Err(bad("cell", row("rows are not in cell order")));
+            }
+            if LonLat::new(c.lon[i], c.lat[i]).is_err() {
+                return Err(bad("lon", row("not a WGS84 longitude and latitude")));
+            }
+            if YearMonth::from_index(c.month[i]).is_err() {
+                return Err(bad("month", row("not a month")));
+            }
+            if c.minute[i] != NO_TIME && c.minute[i] >= 24 * 60 {
+                return Err(bad("minute", row("not a minute of the day")));
+            }
+            if c.crime_type[i] as usize >= crime_types.len() {
+                return Err(bad("crime_type", row("unknown code")));
+            }
+            if c.offence[i] != NO_OFFENCE && c.offence[i] as usize >= offences.len() {
+                return Err(bad("offence", row("unknown code")));
+            }
+        }
+        let months = c
+            .month
+            .iter()
+            .copied()
+            .min()
+            .zip(c.month.iter().copied().max());
+        let max_import = c.import.iter().copied().max().unwrap_or(0);
+        Ok(Self {
+            cell: c.cell,
+            lon: c.lon,
+            lat: c.lat,
+            month: c.month,
+            day: c.day,
+            minute: c.minute,
+            crime_type: c.crime_type,
+            offence: c.offence,
+            flags: c.flags,
+            weight: c.weight,
+            import: c.import,
+            crime_types,
+            offences,
+            max_import,
+            months,
+            by_res: Default::default(),
+        })
     }
 
     /// Incidents with a date and a time of day: those a weekly time window can select.
@@ -290,7 +508,7 @@ impl IncidentTable {
     pub fn crime_type_counts(&self) -> Vec<(&str, usize)> {
         let mut n = vec![0usize; self.crime_types.len()];
         for &c in &self.crime_type {
-            n[usize::from(c)] += 1;
+            n[c as usize] += 1;
         }
         self.crime_types
             .names()
@@ -319,6 +537,17 @@ impl IncidentTable {
             + bytes(&self.import)
     }
 
-    /// Bytes of column data per incident.
-    pub const BYTES_PER_ROW: usize = 8 + 8 + 8 + 4 + 4 + 2 + 2 + 2 + 1 + 8 + 4;
+    /// Bytes of column data per incident, before any cell column.
+    pub const BYTES_PER_ROW: usize = 8 + 8 + 8 + 4 + 4 + 2 + 4 + 4 + 1 + 8 + 4;
+
+    /// Bytes held by the cell columns computed so far (4 a row for each resolution in
+    /// use, plus its distinct cells).
+    #[must_use]
+    pub fn cell_column_bytes(&self) -> usize {
+        self.by_res
+            .iter()
+            .filter_map(OnceLock::get)
+            .map(|c| c.bytes())
+            .sum()
+    }
 }

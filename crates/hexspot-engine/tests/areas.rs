@@ -84,7 +84,8 @@ fn every_incident_is_assigned_or_counted_outside() {
             flags: Flags::default(),
             weight: None,
             import_id: 1,
-        });
+        })
+        .unwrap();
     }
     let t = b.build();
     let a = assign(&t, &index());

@@ -73,7 +73,8 @@ fn table(incs: &[Inc]) -> IncidentTable {
             flags: Flags::default(),
             weight: i.weight,
             import_id: 1,
-        });
+        })
+        .unwrap();
     }
     b.build()
 }

@@ -39,7 +39,7 @@ fn at(cell: CellIndex, day: &str, hh: Option<u32>, weight: f64) -> IncidentRow<'
 fn table(rows: &[IncidentRow<'static>]) -> IncidentTable {
     let mut b = IncidentTableBuilder::default();
     for r in rows {
-        b.push(r);
+        b.push(r).unwrap();
     }
     b.build()
 }

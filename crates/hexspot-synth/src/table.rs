@@ -33,22 +33,24 @@ pub fn incident_table(config: &SynthConfig) -> IncidentTable {
         let (date, time) = (row.datetime.date(), row.datetime.time());
         let (y, m, d) = (date.year(), date.month(), date.day());
         let location = LonLat::new(row.longitude, row.latitude).expect("synthetic point is valid");
-        builder.push(&IncidentRow {
-            location,
-            fine_cell: location.fine_cell(),
-            month: YearMonth::new(y, m).expect("valid month"),
-            day: Some(Day::from_ymd(y, m, d).expect("valid day")),
-            time: Some(MinuteOfDay::new(time.hour(), time.minute()).expect("valid time")),
-            crime_type: row.crime_type,
-            offence: row.offence_code,
-            flags: Flags::new(
-                Flag::from(Some(row.knife)),
-                Flag::from(Some(row.domestic)),
-                Flag::from(Some(row.victim_under_25)),
-            ),
-            weight: None,
-            import_id: 1,
-        });
+        builder
+            .push(&IncidentRow {
+                location,
+                fine_cell: location.fine_cell(),
+                month: YearMonth::new(y, m).expect("valid month"),
+                day: Some(Day::from_ymd(y, m, d).expect("valid day")),
+                time: Some(MinuteOfDay::new(time.hour(), time.minute()).expect("valid time")),
+                crime_type: row.crime_type,
+                offence: row.offence_code,
+                flags: Flags::new(
+                    Flag::from(Some(row.knife)),
+                    Flag::from(Some(row.domestic)),
+                    Flag::from(Some(row.victim_under_25)),
+                ),
+                weight: None,
+                import_id: 1,
+            })
+            .expect("a few names");
     }
     builder.build()
 }
