@@ -64,14 +64,6 @@ pub enum CellColumnError {
         /// cells held
         cells: usize,
     },
-    /// A row's point is not in the cell its slot names.
-    #[error("row {row}: its point is not in cell {cell:x}")]
-    Point {
-        /// the row
-        row: usize,
-        /// the cell named
-        cell: u64,
-    },
 }
 
 /// The H3 cell holding `(lon, lat)` at `res`.
@@ -105,7 +97,7 @@ impl CellColumn {
     }
 
     /// The column for rows whose cells are `bits` (one per row).
-    fn from_row_cells(res: Resolution, bits: &[u64]) -> Self {
+    pub(crate) fn from_row_cells(res: Resolution, bits: &[u64]) -> Self {
         // rows sorted by their fine cell hold each coarse cell in a few runs: sort the
         // run heads, not every row
         let mut cells: Vec<u64> = Vec::new();
@@ -132,8 +124,9 @@ impl CellColumn {
         Self { res, cells, slots }
     }
 
-    /// A stored column, checked against the table's points: every cell valid at `res`,
-    /// ascending and distinct, one slot per row, and each row's point inside its cell.
+    /// A stored column, checked: every cell valid at `res`, ascending and distinct,
+    /// and one slot per row naming one of them. (That each point lies in its cell is
+    /// not checked again: that would cost as much as locating them.)
     ///
     /// # Errors
     /// [`CellColumnError`] naming the first thing that does not fit.
@@ -141,13 +134,12 @@ impl CellColumn {
         res: Resolution,
         cells: Vec<u64>,
         slots: Vec<u32>,
-        lon: &[f64],
-        lat: &[f64],
+        rows: usize,
     ) -> Result<Self, CellColumnError> {
-        if slots.len() != lon.len() {
+        if slots.len() != rows {
             return Err(CellColumnError::Length {
                 slots: slots.len(),
-                rows: lon.len(),
+                rows,
             });
         }
         for (i, &c) in cells.iter().enumerate() {
@@ -159,24 +151,14 @@ impl CellColumn {
                 });
             }
         }
-        let col = Self { res, cells, slots };
-        for (row, &slot) in col.slots.iter().enumerate() {
-            if slot as usize >= col.cells.len() {
-                return Err(CellColumnError::Slot {
-                    row,
-                    slot,
-                    cells: col.cells.len(),
-                });
-            }
-        }
-        let expect = Self::compute(lon, lat, res);
-        if let Some(row) = (0..lon.len()).find(|&i| col.cell(i) != expect.cell(i)) {
-            return Err(CellColumnError::Point {
+        if let Some(row) = slots.iter().position(|&s| s as usize >= cells.len()) {
+            return Err(CellColumnError::Slot {
                 row,
-                cell: col.cell(row),
+                slot: slots[row],
+                cells: cells.len(),
             });
         }
-        Ok(col)
+        Ok(Self { res, cells, slots })
     }
 
     /// The resolution.

@@ -150,6 +150,9 @@ impl Dictionary {
 #[derive(Debug, Default)]
 pub struct IncidentTableBuilder {
     t: IncidentTable,
+    /// Per resolution, the cells of the rows taken over from a table that had that
+    /// column (the first rows), so they need not be located again.
+    carried: [Option<Vec<u64>>; RESOLUTIONS],
 }
 
 impl IncidentTableBuilder {
@@ -170,6 +173,20 @@ impl IncidentTableBuilder {
         t.weight.reserve(n);
         t.import.reserve(n);
         b
+    }
+
+    /// A builder holding every row of `table`, with the cell columns it has computed
+    /// carried over (only rows added after it are located at those resolutions).
+    #[must_use]
+    pub fn from_table(table: &IncidentTable) -> Self {
+        let mut t = table.clone();
+        t.by_res = Default::default();
+        let carried = std::array::from_fn(|i| {
+            table.by_res[i]
+                .get()
+                .map(|col| (0..table.len()).map(|r| col.cell(r)).collect())
+        });
+        Self { t, carried }
     }
 
     /// Adds one row.
@@ -205,6 +222,20 @@ impl IncidentTableBuilder {
         let t = self.t;
         let mut order: Vec<u32> = (0..t.cell.len() as u32).collect();
         order.sort_by_key(|&i| t.cell[i as usize]);
+        // carried cell columns: locate only the rows added since, then put every row's
+        // cell in the new order
+        let by_res: [OnceLock<Arc<CellColumn>>; RESOLUTIONS] = std::array::from_fn(|i| {
+            let cell = OnceLock::new();
+            if let Some(mut cells) = self.carried[i].clone() {
+                let res = Resolution::try_from(Resolution::MIN + i as u8)
+                    .expect("carried columns are at query resolutions");
+                let added = CellColumn::compute(&t.lon[cells.len()..], &t.lat[cells.len()..], res);
+                cells.extend((0..added.slots().len()).map(|r| added.cell(r)));
+                let sorted: Vec<u64> = order.iter().map(|&r| cells[r as usize]).collect();
+                let _ = cell.set(Arc::new(CellColumn::from_row_cells(res, &sorted)));
+            }
+            cell
+        });
         // one column at a time, each old column freed as soon as it is copied
         fn permute<T: Copy>(v: Vec<T>, order: &[u32]) -> Vec<T> {
             order.iter().map(|&i| v[i as usize]).collect()
@@ -232,7 +263,7 @@ impl IncidentTableBuilder {
             max_import,
             crime_types: t.crime_types,
             offences: t.offences,
-            by_res: Default::default(),
+            by_res,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Rows handed from the reading thread to the writing thread, in batches whose text
 //! fields share one buffer (no allocation per row).
 
-use hexspot_engine::{Day, MinuteOfDay};
+use hexspot_engine::{Day, Flags, IncidentRow, LonLat, MinuteOfDay, YearMonth};
 use hexspot_ingest::Record;
 
 /// Rows per batch.
@@ -22,6 +22,33 @@ pub(crate) struct Row {
     pub weight: Option<f64>,
     /// crime_id, crime_type, offence, location, lsoa_code, lsoa_name, outcome, context, falls_within
     text: [(u32, u32); 9],
+}
+
+impl Row {
+    /// The row as the engine's table takes it (its values were checked when read).
+    pub(crate) fn incident<'a>(
+        &self,
+        crime_type: &'a str,
+        offence: Option<&'a str>,
+        import_id: u32,
+    ) -> IncidentRow<'a> {
+        let location = LonLat::new(self.lon, self.lat).expect("read locations are valid");
+        IncidentRow {
+            location,
+            fine_cell: h3o::CellIndex::try_from(self.cell as u64).expect("read cells are valid"),
+            month: YearMonth::from_index(self.month).expect("read months are valid"),
+            day: self.day.map(Day::from_index),
+            time: self.minute.map(|m| {
+                MinuteOfDay::new(u32::from(m / 60), u32::from(m % 60))
+                    .expect("read times are valid")
+            }),
+            crime_type,
+            offence,
+            flags: Flags::from_bits(self.flags),
+            weight: self.weight,
+            import_id,
+        }
+    }
 }
 
 pub(crate) struct Batch {

@@ -3,19 +3,22 @@
 //! It keeps the imports (file name, SHA-256, counts, time), the incidents and the
 //! rejected rows with their reasons, and named boundary sets (areas with their shapes,
 //! and each set's population), under a versioned schema. The engine never reads
-//! it directly: [`Store::load_table`] builds the columnar snapshot the engine queries.
+//! it directly: each import also rewrites the columnar snapshot the engine queries, as
+//! column blobs in the same transaction, and [`Store::load_table`] reads those.
 //!
 //! *Boundary*: only this crate knows SQL.
 
 mod areas;
 mod batch;
 mod schema;
+mod snapshot;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use hexspot_engine::{
-    Day, Flags, IncidentRow, IncidentTable, IncidentTableBuilder, LonLat, MinuteOfDay, YearMonth,
+    Day, Flags, IncidentRow, IncidentTable, IncidentTableBuilder, LonLat, MinuteOfDay, Resolution,
+    TableError, YearMonth,
 };
 use hexspot_ingest::{IngestError, ReadOptions, ReadSummary, Record, read_file};
 
@@ -47,6 +50,17 @@ pub enum StoreError {
     /// Reading the file failed as a whole.
     #[error(transparent)]
     Ingest(#[from] IngestError<WriterGone>),
+    /// The stored column snapshot does not fit together (a corrupted database).
+    #[error("stored snapshot, column {column}: {reason}")]
+    CorruptSnapshot {
+        /// the column
+        column: String,
+        /// what was wrong
+        reason: String,
+    },
+    /// The rows cannot be held as one table (more distinct names than codes).
+    #[error(transparent)]
+    Table(#[from] TableError),
     /// A stored value the engine rejects (a corrupted database).
     #[error("stored row {id} is invalid: {reason}")]
     Corrupt {
@@ -182,7 +196,26 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let mut store = Self { conn };
         schema::migrate(&mut store.conn, path)?;
+        store.ensure_snapshot()?;
         Ok(store)
+    }
+
+    /// Builds the column snapshot from the rows when there is none in this layout (a
+    /// database written before snapshots were kept), once.
+    fn ensure_snapshot(&mut self) -> Result<(), StoreError> {
+        if snapshot::rows(&self.conn)?.is_some() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // another process may have built it while this one waited for the lock
+        if snapshot::rows(&tx)?.is_none() {
+            let table = load_rows(&tx)?;
+            snapshot::write(&tx, &table)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// The schema version in use.
@@ -234,6 +267,12 @@ impl Store {
             .into_iter()
             .map(|(id, name)| (name, id))
             .collect();
+        // the snapshot after this import: every stored row (their cells already
+        // located) and this file's
+        let before =
+            snapshot::read(&tx, &snapshot::all_resolutions())?.ok_or_else(snapshot_missing)?;
+        let mut table = IncidentTableBuilder::from_table(&before);
+        drop(before);
         // Two stages on two cores: a thread reads, parses and indexes the file into
         // batches; this thread writes them inside the transaction.
         let summary = std::thread::scope(|scope| -> Result<ReadSummary, StoreError> {
@@ -261,6 +300,9 @@ impl Store {
                 for b in recv.iter() {
                     for r in &b.rows {
                         let name = b.text(r, field::CRIME_TYPE).unwrap_or_default();
+                        table
+                            .push(&r.incident(name, b.text(r, field::OFFENCE), import_id as u32))
+                            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
                         let ct = match crime_types.get(name) {
                             Some(&id) => id,
                             None => {
@@ -337,6 +379,7 @@ impl Store {
                 ])?;
             }
         }
+        snapshot::write(&tx, &table.build())?;
         let info = find_import(&tx, "id = ?1", &import_id.to_string())?.expect("just inserted");
         tx.commit()?;
         Ok(ImportOutcome::Imported { info, summary })
@@ -374,59 +417,84 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sql`].
     pub fn incident_count(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT COUNT(*) FROM incidents", [], |r| r.get::<_, i64>(0))?
-            as u64)
+        match snapshot::rows(&self.conn)? {
+            Some(n) => Ok(n),
+            None => Ok(self
+                .conn
+                .query_row("SELECT COUNT(*) FROM incidents", [], |r| r.get::<_, i64>(0))?
+                as u64),
+        }
     }
 
-    /// Loads every incident into the engine's columnar table.
+    /// Loads every incident into the engine's columnar table, with the cells of every
+    /// query resolution (what a server answering any zoom wants).
     ///
     /// # Errors
-    /// [`StoreError`] when SQLite fails or a stored value is invalid.
+    /// [`StoreError`] when SQLite fails or the stored snapshot is invalid.
     pub fn load_table(&self) -> Result<IncidentTable, StoreError> {
-        let n = self.incident_count()? as usize;
-        let names: FxHashMap<i64, String> = crime_types(&self.conn)?.into_iter().collect();
-        let mut b = IncidentTableBuilder::with_capacity(n);
-        let mut q = self.conn.prepare(
-            "SELECT id, cell, lon, lat, month, day, minute, crime_type_id, offence, flags, weight, import_id FROM incidents ORDER BY id",
-        )?;
-        let mut rows = q.query([])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let corrupt = |reason: String| StoreError::Corrupt { id, reason };
-            let cell = h3o::CellIndex::try_from(r.get::<_, i64>(1)? as u64)
-                .map_err(|e| corrupt(e.to_string()))?;
-            let location = LonLat::new(r.get(2)?, r.get(3)?).map_err(|e| corrupt(e.to_string()))?;
-            let month = YearMonth::from_index(r.get(4)?).map_err(|e| corrupt(e.to_string()))?;
-            let day = r.get::<_, Option<i32>>(5)?.map(Day::from_index);
-            let time = match r.get::<_, Option<u16>>(6)? {
-                Some(m) => Some(
-                    MinuteOfDay::new(u32::from(m / 60), u32::from(m % 60))
-                        .map_err(|e| corrupt(e.to_string()))?,
-                ),
-                None => None,
-            };
-            let ct: i64 = r.get(7)?;
-            let crime_type = names
-                .get(&ct)
-                .ok_or_else(|| corrupt(format!("unknown crime type id {ct}")))?;
-            let offence: Option<String> = r.get(8)?;
-            b.push(&IncidentRow {
-                location,
-                fine_cell: cell,
-                month,
-                day,
-                time,
-                crime_type,
-                offence: offence.as_deref(),
-                flags: Flags::from_bits(r.get(9)?),
-                weight: r.get(10)?,
-                import_id: r.get(11)?,
-            });
-        }
-        Ok(b.build())
+        self.load_table_with(&snapshot::all_resolutions())
     }
+
+    /// Loads every incident with the stored cells of `resolutions` only (the others are
+    /// located on first use): what one query needs, read as a few blobs.
+    ///
+    /// # Errors
+    /// [`StoreError`] when SQLite fails or the stored snapshot is invalid.
+    pub fn load_table_with(&self, resolutions: &[Resolution]) -> Result<IncidentTable, StoreError> {
+        snapshot::read(&self.conn, resolutions)?.ok_or_else(snapshot_missing)
+    }
+}
+
+fn snapshot_missing() -> StoreError {
+    StoreError::CorruptSnapshot {
+        column: "meta".into(),
+        reason: "no snapshot is stored".into(),
+    }
+}
+
+/// Every incident from the `incidents` rows (to build the snapshot where none is kept).
+fn load_rows(conn: &Connection) -> Result<IncidentTable, StoreError> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM incidents", [], |r| r.get(0))?;
+    let names: FxHashMap<i64, String> = crime_types(conn)?.into_iter().collect();
+    let mut b = IncidentTableBuilder::with_capacity(n as usize);
+    let mut q = conn.prepare(
+        "SELECT id, cell, lon, lat, month, day, minute, crime_type_id, offence, flags, weight, import_id FROM incidents ORDER BY id",
+    )?;
+    let mut rows = q.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let corrupt = |reason: String| StoreError::Corrupt { id, reason };
+        let cell = h3o::CellIndex::try_from(r.get::<_, i64>(1)? as u64)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let location = LonLat::new(r.get(2)?, r.get(3)?).map_err(|e| corrupt(e.to_string()))?;
+        let month = YearMonth::from_index(r.get(4)?).map_err(|e| corrupt(e.to_string()))?;
+        let day = r.get::<_, Option<i32>>(5)?.map(Day::from_index);
+        let time = match r.get::<_, Option<u16>>(6)? {
+            Some(m) => Some(
+                MinuteOfDay::new(u32::from(m / 60), u32::from(m % 60))
+                    .map_err(|e| corrupt(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let ct: i64 = r.get(7)?;
+        let crime_type = names
+            .get(&ct)
+            .ok_or_else(|| corrupt(format!("unknown crime type id {ct}")))?;
+        let offence: Option<String> = r.get(8)?;
+        b.push(&IncidentRow {
+            location,
+            fine_cell: cell,
+            month,
+            day,
+            time,
+            crime_type,
+            offence: offence.as_deref(),
+            flags: Flags::from_bits(r.get(9)?),
+            weight: r.get(10)?,
+            import_id: r.get(11)?,
+        })?;
+    }
+    Ok(b.build())
 }
 
 /// `(id, name)` of every stored crime type.

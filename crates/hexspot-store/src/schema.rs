@@ -84,6 +84,13 @@ const MIGRATIONS: &[&str] = &[
         source TEXT NOT NULL,
         PRIMARY KEY (set_id, code)
     );",
+    // 3: the engine's columnar snapshot as column blobs (rebuilt from the rows on open)
+    "CREATE TABLE snapshot_columns (
+        name TEXT NOT NULL,          -- a column, e.g. 'lon', 'cells_9', 'slots_9', or 'meta'
+        part INTEGER NOT NULL,       -- parts of at most 2^20 values, from 0
+        data BLOB NOT NULL,          -- little-endian values
+        PRIMARY KEY (name, part)
+    );",
 ];
 
 /// The schema version this build writes.

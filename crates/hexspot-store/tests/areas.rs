@@ -367,7 +367,7 @@ fn bad_population_is_refused_and_nothing_written() {
 }
 
 #[test]
-fn a_schema_1_database_migrates_to_2_keeping_its_incidents() {
+fn a_schema_1_database_migrates_keeping_its_incidents_and_builds_its_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.db");
     {
@@ -383,19 +383,28 @@ fn a_schema_1_database_migrates_to_2_keeping_its_incidents() {
             .unwrap();
         assert!(matches!(outcome, ImportOutcome::Imported { .. }));
     }
-    // turn it back into a schema-1 database: migration 2 only adds these tables
+    let before = Store::open(&db).unwrap().load_table().unwrap();
+    // turn it back into a schema-1 database: migrations 2 and 3 only add these tables
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "DROP TABLE populations; DROP TABLE areas; DROP TABLE boundary_sets; PRAGMA user_version = 1;",
+            "DROP TABLE snapshot_columns; DROP TABLE populations; DROP TABLE areas; DROP TABLE boundary_sets; PRAGMA user_version = 1;",
         )
         .unwrap();
     }
     let mut store = Store::open(&db).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     assert_eq!(store.incident_count().unwrap(), 8009);
     assert_eq!(store.imports().unwrap().len(), 1);
-    assert_eq!(store.load_table().unwrap().len(), 8009);
+    // the snapshot is rebuilt from the rows, the same table as the import wrote
+    let after = store.load_table().unwrap();
+    assert_eq!(after.len(), 8009);
+    assert_eq!(
+        format!("{:?}", after.to_columns()),
+        format!("{:?}", before.to_columns())
+    );
+    let r9 = hexspot_engine::Resolution::try_from(9).unwrap();
+    assert_eq!(after.cells_at(r9), before.cells_at(r9));
     assert!(store.boundary_sets().unwrap().is_empty());
     store
         .save_boundary_set("s", "C", "N", "s.json", None, &hand_built())

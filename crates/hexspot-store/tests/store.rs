@@ -26,7 +26,7 @@ fn good_rows_and_rejections_land_together_and_load_into_the_engine() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.db");
     let mut store = Store::open(&db).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     let sy = data("2018-10-south-yorkshire-street.excerpt.csv");
     let ImportOutcome::Imported { info, summary } = import(&mut store, &sy, false) else {
         panic!("expected an import");
@@ -130,4 +130,39 @@ fn a_database_from_a_newer_version_is_refused() {
     drop(conn);
     let e = Store::open(&db).unwrap_err().to_string();
     assert!(e.contains("99"), "{e}");
+}
+
+/// Each import rewrites the column snapshot from the one before and its own rows: after
+/// two imports it is the table the rows themselves give (rebuilt on open once the
+/// snapshot is gone), cells at every resolution included.
+#[test]
+fn the_snapshot_after_two_imports_is_the_table_of_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let mut store = Store::open(&db).unwrap();
+    for f in [
+        "2018-10-northamptonshire-street.csv",
+        "2018-10-south-yorkshire-street.excerpt.csv",
+    ] {
+        assert!(matches!(
+            import(&mut store, &data(f), false),
+            ImportOutcome::Imported { .. }
+        ));
+    }
+    let kept = store.load_table().unwrap();
+    drop(store);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("DELETE FROM snapshot_columns", [])
+        .unwrap();
+    let rebuilt = Store::open(&db).unwrap().load_table().unwrap();
+    assert_eq!(rebuilt.len(), kept.len());
+    assert_eq!(
+        format!("{:?}", rebuilt.to_columns()),
+        format!("{:?}", kept.to_columns())
+    );
+    for r in 5..=12 {
+        let r = hexspot_engine::Resolution::try_from(r).unwrap();
+        assert_eq!(rebuilt.cells_at(r), kept.cells_at(r));
+    }
 }
