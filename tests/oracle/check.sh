@@ -42,5 +42,6 @@ check sy-both-violence 10 1 "Violence and sexual offences" -- \
   "$shared/south-yorkshire/2018-10-south-yorkshire-street.csv" "$shared/south-yorkshire/2018-11-south-yorkshire-street.csv"
 check northants-2018-11-k2 9 2 "" -- "$shared/northamptonshire/2018-11-northamptonshire-street.csv"
 check northants-2018-12-res8 8 1 "Violence and sexual offences" -- "$shared/northamptonshire/2018-12-northamptonshire-street.csv"
+check leics-2021-violence-res10 10 1 "Violence and sexual offences" -- "$shared"/leicestershire/2021-*-leicestershire-street.csv
 echo "oracle: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

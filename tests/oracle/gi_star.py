@@ -24,9 +24,6 @@ import sys
 import h3
 import numpy as np
 
-# Resolution at which every point is indexed once; coarser cells are parents.
-FINE_RES = 15
-
 # A significance mismatch is tolerated only for p-values this close to the
 # Benjamini-Hochberg cut-off.
 BH_EDGE_TOL = 1e-12
@@ -175,11 +172,10 @@ def read_points(paths, crime_types=None):
 
 
 def bin_points(points, res):
-    """Count points per H3 cell at `res`, via the resolution-15 parent chain."""
+    """Count points per H3 cell at `res`: the cell that contains each point."""
     counts = {}
     for lat, lng in points:
-        fine = h3.latlng_to_cell(lat, lng, FINE_RES)
-        cell = h3.cell_to_parent(fine, res)
+        cell = h3.latlng_to_cell(lat, lng, res)
         counts[cell] = counts.get(cell, 0) + 1
     return counts
 

@@ -447,7 +447,8 @@ impl IncidentTable {
     }
 
     /// A table from stored columns, checked: equal lengths, rows in table order (by
-    /// fine cell), valid cells, coordinates, months, times and codes.
+    /// fine cell), valid coordinates, months, times and codes. (The fine cells only
+    /// order the rows, so their H3 validity is not checked again.)
     ///
     /// # Errors
     /// [`TableError::Column`] naming the first column that does not fit.
@@ -473,11 +474,6 @@ impl IncidentTable {
         let offences = Dictionary::from_names("offence", c.offences)?;
         for i in 0..n {
             let row = |reason: &str| format!("row {i}: {reason}");
-            if h3o::CellIndex::try_from(c.cell[i]).map(h3o::CellIndex::resolution)
-                != Ok(crate::types::FINE_RESOLUTION)
-            {
-                return Err(bad("cell", row("not a resolution-15 H3 cell")));
-            }
             if i > 0 && c.cell[i - 1] > c.cell[i] {
                 return Err(bad("cell", row("rows are not in cell order")));
             }
