@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hexspot_engine::{ParamError, QueryError};
+use hexspot_data::DataError;
+use hexspot_engine::{CompareError, ParamError, QueryError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -79,6 +80,23 @@ impl From<QueryError> for ApiError {
         match e {
             QueryError::RegionTooLarge { .. } => Self::too_much(e.to_string()),
             _ => Self::new(StatusCode::BAD_REQUEST, "bad_query", e.to_string()),
+        }
+    }
+}
+
+impl From<DataError> for ApiError {
+    fn from(e: DataError) -> Self {
+        match e {
+            DataError::UnknownSet { .. } => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_set", e.to_string())
+            }
+            DataError::Compare(CompareError::Query(q)) => Self::from(q),
+            DataError::Compare(CompareError::NoPeriod)
+            | DataError::SortKey(_)
+            | DataError::SortOrder { .. } => Self::bad_parameter(e.to_string()),
+            DataError::Store(_) | DataError::Compare(_) | DataError::Outline(_) => {
+                Self::internal(e)
+            }
         }
     }
 }

@@ -6,7 +6,6 @@
 //! requests in flight finish.
 
 mod area_routes;
-pub mod areas;
 pub mod encoding;
 mod error;
 mod layers;
@@ -38,7 +37,7 @@ use tracing::Level;
 
 pub use error::{ApiError, ErrorBody};
 pub use routes::{GEOJSON, MVT};
-pub use state::{AppState, Settings, Snapshot};
+pub use state::{AppState, Settings};
 
 /// The application: every route with its middleware.
 ///

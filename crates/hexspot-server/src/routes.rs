@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
+use hexspot_data::{DataError, Snapshot};
 use hexspot_engine::{BBox, HotspotQuery, Limit, StudyRegion};
 use hexspot_export::Context;
 use hexspot_store::{ImportOptions, ImportOutcome};
@@ -21,7 +22,7 @@ use crate::query::{
     BriefingParams, FilterParams, FormatParam, HotspotsParams, ImportParams, PlanParams,
     TileParams, parse,
 };
-use crate::state::{AppState, Snapshot, etag};
+use crate::state::{AppState, etag};
 use crate::tiles::{self, TileError, TileId};
 
 /// Data that changes only with an import: keep it, but ask each time (304 is cheap).
@@ -1113,11 +1114,10 @@ pub async fn import(
     let outcome = blocking(move || {
         let tmp_path = tmp.path().display().to_string();
         st.import(tmp.path(), &name2, &options).map_err(|e| {
-            use hexspot_store::StoreError;
             // the temporary path means nothing to the client: name the upload
             let msg = e.to_string().replace(&tmp_path, &name2);
             match e {
-                StoreError::Ingest(_) => {
+                DataError::Store(hexspot_store::StoreError::Ingest(_)) => {
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_file", msg)
                 }
                 _ => ApiError::internal(msg),
