@@ -9,6 +9,8 @@ use hexspot_engine::{CompareError, ParamError, QueryError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::tiles::TileError;
+
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -80,6 +82,15 @@ impl From<QueryError> for ApiError {
         match e {
             QueryError::RegionTooLarge { .. } => Self::too_much(e.to_string()),
             _ => Self::new(StatusCode::BAD_REQUEST, "bad_query", e.to_string()),
+        }
+    }
+}
+
+impl From<TileError> for ApiError {
+    fn from(e: TileError) -> Self {
+        match e {
+            TileError::TooManyCells { .. } => ApiError::too_much(e.to_string()),
+            _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_tile", e.to_string()),
         }
     }
 }

@@ -11,7 +11,6 @@ use bytes::Bytes;
 use hexspot_data::{AreaSet, DataError, Snapshot};
 use hexspot_engine::{Comparison, Filter, HarmTable, HotspotQuery};
 use hexspot_store::{ImportOptions, ImportOutcome, Store};
-use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::stats::QueryStats;
@@ -57,23 +56,6 @@ impl Default for Settings {
             basemap_style: None,
         }
     }
-}
-
-fn hex16(bytes: &[u8]) -> String {
-    bytes[..8].iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A strong entity tag for a response fully determined by `parts` (the software
-/// version, the data version and the normalised request).
-#[must_use]
-pub fn etag(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    h.update(hexspot_export::SOFTWARE);
-    for p in parts {
-        h.update([0]);
-        h.update(p.as_bytes());
-    }
-    format!("\"{}\"", hex16(&h.finalize()))
 }
 
 struct Inner {

@@ -15,12 +15,12 @@ use serde_json::{Value, json};
 use hexspot_data::{AreaSet, Snapshot, sort_order, with_period};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::query::{AreasFormatParam, AreasParams, FilterParams, TileParams, parse};
-use crate::routes::{
-    GEOJSON, IMMUTABLE, REVALIDATE, blocking, build_query, download, json_representation, matches,
+use crate::http::{
+    GEOJSON, IMMUTABLE, REVALIDATE, blocking, download, etag, json_representation, matches,
     not_modified, representation, tile_response,
 };
-use crate::state::{AppState, etag};
+use crate::query::{AreasFormatParam, AreasParams, FilterParams, TileParams, build_query, parse};
+use crate::state::AppState;
 use crate::tiles::{AreaFeature, Prop, TileId, encode_areas};
 
 /// Hotspot cells listed in an area's profile.
