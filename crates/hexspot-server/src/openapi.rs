@@ -1,4 +1,4 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, and its route.
 
 use axum::http::HeaderMap;
 use axum::response::Response;
