@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use hexspot_data::{AreaSet, sort_order, with_period};
 use hexspot_engine::{Area, Comparison, Limit, RankBy};
 use hexspot_export::areas::{comparison_geojson, comparison_json, write_comparison_csv};
 use hexspot_ingest::BoundaryProperties;
-use hexspot_server::areas::{AreaSet, sort_order};
 use hexspot_store::{PopulationRecord, Store};
 
 use crate::hotspots::{QueryArgs, fmt_opt, output};
@@ -469,12 +469,9 @@ pub fn run(a: &AreasArgs) -> Result<ExitCode> {
     let (sort, descending) = sort_order(Some(&a.sort), a.order.as_deref())
         .map_err(|e| anyhow::anyhow!("--sort/--order: {e}"))?;
     let p = a.q.prepare(RankBy::Count, Limit::Top(1))?;
-    let set = hexspot_server::areas::find(&p.snap.area_sets, &a.set)
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-    let filter = &hexspot_server::areas::with_period(&p.query.filter, &p.snap.table);
-    let c = set
-        .compare(&p.snap.table, filter, &p.harm, sort, descending)
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let set = p.snap.area_set(&a.set)?;
+    let filter = &with_period(&p.query.filter, &p.snap.table);
+    let c = set.compare(&p.snap.table, filter, &p.harm, sort, descending)?;
     let meta = set.meta();
     let sort_name = format!("{sort} {}", if descending { "desc" } else { "asc" });
     let format = a.format.unwrap_or(

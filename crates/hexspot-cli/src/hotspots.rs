@@ -148,7 +148,7 @@ impl QueryArgs {
         }
         let store =
             Store::open(&self.db).with_context(|| format!("cannot open {}", self.db.display()))?;
-        let snap = hexspot_server::Snapshot::load(&store)?;
+        let snap = hexspot_data::Snapshot::load(&store)?;
         if snap.table.is_empty() {
             bail!(
                 "{} holds no incidents: import data first",
@@ -169,7 +169,7 @@ impl QueryArgs {
 
 /// A checked query with the data it runs on.
 pub struct Prepared {
-    pub snap: hexspot_server::Snapshot,
+    pub snap: hexspot_data::Snapshot,
     pub harm: HarmTable,
     pub query: HotspotQuery,
     pub region_name: Option<String>,

@@ -1,12 +1,17 @@
 //! API errors: every failure is JSON `{"error": code, "message": text}` with a status
-//! that says whose fault it was.
+//! that says whose fault it was. A client's mistake is echoed; the server's own failure
+//! answers a generic message, and its cause goes to the log (see
+//! `layers::json_errors`), never to the client.
 
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hexspot_engine::{ParamError, QueryError};
+use hexspot_data::DataError;
+use hexspot_engine::{CompareError, ParamError, QueryError};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::tiles::TileError;
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -26,6 +31,21 @@ pub struct ApiError {
     pub code: &'static str,
     /// Human-readable message.
     pub message: String,
+    /// For the server's own failures: what failed, for the log only.
+    cause: Option<String>,
+}
+
+/// The cause of a 500, carried on its response from the handler to
+/// `layers::json_errors`, which logs it with the request's id and takes it off.
+#[derive(Debug, Clone)]
+pub(crate) struct InternalCause(pub(crate) String);
+
+/// The message of every 500; `request` is the request's id in the log.
+pub(crate) fn internal_message(request: Option<u64>) -> String {
+    match request {
+        Some(id) => format!("the server failed; the cause is in its log (request id {id})"),
+        None => "the server failed; the cause is in its log".to_owned(),
+    }
 }
 
 impl ApiError {
@@ -35,6 +55,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            cause: None,
         }
     }
 
@@ -57,14 +78,17 @@ impl ApiError {
         )
     }
 
-    /// 500: a failure on the server's side (logged).
-    pub fn internal(message: impl std::fmt::Display) -> Self {
-        tracing::error!(%message, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("the server failed: {message}"),
-        )
+    /// 500: a failure on the server's side. The client is told only that it failed;
+    /// `cause` is logged at error level when the response leaves the router.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self {
+            cause: Some(cause.to_string()),
+            ..Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                internal_message(None),
+            )
+        }
     }
 }
 
@@ -83,9 +107,35 @@ impl From<QueryError> for ApiError {
     }
 }
 
+impl From<TileError> for ApiError {
+    fn from(e: TileError) -> Self {
+        match e {
+            TileError::TooManyCells { .. } => ApiError::too_much(e.to_string()),
+            _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_tile", e.to_string()),
+        }
+    }
+}
+
+impl From<DataError> for ApiError {
+    fn from(e: DataError) -> Self {
+        match e {
+            DataError::UnknownSet { .. } => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_set", e.to_string())
+            }
+            DataError::Compare(CompareError::Query(q)) => Self::from(q),
+            DataError::Compare(CompareError::NoPeriod)
+            | DataError::SortKey(_)
+            | DataError::SortOrder { .. } => Self::bad_parameter(e.to_string()),
+            DataError::Store(_) | DataError::Compare(_) | DataError::Outline(_) => {
+                Self::internal(e)
+            }
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut res = (
             self.status,
             [(header::CACHE_CONTROL, "no-store")],
             Json(ErrorBody {
@@ -93,6 +143,10 @@ impl IntoResponse for ApiError {
                 message: self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(cause) = self.cause {
+            res.extensions_mut().insert(InternalCause(cause));
+        }
+        res
     }
 }

@@ -1,5 +1,8 @@
-//! Cross-cutting HTTP behaviour: JSON bodies for errors raised outside the handlers,
-//! entity tags that differ per content coding, load shedding and timeouts.
+//! Cross-cutting HTTP behaviour: a number for each request, JSON bodies for errors
+//! raised outside the handlers, the server's own failures logged and kept from the
+//! client, entity tags that differ per content coding, load shedding and timeouts.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -7,8 +10,34 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower::BoxError;
+use tracing::Span;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, InternalCause, internal_message};
+
+/// A request's number in this process: in its log span and in a 500's message, so a
+/// user's report leads to the logged cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestId(pub u64);
+
+/// Numbers each request (from 1, in arrival order).
+pub async fn request_id(mut req: Request, next: Next) -> Response {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let id = RequestId(NEXT.fetch_add(1, Ordering::Relaxed));
+    req.extensions_mut().insert(id);
+    next.run(req).await
+}
+
+/// The log span of a request: its number, method, URI and HTTP version.
+pub fn request_span(req: &Request) -> Span {
+    let id = req.extensions().get::<RequestId>().map(|r| r.0);
+    tracing::info_span!(
+        "request",
+        id,
+        method = %req.method(),
+        uri = %req.uri(),
+        version = ?req.version(),
+    )
+}
 
 /// Turns a 503 from the concurrency limit or the timeout into a JSON error.
 pub async fn overload_or_timeout(err: BoxError) -> Response {
@@ -46,10 +75,17 @@ fn code_for(status: StatusCode) -> &'static str {
 }
 
 /// Gives every error response a JSON body `{"error", "message"}`, including those made
-/// by axum and tower (405, 413, rejections), keeping their text as the message.
+/// by axum and tower (405, 413, rejections), keeping their text as the message. The
+/// server's own failures (a 500 from a handler, or a 5xx other than 503 from below)
+/// answer a generic message naming the request's id instead, and their cause is
+/// logged at error level.
 pub async fn json_errors(req: Request, next: Next) -> Response {
-    let res = next.run(req).await;
+    let id = req.extensions().get::<RequestId>().map(|r| r.0);
+    let mut res = next.run(req).await;
     let status = res.status();
+    if let Some(InternalCause(cause)) = res.extensions_mut().remove::<InternalCause>() {
+        return internal(status, id, &cause);
+    }
     let is_json = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -68,13 +104,23 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     } else {
         text
     };
-    let mut out = ApiError::new(status, code_for(status), message).into_response();
+    let code = code_for(status);
+    if code == "internal" {
+        return internal(status, id, &message);
+    }
+    let mut out = ApiError::new(status, code, message).into_response();
     for (k, v) in &parts.headers {
         if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
             out.headers_mut().insert(k, v.clone());
         }
     }
     out
+}
+
+/// Logs `cause` and answers the generic message in its place.
+fn internal(status: StatusCode, request: Option<u64>, cause: &str) -> Response {
+    tracing::error!(request_id = request, %cause, "internal error");
+    ApiError::new(status, "internal", internal_message(request)).into_response()
 }
 
 const CODINGS: [&str; 2] = ["gzip", "br"];

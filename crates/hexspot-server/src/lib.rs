@@ -5,10 +5,9 @@
 //! [`AppState`]; [`serve`] runs it on a listener until a shutdown signal, letting
 //! requests in flight finish.
 
-mod area_routes;
-pub mod areas;
 pub mod encoding;
 mod error;
+mod http;
 mod layers;
 pub mod openapi;
 mod query;
@@ -33,12 +32,12 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use crate::http::{GEOJSON, MVT};
 pub use error::{ApiError, ErrorBody};
-pub use routes::{GEOJSON, MVT};
-pub use state::{AppState, Settings, Snapshot};
+pub use state::{AppState, Settings};
 
 /// The application: every route with its middleware.
 ///
@@ -53,27 +52,30 @@ pub fn router(state: AppState) -> Router {
             .timeout(d)
     };
     let reads = Router::new()
-        .route("/healthz", get(routes::healthz))
-        .route("/readyz", get(routes::readyz))
-        .route("/api/v1/meta", get(routes::meta))
-        .route("/api/v1/hotspots", get(routes::hotspots))
-        .route("/api/v1/plan", get(routes::plan))
-        .route("/api/v1/plan/briefing.png", get(routes::briefing))
-        .route("/api/v1/cells", get(routes::cells))
-        .route("/api/v1/outline", get(routes::outline))
-        .route("/api/v1/openapi.json", get(routes::openapi))
-        .route("/tiles/hotspots.json", get(routes::tilejson))
-        .route("/tiles/hotspots/{z}/{x}/{y}", get(routes::tile))
-        .route("/api/v1/areas", get(area_routes::area_sets))
-        .route("/api/v1/areas/{set}", get(area_routes::areas))
-        .route("/api/v1/areas/{set}/{code}", get(area_routes::area_profile))
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .route("/api/v1/meta", get(routes::meta::meta))
+        .route("/api/v1/hotspots", get(routes::hotspots::hotspots))
+        .route("/api/v1/plan", get(routes::plan::plan))
+        .route("/api/v1/plan/briefing.png", get(routes::plan::briefing))
+        .route("/api/v1/cells", get(routes::cells::cells))
+        .route("/api/v1/outline", get(routes::outline::outline))
+        .route("/api/v1/openapi.json", get(openapi::openapi))
+        .route("/tiles/hotspots.json", get(routes::tiles::tilejson))
+        .route("/tiles/hotspots/{z}/{x}/{y}", get(routes::tiles::tile))
+        .route("/api/v1/areas", get(routes::areas::area_sets))
+        .route("/api/v1/areas/{set}", get(routes::areas::areas))
+        .route(
+            "/api/v1/areas/{set}/{code}",
+            get(routes::areas::area_profile),
+        )
         .route(
             "/tiles/areas/{set}/{z}/{x}/{y}",
-            get(area_routes::area_tile),
+            get(routes::areas::area_tile),
         )
         .route_layer(timeout(s.request_timeout));
     let writes = Router::new()
-        .route("/api/v1/imports", post(routes::import))
+        .route("/api/v1/imports", post(routes::imports::import))
         .route_layer(timeout(s.import_timeout))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(s.max_upload_bytes));
@@ -94,13 +96,15 @@ pub fn router(state: AppState) -> Router {
     });
     reads
         .merge(writes)
-        .fallback(routes::not_found)
+        .fallback(web::not_found)
         .with_state(state)
         .layer(
             ServiceBuilder::new()
+                // numbered first, so the span and every error can name the request
+                .layer(axum::middleware::from_fn(layers::request_id))
                 .layer(
                     TraceLayer::new_for_http()
-                        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                        .make_span_with(layers::request_span)
                         .on_response(
                             DefaultOnResponse::new()
                                 .level(Level::INFO)

@@ -1,8 +1,13 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, and its route.
 
+use axum::http::HeaderMap;
+use axum::response::Response;
+use bytes::Bytes;
 use utoipa::OpenApi;
 
-use crate::{area_routes, error, query, routes};
+use crate::http::{etag, representation};
+use crate::routes::{areas, cells, health, hotspots, imports, meta, outline, plan, tiles};
+use crate::{error, query};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,22 +17,22 @@ use crate::{area_routes, error, query, routes};
         license(name = "MIT OR Apache-2.0")
     ),
     paths(
-        routes::meta,
-        routes::hotspots,
-        routes::plan,
-        routes::briefing,
-        routes::cells,
-        routes::outline,
-        routes::tile,
-        routes::tilejson,
-        area_routes::area_sets,
-        area_routes::areas,
-        area_routes::area_profile,
-        area_routes::area_tile,
-        routes::import,
-        routes::healthz,
-        routes::readyz,
-        routes::openapi,
+        meta::meta,
+        hotspots::hotspots,
+        plan::plan,
+        plan::briefing,
+        cells::cells,
+        outline::outline,
+        tiles::tile,
+        tiles::tilejson,
+        areas::area_sets,
+        areas::areas,
+        areas::area_profile,
+        areas::area_tile,
+        imports::import,
+        health::healthz,
+        health::readyz,
+        openapi,
     ),
     components(schemas(
         error::ErrorBody,
@@ -35,9 +40,9 @@ use crate::{area_routes, error, query, routes};
         query::RankParam,
         query::FormatParam,
         query::AreasFormatParam,
-        routes::Meta,
-        routes::Health,
-        routes::ImportReport,
+        meta::Meta,
+        health::Health,
+        imports::ImportReport,
     )),
     tags(
         (name = "data", description = "hotspots, cells, metadata and imports"),
@@ -57,4 +62,22 @@ pub fn document() -> String {
         .expect("the document serialises");
     s.push('\n');
     s
+}
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "OpenAPI 3.1", content((Object = "application/json")))))]
+pub async fn openapi(headers: HeaderMap) -> Response {
+    static DOC: std::sync::OnceLock<(String, Bytes)> = std::sync::OnceLock::new();
+    let (tag, body) = DOC.get_or_init(|| {
+        let json = document();
+        (etag(&["openapi", &json]), Bytes::from(json))
+    });
+    representation(
+        &headers,
+        tag,
+        "public, max-age=3600",
+        "application/json",
+        Some(body.clone()),
+    )
 }

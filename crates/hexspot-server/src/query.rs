@@ -8,7 +8,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::{IntoParams, ToSchema};
 
+use hexspot_data::Snapshot;
+use hexspot_engine::{HotspotQuery, StudyRegion};
+
 use crate::error::ApiError;
+use crate::http::GEOJSON;
+use crate::state::AppState;
 
 /// What Gi* is computed on.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -128,7 +133,7 @@ impl FormatParam {
     /// The content type, and the file name `stem` with this format's extension.
     pub fn content_type_and_file(self, stem: &str) -> (&'static str, String) {
         match self {
-            Self::Geojson => (crate::routes::GEOJSON, format!("{stem}.geojson")),
+            Self::Geojson => (GEOJSON, format!("{stem}.geojson")),
             Self::Csv => ("text/csv; charset=utf-8", format!("{stem}.csv")),
         }
     }
@@ -368,4 +373,19 @@ impl AreasParams {
         static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<AreasParams>);
         &NAMES
     }
+}
+
+/// The engine query for `filters`, with an open period closed at the data's months and
+/// the server's limit on the study region.
+pub fn build_query(
+    state: &AppState,
+    snap: &Snapshot,
+    filters: &FilterParams,
+    limit: Limit,
+) -> Result<HotspotQuery, ApiError> {
+    let mut q = filters
+        .to_params(limit)
+        .query(StudyRegion::OccupiedWithRings, snap.table.month_range())?;
+    q.max_region_cells = state.settings().max_region_cells;
+    Ok(q)
 }

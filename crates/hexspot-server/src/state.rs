@@ -1,5 +1,5 @@
-//! Shared state: the in-memory snapshot (swapped whole after an import, so readers never
-//! wait on writers), the store (for imports only) and the caches.
+//! Shared state: the in-memory [`Snapshot`] (swapped whole after an import, so readers
+//! never wait on writers), the store (for imports only) and the caches.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
-use hexspot_engine::{BBox, HarmTable, HotspotQuery, IncidentTable};
-use hexspot_export::SourceImport;
-use hexspot_store::{ImportInfo, ImportOptions, ImportOutcome, Store, StoreError};
-use sha2::{Digest, Sha256};
+use hexspot_data::{AreaSet, DataError, Snapshot};
+use hexspot_engine::{Comparison, Filter, HarmTable, HotspotQuery};
+use hexspot_store::{ImportOptions, ImportOutcome, Store};
 
 use crate::error::ApiError;
 use crate::stats::QueryStats;
@@ -59,117 +58,6 @@ impl Default for Settings {
     }
 }
 
-/// The incidents and what is known about them, as of one load.
-#[derive(Debug)]
-pub struct Snapshot {
-    /// The incidents.
-    pub table: IncidentTable,
-    /// The imports, as stored.
-    pub imports: Vec<ImportInfo>,
-    /// The imports as outputs cite them.
-    pub sources: Vec<SourceImport>,
-    /// Identifies the data: changes whenever an import adds rows (part of every ETag).
-    pub version: String,
-    /// The incidents' extent.
-    pub bounds: Option<BBox>,
-    /// The boundary sets (wards, districts…), each assigned on first use.
-    pub area_sets: Vec<Arc<crate::areas::AreaSet>>,
-    /// The data outline, drawn on first request.
-    outline: std::sync::OnceLock<Arc<Outline>>,
-}
-
-/// The outline of the data: the union of the cells holding incidents' locations.
-#[derive(Debug)]
-pub struct Outline {
-    /// As polygons (for the briefing's base map).
-    pub shape: geo::MultiPolygon<f64>,
-    /// As the GeoJSON `/api/v1/outline` serves.
-    pub geojson: Bytes,
-}
-
-impl Snapshot {
-    /// Loads the incidents and the import list.
-    ///
-    /// # Errors
-    /// [`StoreError`] when the database cannot be read.
-    pub fn load(store: &Store) -> Result<Self, StoreError> {
-        let table = store.load_table()?;
-        let imports = store.imports()?;
-        let sources = imports
-            .iter()
-            .map(|i| SourceImport {
-                id: i.id,
-                file_name: i.file_name.clone(),
-                sha256: i.sha256.clone(),
-                imported_at: i.imported_at.clone(),
-            })
-            .collect();
-        let mut h = Sha256::new();
-        for i in &imports {
-            h.update(i.id.to_le_bytes());
-            h.update(i.sha256.as_bytes());
-        }
-        h.update((table.len() as u64).to_le_bytes());
-        let area_sets = crate::areas::AreaSet::load_all(store)?;
-        for s in &area_sets {
-            // a set or its population replaced changes the data version
-            h.update(s.info.name.as_bytes());
-            h.update(s.info.imported_at.as_bytes());
-            h.update((s.info.with_population as u64).to_le_bytes());
-            h.update(s.population_source.as_deref().unwrap_or("").as_bytes());
-        }
-        let version = hex16(&h.finalize());
-        Ok(Self {
-            bounds: table.bounds(),
-            table,
-            imports,
-            sources,
-            version,
-            area_sets,
-            outline: std::sync::OnceLock::new(),
-        })
-    }
-}
-
-impl Snapshot {
-    /// The outline of the data, computed once (a few hundred ms for a million incidents).
-    ///
-    /// # Errors
-    /// [`ApiError`] (500) if the outline cannot be built, which valid cells never cause.
-    pub fn outline(&self) -> Result<Arc<Outline>, ApiError> {
-        if let Some(o) = self.outline.get() {
-            return Ok(o.clone());
-        }
-        let res = hexspot_engine::Resolution::try_from(hexspot_export::OUTLINE_RESOLUTION)
-            .map_err(ApiError::internal)?;
-        let cells = self.table.point_cells(res);
-        let shape = hexspot_engine::outline(&cells).map_err(ApiError::internal)?;
-        let json = hexspot_export::outline_geojson(&shape, cells.len());
-        let geojson = Bytes::from(serde_json::to_vec(&json).map_err(ApiError::internal)?);
-        Ok(self
-            .outline
-            .get_or_init(|| Arc::new(Outline { shape, geojson }))
-            .clone())
-    }
-}
-
-fn hex16(bytes: &[u8]) -> String {
-    bytes[..8].iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A strong entity tag for a response fully determined by `parts` (the software
-/// version, the data version and the normalised request).
-#[must_use]
-pub fn etag(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    h.update(hexspot_export::SOFTWARE);
-    for p in parts {
-        h.update([0]);
-        h.update(p.as_bytes());
-    }
-    format!("\"{}\"", hex16(&h.finalize()))
-}
-
 struct Inner {
     snapshot: ArcSwapOption<Snapshot>,
     store: Mutex<Store>,
@@ -179,7 +67,13 @@ struct Inner {
     settings: Settings,
     stats: moka::sync::Cache<String, Arc<QueryStats>>,
     tiles: moka::sync::Cache<String, Bytes>,
+    /// Area comparisons by rank, keyed by data version, set and filter: the tiles and
+    /// profiles of one map view all ask for the same one.
+    comparisons: moka::sync::Cache<String, Arc<Comparison>>,
 }
+
+/// Area comparisons kept (one per set and view; each a few hundred bytes per area).
+const COMPARISONS_KEPT: u64 = 64;
 
 /// What every handler shares. Cheap to clone.
 #[derive(Clone)]
@@ -210,6 +104,7 @@ impl AppState {
                 settings,
                 stats,
                 tiles,
+                comparisons: moka::sync::Cache::new(COMPARISONS_KEPT),
             }),
         }
     }
@@ -218,13 +113,13 @@ impl AppState {
     /// async threads). Returns the number of incidents.
     ///
     /// # Errors
-    /// [`StoreError`] when the database cannot be read; the old snapshot stays.
-    pub fn load_snapshot(&self) -> Result<usize, StoreError> {
+    /// [`DataError`] when the database cannot be read; the old snapshot stays.
+    pub fn load_snapshot(&self) -> Result<usize, DataError> {
         let store = self.inner.store.lock().unwrap_or_else(|p| p.into_inner());
         self.reload(&store)
     }
 
-    fn reload(&self, store: &Store) -> Result<usize, StoreError> {
+    fn reload(&self, store: &Store) -> Result<usize, DataError> {
         // read before loading: a commit made during the load shows at the next check
         let version = store.data_version()?;
         let snap = Snapshot::load(store)?;
@@ -234,6 +129,7 @@ impl AppState {
         // entries are keyed by data version: the old ones can never be hit again
         self.inner.stats.invalidate_all();
         self.inner.tiles.invalidate_all();
+        self.inner.comparisons.invalidate_all();
         Ok(n)
     }
 
@@ -243,8 +139,8 @@ impl AppState {
     /// store is busy (an upload being imported, or the first load), to be checked again.
     ///
     /// # Errors
-    /// [`StoreError`] when the database cannot be read; the old snapshot stays.
-    pub fn reload_if_changed(&self) -> Result<Option<usize>, StoreError> {
+    /// [`DataError`] when the database cannot be read; the old snapshot stays.
+    pub fn reload_if_changed(&self) -> Result<Option<usize>, DataError> {
         let store = match self.inner.store.try_lock() {
             Ok(s) => s,
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
@@ -341,17 +237,44 @@ impl AppState {
         self.inner.tiles.insert(etag, tile);
     }
 
+    /// The comparison of `set`'s areas by rank for `filter` (blocking), from the cache
+    /// or computed and kept: the tiles and profiles of one map view all ask for the
+    /// same comparison.
+    ///
+    /// # Errors
+    /// 400 for a filter the data cannot answer.
+    pub fn comparison(
+        &self,
+        snap: &Snapshot,
+        set: &AreaSet,
+        filter: &Filter,
+    ) -> Result<Arc<Comparison>, ApiError> {
+        let key = format!("{}|{}|{filter:?}", snap.version, set.info.name);
+        if let Some(c) = self.inner.comparisons.get(&key) {
+            return Ok(c);
+        }
+        let c = Arc::new(set.compare(
+            &snap.table,
+            filter,
+            &self.inner.harm,
+            hexspot_engine::SortKey::Rank,
+            false,
+        )?);
+        self.inner.comparisons.insert(key, c.clone());
+        Ok(c)
+    }
+
     /// Imports a file (blocking) and, if it added rows, swaps in a new snapshot before
     /// returning. Imports run one at a time; readers keep the old snapshot meanwhile.
     ///
     /// # Errors
-    /// [`StoreError`] when the file cannot be read or the database written.
+    /// [`DataError`] when the file cannot be read or the database written.
     pub fn import(
         &self,
         path: &Path,
         name: &str,
         options: &ImportOptions,
-    ) -> Result<ImportOutcome, StoreError> {
+    ) -> Result<ImportOutcome, DataError> {
         let mut store = self.inner.store.lock().unwrap_or_else(|p| p.into_inner());
         let outcome = store.import_file(path, name, options, &mut |_| {})?;
         if matches!(outcome, ImportOutcome::Imported { .. }) {

@@ -5,6 +5,7 @@ use hexspot_engine::{
     BBox, CellStat, HarmTable, HotspotQuery, HotspotResult, IncidentTable, Limit, QueryError,
     hotspots,
 };
+use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
@@ -33,33 +34,20 @@ pub fn unit_y_to_lat(y: f64) -> f64 {
 
 type Point = GeomWithData<[f64; 2], u32>;
 
-/// Cell centres in the unit square, tagged with their position; on every core (finding
-/// a centre is most of the cost of indexing a fine resolution).
+/// Cell centres in the unit square, tagged with their position, in the cells' order;
+/// on every core (finding a centre is most of the cost of indexing a fine resolution).
 fn centres(cells: &[CellStat]) -> Vec<Point> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = cells.len().div_ceil(threads).max(4096);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = cells
-            .chunks(chunk)
-            .enumerate()
-            .map(|(k, part)| {
-                s.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, c)| {
-                            let ll = h3o::LatLng::from(c.cell);
-                            let i = u32::try_from(k * chunk + i).expect("fewer than 2^32 cells");
-                            GeomWithData::new(mercator(ll.lng(), ll.lat()), i)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| h.join().expect("centre thread"))
-            .collect()
-    })
+    cells
+        .par_iter()
+        .enumerate()
+        // a centre takes well under a microsecond: not worth a task below this many
+        .with_min_len(4096)
+        .map(|(i, c)| {
+            let ll = h3o::LatLng::from(c.cell);
+            let i = u32::try_from(i).expect("fewer than 2^32 cells");
+            GeomWithData::new(mercator(ll.lng(), ll.lat()), i)
+        })
+        .collect()
 }
 
 /// Every study-region cell of one query, ranked, with a spatial index of their centres.
@@ -159,6 +147,39 @@ impl QueryStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn centres_are_in_the_cells_order_whatever_the_threads() {
+        let origin = h3o::LatLng::new(53.8, -1.55)
+            .unwrap()
+            .to_cell(h3o::Resolution::Nine);
+        // k = 60: 10,981 cells, several parallel chunks
+        let cells: Vec<CellStat> = origin
+            .grid_disk::<Vec<_>>(60)
+            .into_iter()
+            .map(|cell| CellStat {
+                cell,
+                count: 0,
+                harm: 0.0,
+                z: None,
+                p: None,
+                significant: false,
+                rank: 0,
+            })
+            .collect();
+        let got = centres(&cells);
+        assert_eq!(got.len(), cells.len());
+        for (i, (p, c)) in got.iter().zip(&cells).enumerate() {
+            let ll = h3o::LatLng::from(c.cell);
+            assert_eq!(p.data as usize, i);
+            assert_eq!(*p.geom(), mercator(ll.lng(), ll.lat()));
+        }
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        assert_eq!(one.install(|| centres(&cells)), got);
+    }
 
     #[test]
     fn mercator_corners_and_inverse() {

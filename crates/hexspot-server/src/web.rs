@@ -1,6 +1,7 @@
 //! The map application (`web/dist`, built by `npm --prefix web run build`), served at
 //! `/`. Release builds carry the files inside the binary; debug builds read them from
-//! `web/dist` at run time, so a rebuilt app shows without recompiling.
+//! `web/dist` at run time, so a rebuilt app shows without recompiling. Its handler is
+//! the router's fallback: any path no route takes is a file of the app, else a 404.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -40,7 +41,7 @@ pub fn asset(path: &str, headers: &HeaderMap) -> Option<Response> {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    let mut res = if crate::routes::matches(headers, &etag) {
+    let mut res = if crate::http::matches(headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mime = match name.rsplit('.').next() {
@@ -78,4 +79,25 @@ const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self' blob
 #[must_use]
 pub fn missing() -> ApiError {
     ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "web_not_built", BUILD_HINT)
+}
+
+/// Any other path: a file of the map application (`/` is its page), else 404.
+pub async fn not_found(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        if let Some(res) = asset(uri.path(), &headers) {
+            return Ok(res);
+        }
+        if uri.path() == "/" {
+            return Err(missing());
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such resource: {}; see /api/v1/openapi.json", uri.path()),
+    ))
 }

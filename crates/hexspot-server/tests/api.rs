@@ -653,6 +653,83 @@ async fn imports_swap_the_snapshot_and_report_like_the_cli() {
     );
 }
 
+/// Log lines written while the guard lives (on this thread: `#[tokio::test]` runs the
+/// router on it).
+fn capture_logs() -> (
+    std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    tracing::subscriber::DefaultGuard,
+) {
+    #[derive(Clone)]
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Sink(buf.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || sink.clone())
+        .finish();
+    (buf, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn a_store_failure_answers_a_generic_500_and_logs_its_cause() {
+    let a = app();
+    // another connection breaks the database under the server: the import cannot write
+    rusqlite::Connection::open(a._dir.path().join("t.db"))
+        .unwrap()
+        .execute_batch("ALTER TABLE incidents RENAME TO incidents_gone")
+        .unwrap();
+    let (logs, _guard) = capture_logs();
+    let csv = std::fs::read(data("police-uk/2018-10-south-yorkshire-street.excerpt.csv")).unwrap();
+    let r = send(
+        &a.router,
+        upload("/api/v1/imports?name=south-yorkshire.csv", csv),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(r.header(header::CONTENT_TYPE), "application/json");
+    assert_eq!(r.header(header::CACHE_CONTROL), "no-store");
+    let v = r.json();
+    assert_eq!(v["error"], "internal");
+    let message = v["message"].as_str().unwrap();
+    let id = message
+        .strip_prefix("the server failed; the cause is in its log (request id ")
+        .and_then(|m| m.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{message}"));
+    assert!(id.parse::<u64>().is_ok(), "{message}");
+    let body = String::from_utf8_lossy(&r.body);
+    for cause in [
+        "no such table",
+        "incidents",
+        "database",
+        "south-yorkshire",
+        "upload",
+    ] {
+        assert!(!body.contains(cause), "the cause leaked ({cause}): {body}");
+    }
+    // the log has it, with the request's id and route
+    let log = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("internal error"))
+        .unwrap_or_else(|| panic!("no internal error logged: {log}"));
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(line.contains("no such table: incidents"), "{line}");
+    assert!(line.contains(&format!("request_id={id}")), "{line}");
+    assert!(line.contains("/api/v1/imports"), "{line}");
+    // the old snapshot is still served
+    assert_eq!(get(&a.router, "/readyz").await.json()["incidents"], 8009);
+}
+
 #[tokio::test]
 async fn bad_uploads_are_refused_and_write_nothing() {
     let a = app_with(

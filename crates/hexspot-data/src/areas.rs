@@ -3,7 +3,7 @@
 //! with the snapshot. Shared by the CLI and the server so both compare areas alike.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use hexspot_engine::{
     AreaIndex, Assignment, Comparison, Filter, HarmTable, IncidentTable, PopulationValue, SortKey,
@@ -11,7 +11,7 @@ use hexspot_engine::{
 use hexspot_export::areas::AreaSetMeta;
 use hexspot_store::{BoundarySetInfo, Store, StoreError};
 
-use crate::error::ApiError;
+use crate::error::DataError;
 
 /// One boundary set, ready to compare.
 #[derive(Debug)]
@@ -26,16 +26,14 @@ pub struct AreaSet {
     pub population_source: Option<String>,
     codes: HashMap<String, usize>,
     assignment: OnceLock<Arc<Assignment>>,
-    /// The last comparison by rank, for the tiles of one view (keyed by its filter).
-    last: Mutex<Option<(String, Arc<Comparison>)>>,
 }
 
 impl AreaSet {
     /// Loads a set and its population from the store.
     ///
     /// # Errors
-    /// [`StoreError`] when the store cannot be read.
-    pub fn load(store: &Store, info: BoundarySetInfo) -> Result<Self, StoreError> {
+    /// [`DataError::Store`] when the store cannot be read or no longer holds the set.
+    pub fn load(store: &Store, info: BoundarySetInfo) -> Result<Self, DataError> {
         let (info, areas) =
             store
                 .load_boundary_set(&info.name)?
@@ -73,15 +71,14 @@ impl AreaSet {
             population_source,
             codes,
             assignment: OnceLock::new(),
-            last: Mutex::new(None),
         })
     }
 
     /// Loads every set in the store.
     ///
     /// # Errors
-    /// [`StoreError`] when the store cannot be read.
-    pub fn load_all(store: &Store) -> Result<Vec<Arc<Self>>, StoreError> {
+    /// [`DataError::Store`] when the store cannot be read.
+    pub fn load_all(store: &Store) -> Result<Vec<Arc<Self>>, DataError> {
         store
             .boundary_sets()?
             .into_iter()
@@ -119,7 +116,8 @@ impl AreaSet {
     /// in the filter, the current period is every month of the data.
     ///
     /// # Errors
-    /// [`ApiError`] 400 for a filter the data cannot answer (e.g. an unknown crime type).
+    /// [`DataError::Compare`] for a filter the data cannot answer (e.g. an unknown
+    /// crime type).
     pub fn compare(
         &self,
         table: &IncidentTable,
@@ -127,7 +125,7 @@ impl AreaSet {
         harm: &HarmTable,
         sort: SortKey,
         descending: bool,
-    ) -> Result<Comparison, ApiError> {
+    ) -> Result<Comparison, DataError> {
         let assignment = self.assignment(table);
         let filter = &with_period(filter, table);
         let mut c = hexspot_engine::compare(
@@ -137,45 +135,8 @@ impl AreaSet {
             filter,
             harm,
             &self.population,
-        )
-        .map_err(|e| match e {
-            hexspot_engine::CompareError::Query(q) => ApiError::from(q),
-            hexspot_engine::CompareError::NoPeriod => ApiError::bad_parameter(e.to_string()),
-            other => ApiError::internal(other),
-        })?;
+        )?;
         hexspot_engine::sort_rows(&mut c.rows, sort, descending);
-        Ok(c)
-    }
-}
-
-impl AreaSet {
-    /// [`AreaSet::compare`] by rank, remembering the last filter's answer: the tiles of
-    /// one map view all ask for the same comparison.
-    ///
-    /// # Errors
-    /// As [`AreaSet::compare`].
-    pub fn compare_cached(
-        &self,
-        table: &IncidentTable,
-        filter: &Filter,
-        harm: &HarmTable,
-    ) -> Result<Arc<Comparison>, ApiError> {
-        let key = format!("{filter:?}");
-        let last = self
-            .last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((k, c)) = last.as_ref()
-            && *k == key
-        {
-            return Ok(c.clone());
-        }
-        drop(last);
-        let c = Arc::new(self.compare(table, filter, harm, SortKey::Rank, false)?);
-        *self
-            .last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((key, c.clone()));
         Ok(c)
     }
 }
@@ -192,41 +153,28 @@ pub fn with_period(filter: &Filter, table: &IncidentTable) -> Filter {
     f
 }
 
-/// A set by name, or a 404 naming the sets there are.
-///
-/// # Errors
-/// [`ApiError`] 404 `unknown_set`.
-pub fn find<'a>(sets: &'a [Arc<AreaSet>], name: &str) -> Result<&'a Arc<AreaSet>, ApiError> {
-    sets.iter().find(|s| s.info.name == name).ok_or_else(|| {
-        let known: Vec<&str> = sets.iter().map(|s| s.info.name.as_str()).collect();
-        ApiError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            "unknown_set",
-            if known.is_empty() {
-                format!(
-                    "there is no boundary set {name:?}: none has been imported (hexspot boundaries import --set NAME --code PROP --name PROP FILE...)"
-                )
-            } else {
-                format!(
-                    "there is no boundary set {name:?}; the sets are: {}",
-                    known.join(", ")
-                )
-            },
-        )
-    })
-}
-
 /// The sort order asked for: a field name and `asc`/`desc`. The default is by rank,
 /// best first; other fields default to the largest first, and text fields A to Z.
 ///
 /// # Errors
-/// A message naming the valid fields or orders.
-pub fn sort_order(sort: Option<&str>, order: Option<&str>) -> Result<(SortKey, bool), String> {
+/// [`DataError::SortKey`] for a field there is not, [`DataError::SortOrder`] for an
+/// order other than `asc` or `desc`.
+///
+/// # Examples
+/// ```
+/// use hexspot_engine::SortKey;
+///
+/// assert_eq!(hexspot_data::sort_order(None, None)?, (SortKey::Rank, false));
+/// assert_eq!(hexspot_data::sort_order(Some("count"), None)?, (SortKey::Count, true));
+/// assert_eq!(hexspot_data::sort_order(Some("name"), Some("desc"))?, (SortKey::Name, true));
+/// assert!(hexspot_data::sort_order(Some("colour"), None).is_err());
+/// assert!(hexspot_data::sort_order(None, Some("up")).is_err());
+/// # Ok::<(), hexspot_data::DataError>(())
+/// ```
+pub fn sort_order(sort: Option<&str>, order: Option<&str>) -> Result<(SortKey, bool), DataError> {
     let key: SortKey = match sort {
         None => SortKey::Rank,
-        Some(s) => s
-            .parse()
-            .map_err(|e: hexspot_engine::UnknownSortKey| e.to_string())?,
+        Some(s) => s.parse()?,
     };
     let natural_desc = !matches!(
         key,
@@ -236,7 +184,11 @@ pub fn sort_order(sort: Option<&str>, order: Option<&str>) -> Result<(SortKey, b
         None => natural_desc,
         Some("desc") => true,
         Some("asc") => false,
-        Some(o) => return Err(format!("order must be asc or desc, got {o:?}")),
+        Some(o) => {
+            return Err(DataError::SortOrder {
+                given: o.to_owned(),
+            });
+        }
     };
     Ok((key, descending))
 }

@@ -12,14 +12,15 @@ use hexspot_engine::{Comparison, Filter, HotspotQuery, Limit};
 use hexspot_export::areas::{comparison_geojson, comparison_json, profile_json};
 use serde_json::{Value, json};
 
-use crate::areas::{AreaSet, find, sort_order, with_period};
+use hexspot_data::{AreaSet, Snapshot, sort_order, with_period};
+
 use crate::error::{ApiError, ErrorBody};
-use crate::query::{AreasFormatParam, AreasParams, FilterParams, TileParams, parse};
-use crate::routes::{
-    GEOJSON, IMMUTABLE, REVALIDATE, blocking, build_query, download, json_representation, matches,
+use crate::http::{
+    GEOJSON, IMMUTABLE, REVALIDATE, blocking, download, etag, json_representation, matches,
     not_modified, representation, tile_response,
 };
-use crate::state::{AppState, Snapshot, etag};
+use crate::query::{AreasFormatParam, AreasParams, FilterParams, TileParams, build_query, parse};
+use crate::state::AppState;
 use crate::tiles::{AreaFeature, Prop, TileId, encode_areas};
 
 /// Hotspot cells listed in an area's profile.
@@ -77,7 +78,7 @@ fn request(
 ) -> Result<Request, ApiError> {
     let filters: FilterParams = parse(raw, known)?;
     let snap = state.snapshot()?;
-    let set = find(&snap.area_sets, name)?.clone();
+    let set = snap.area_set(name)?.clone();
     let query = build_query(state, &snap, &filters, Limit::All)?;
     let filter = with_period(&query.filter, &snap.table);
     Ok(Request {
@@ -108,8 +109,7 @@ pub async fn areas(
 ) -> Result<Response, ApiError> {
     let known = [FilterParams::names(), AreasParams::names()];
     let extra: AreasParams = parse(raw.as_deref(), &known)?;
-    let (sort, descending) = sort_order(extra.sort.as_deref(), extra.order.as_deref())
-        .map_err(ApiError::bad_parameter)?;
+    let (sort, descending) = sort_order(extra.sort.as_deref(), extra.order.as_deref())?;
     let Request {
         snap, set, filter, ..
     } = request(&state, &name, raw.as_deref(), &known)?;
@@ -196,7 +196,7 @@ pub async fn area_profile(
     let body = blocking(move || {
         let harm = state2.harm();
         // the same comparison as the view's tiles: usually already computed
-        let c = set.compare_cached(&snap.table, &filter, harm)?;
+        let c = state2.comparison(&snap, &set, &filter)?;
         let row = c
             .rows
             .iter()
@@ -317,7 +317,7 @@ pub async fn area_tile(
     let state2 = state.clone();
     tile_response(&state, &headers, tag, cache, async move {
         blocking(move || {
-            let c: Arc<Comparison> = set.compare_cached(&snap.table, &filter, state2.harm())?;
+            let c: Arc<Comparison> = state2.comparison(&snap, &set, &filter)?;
             let areas = set.index.areas();
             let features: Vec<AreaFeature<'_>> = c
                 .rows

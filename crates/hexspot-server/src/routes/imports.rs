@@ -1,0 +1,244 @@
+//! `POST /api/v1/imports`: a file uploaded, streamed and imported as `hexspot import`
+//! does.
+
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use hexspot_data::{DataError, Snapshot};
+use hexspot_store::{ImportOptions, ImportOutcome};
+use serde::Serialize;
+use tokio::io::AsyncWriteExt;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::http::{Binary, blocking};
+use crate::query::{ImportParams, parse};
+use crate::state::AppState;
+
+/// A rejected row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedRow {
+    /// Line (or feature) number in the file.
+    pub line: u64,
+    /// Reason code.
+    pub code: &'static str,
+    /// Why, for a person.
+    pub reason: String,
+}
+
+/// What an import did: the CLI's report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// `imported`, `already_imported` or `refused`.
+    pub outcome: &'static str,
+    /// The import's id (the earlier one when already imported).
+    pub import_id: Option<u32>,
+    /// The file name recorded.
+    pub file: String,
+    /// How the file was read.
+    pub format: Option<String>,
+    /// SHA-256 of the bytes.
+    pub sha256: Option<String>,
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Rows imported.
+    pub rows_imported: u64,
+    /// Rows rejected.
+    pub rows_rejected: usize,
+    /// Rejected rows per reason code.
+    pub rejected_by_reason: std::collections::BTreeMap<String, usize>,
+    /// The first rejected rows (all are kept in the store).
+    pub rejected: Vec<RejectedRow>,
+    /// Notes on kept rows (repeated IDs, far points).
+    pub notes: Vec<String>,
+    /// Incidents now held.
+    pub incidents: Option<usize>,
+    /// The data version now served.
+    pub data_version: Option<String>,
+}
+
+/// Rejected rows listed in a report.
+const SHOW_REJECTED: usize = 100;
+
+impl ImportReport {
+    /// A report that wrote nothing, stating what the server now holds.
+    fn new(file: String, snap: Option<&Snapshot>) -> Self {
+        Self {
+            outcome: "refused",
+            import_id: None,
+            file,
+            format: None,
+            sha256: None,
+            rows_read: 0,
+            rows_imported: 0,
+            rows_rejected: 0,
+            rejected_by_reason: std::collections::BTreeMap::new(),
+            rejected: Vec::new(),
+            notes: Vec::new(),
+            incidents: snap.map(|s| s.table.len()),
+            data_version: snap.map(|s| s.version.clone()),
+        }
+    }
+
+    /// With what reading the file found.
+    fn with_summary(self, s: &hexspot_ingest::ReadSummary) -> Self {
+        Self {
+            format: Some(s.format.name().to_owned()),
+            sha256: Some(s.sha256.clone()),
+            rows_read: s.rows_read,
+            rows_rejected: s.rejected.len(),
+            rejected_by_reason: s
+                .rejections_by_reason()
+                .into_iter()
+                .map(|(c, n)| (c.to_owned(), n))
+                .collect(),
+            rejected: s
+                .rejected
+                .iter()
+                .take(SHOW_REJECTED)
+                .map(|r| RejectedRow {
+                    line: r.line,
+                    code: r.reason.code(),
+                    reason: r.reason.to_string(),
+                })
+                .collect(),
+            notes: s.notes.clone(),
+            ..self
+        }
+    }
+}
+
+fn file_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 200
+        && !name.contains(['/', '\\', '\0'])
+        && name != "."
+        && name != ".."
+}
+
+/// Uploads a CSV (or GeoJSON) file, streamed, and imports it as `hexspot import` does:
+/// bad rows are reported with their line and reason and kept aside; `strict=true`
+/// refuses the whole file instead. The new data is served as soon as this answers.
+#[utoipa::path(post, path = "/api/v1/imports", tag = "data",
+    params(ImportParams),
+    request_body(content = Binary, content_type = "text/csv", description = "the file's bytes"),
+    responses(
+        (status = 201, description = "imported", body = ImportReport),
+        (status = 200, description = "the same bytes were imported before; nothing written", body = ImportReport),
+        (status = 400, description = "a bad parameter", body = ErrorBody),
+        (status = 413, description = "larger than the upload limit", body = ErrorBody),
+        (status = 422, description = "the file cannot be read, or strict=true and some rows are bad; nothing written", body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let p: ImportParams = parse(raw.as_deref(), &[ImportParams::names()])?;
+    let name = p.name.unwrap_or_else(|| "upload.csv".to_owned());
+    if !file_name_ok(&name) {
+        return Err(ApiError::bad_parameter(format!(
+            "name {name:?} must be a plain file name (no slashes), 1–200 characters"
+        )));
+    }
+    let mut columns = hexspot_ingest::ColumnMap::default();
+    for pair in &p.map {
+        columns
+            .add_pair(pair)
+            .map_err(|e| ApiError::bad_parameter(format!("map: {e}")))?;
+    }
+    let options = ImportOptions {
+        read: hexspot_ingest::ReadOptions { columns },
+        strict: p.strict.unwrap_or(false),
+    };
+    let suffix = std::path::Path::new(&name)
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let tmp = tempfile::Builder::new()
+        .prefix("hexspot-upload-")
+        .suffix(&suffix)
+        .tempfile()
+        .map_err(ApiError::internal)?;
+    let mut file = tokio::fs::File::from_std(tmp.reopen().map_err(ApiError::internal)?);
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            let limit = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if limit {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!(
+                        "the upload exceeds the limit of {} bytes",
+                        state.settings().max_upload_bytes
+                    ),
+                )
+            } else {
+                ApiError::bad_parameter(format!("the upload broke off: {e}"))
+            }
+        })?;
+        file.write_all(&chunk).await.map_err(ApiError::internal)?;
+    }
+    file.flush().await.map_err(ApiError::internal)?;
+    drop(file);
+    let st = state.clone();
+    let name2 = name.clone();
+    let outcome = blocking(move || {
+        let tmp_path = tmp.path().display().to_string();
+        st.import(tmp.path(), &name2, &options).map_err(|e| {
+            // the temporary path means nothing to the client: name the upload
+            let msg = e.to_string().replace(&tmp_path, &name2);
+            match e {
+                DataError::Store(hexspot_store::StoreError::Ingest(_)) => {
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_file", msg)
+                }
+                _ => ApiError::internal(msg),
+            }
+        })
+    })
+    .await?;
+    let snap = state.snapshot().ok();
+    let base = ImportReport::new(name, snap.as_deref());
+    let (status, report) = match outcome {
+        ImportOutcome::Imported { info, summary } => (
+            StatusCode::CREATED,
+            ImportReport {
+                outcome: "imported",
+                import_id: Some(info.id),
+                rows_imported: info.rows_imported,
+                ..base.with_summary(&summary)
+            },
+        ),
+        ImportOutcome::AlreadyImported { existing } => (
+            StatusCode::OK,
+            ImportReport {
+                outcome: "already_imported",
+                import_id: Some(existing.id),
+                format: Some(existing.format.clone()),
+                sha256: Some(existing.sha256.clone()),
+                rows_read: existing.rows_read,
+                notes: vec![format!(
+                    "the same bytes were imported before as {} (import #{}); nothing was written",
+                    existing.file_name, existing.id
+                )],
+                ..base
+            },
+        ),
+        ImportOutcome::Refused { summary } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ImportReport {
+                outcome: "refused",
+                ..base.with_summary(&summary)
+            },
+        ),
+    };
+    Ok((
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(report),
+    )
+        .into_response())
+}
