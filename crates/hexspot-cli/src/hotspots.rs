@@ -134,7 +134,8 @@ impl QueryArgs {
         params
             .query(StudyRegion::OccupiedWithRings, None)
             .map_err(flag_error)?;
-        let region = region(self, params.resolution().map_err(flag_error)?)?;
+        let res = params.resolution().map_err(flag_error)?;
+        let region = region(self, res)?;
         let harm = match &self.weights {
             Some(p) => hexspot_ingest::read_harm_table(p)?,
             None => HarmTable::default(),
@@ -148,7 +149,7 @@ impl QueryArgs {
         }
         let store =
             Store::open(&self.db).with_context(|| format!("cannot open {}", self.db.display()))?;
-        let snap = hexspot_data::Snapshot::load(&store)?;
+        let snap = hexspot_data::Snapshot::load_with(&store, &[res])?;
         if snap.table.is_empty() {
             bail!(
                 "{} holds no incidents: import data first",

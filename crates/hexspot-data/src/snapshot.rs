@@ -59,7 +59,19 @@ impl Snapshot {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn load(store: &Store) -> Result<Self, DataError> {
-        let table = store.load_table()?;
+        Self::from_table(store, store.load_table()?)
+    }
+
+    /// [`Snapshot::load`] with the stored cells of `resolutions` only (the others are
+    /// located on first use): what a command answering at one resolution needs.
+    ///
+    /// # Errors
+    /// [`DataError::Store`] when the database cannot be read.
+    pub fn load_with(store: &Store, resolutions: &[Resolution]) -> Result<Self, DataError> {
+        Self::from_table(store, store.load_table_with(resolutions)?)
+    }
+
+    fn from_table(store: &Store, table: IncidentTable) -> Result<Self, DataError> {
         let imports = store.imports()?;
         let sources = imports
             .iter()
