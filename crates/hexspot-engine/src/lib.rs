@@ -16,8 +16,10 @@ pub mod hotspots;
 mod ij;
 pub mod params;
 pub mod plan;
+mod ranking;
 pub mod region;
 pub mod stats;
+mod study_region;
 pub mod table;
 pub mod types;
 

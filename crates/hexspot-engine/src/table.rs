@@ -224,13 +224,30 @@ impl IncidentTableBuilder {
         order.sort_by_key(|&i| t.cell[i as usize]);
         // carried cell columns: locate only the rows added since, then put every row's
         // cell in the new order
+        // the added rows in table order, so repeated points sit together and are
+        // located once
+        let old = self
+            .carried
+            .iter()
+            .flatten()
+            .map(Vec::len)
+            .next()
+            .unwrap_or(0) as u32;
+        let added: Vec<u32> = order.iter().copied().filter(|&r| r >= old).collect();
+        let (lon, lat): (Vec<f64>, Vec<f64>) = added
+            .iter()
+            .map(|&r| (t.lon[r as usize], t.lat[r as usize]))
+            .unzip();
         let by_res: [OnceLock<Arc<CellColumn>>; RESOLUTIONS] = std::array::from_fn(|i| {
             let cell = OnceLock::new();
             if let Some(mut cells) = self.carried[i].clone() {
                 let res = Resolution::try_from(Resolution::MIN + i as u8)
                     .expect("carried columns are at query resolutions");
-                let added = CellColumn::compute(&t.lon[cells.len()..], &t.lat[cells.len()..], res);
-                cells.extend((0..added.slots().len()).map(|r| added.cell(r)));
+                let located = CellColumn::compute(&lon, &lat, res);
+                cells.resize(t.lon.len(), 0);
+                for (k, &r) in added.iter().enumerate() {
+                    cells[r as usize] = located.cell(k);
+                }
                 let sorted: Vec<u64> = order.iter().map(|&r| cells[r as usize]).collect();
                 let _ = cell.set(Arc::new(CellColumn::from_row_cells(res, &sorted)));
             }

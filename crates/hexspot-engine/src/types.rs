@@ -5,8 +5,9 @@ use std::str::FromStr;
 
 use crate::error::ValueError;
 
-/// The finest H3 resolution the engine stores for each incident. Coarser cells are
-/// always the ancestors of this cell, never a re-projection of the point.
+/// The finest H3 resolution the engine stores for each incident; it only orders the
+/// table's rows. A query's cells hold the point itself at the query's resolution
+/// ([`crate::binning`]), never an ancestor of this cell.
 pub const FINE_RESOLUTION: h3o::Resolution = h3o::Resolution::Fifteen;
 
 /// An H3 resolution that hotspot queries may bin at: 5 to 12 inclusive.

@@ -43,8 +43,8 @@ pub struct Context<'a> {
 pub const SOFTWARE: &str = concat!("hexspot ", env!("CARGO_PKG_VERSION"));
 
 /// How cells are derived, for outputs.
-pub const BINNING: &str = "each incident's H3 cell at resolution 15 is computed once, at import; \
-its cell at the query resolution is that cell's ancestor (H3 parent), never a re-projection of the point";
+pub const BINNING: &str = "each incident is counted in the H3 cell that contains its point at the \
+query resolution (h3o LatLng::to_cell, as h3-py latlng_to_cell), never the parent of a finer cell";
 
 /// The statistics method, for outputs.
 pub const METHOD: &str = "Getis-Ord Gi* (Ord & Getis 1995): binary weights over the k-ring \

@@ -61,7 +61,7 @@ fn encode<T: Le>(v: &[T]) -> Vec<u8> {
 }
 
 fn decode<T: Le>(b: &[u8], into: &mut Vec<T>) -> Result<(), String> {
-    if b.len() % T::SIZE != 0 {
+    if !b.len().is_multiple_of(T::SIZE) {
         return Err(format!("{} bytes is not a whole number of values", b.len()));
     }
     into.extend(b.chunks_exact(T::SIZE).map(T::get));
