@@ -10,6 +10,7 @@
 
 mod areas;
 mod batch;
+mod record;
 mod schema;
 mod snapshot;
 
@@ -211,8 +212,10 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // another process may have built it while this one waited for the lock
         if snapshot::rows(&tx)?.is_none() {
-            let table = load_rows(&tx)?;
-            snapshot::write(&tx, &table)?;
+            let mut b = IncidentTableBuilder::default();
+            load_rows(&tx, &mut b)?;
+            record::load_all(&tx, &mut b)?;
+            snapshot::write(&tx, &b.build())?;
         }
         tx.commit()?;
         Ok(())
@@ -263,16 +266,13 @@ impl Store {
             tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM imports", [], |r| {
                 r.get(0)
             })?;
-        let mut crime_types: FxHashMap<String, i64> = crime_types(&tx)?
-            .into_iter()
-            .map(|(id, name)| (name, id))
-            .collect();
         // the snapshot after this import: every stored row (their cells already
         // located) and this file's
         let before =
             snapshot::read(&tx, &snapshot::all_resolutions())?.ok_or_else(snapshot_missing)?;
         let mut table = IncidentTableBuilder::from_table(&before);
         drop(before);
+        let mut record = record::Record::default();
         // Two stages on two cores: a thread reads, parses and indexes the file into
         // batches; this thread writes them inside the transaction.
         let summary = std::thread::scope(|scope| -> Result<ReadSummary, StoreError> {
@@ -293,47 +293,17 @@ impl Store {
                     .map_err(|_| IngestError::Sink(WriterGone))?;
                 Ok::<_, IngestError<WriterGone>>(summary)
             });
-            let written = (|| -> Result<(), rusqlite::Error> {
-                let mut insert = tx.prepare_cached(schema::INSERT_INCIDENT)?;
-                let mut insert_type =
-                    tx.prepare_cached("INSERT INTO crime_types (name) VALUES (?1)")?;
+            let written = (|| -> Result<(), StoreError> {
                 for b in recv.iter() {
                     for r in &b.rows {
                         let name = b.text(r, field::CRIME_TYPE).unwrap_or_default();
-                        table
-                            .push(&r.incident(name, b.text(r, field::OFFENCE), import_id as u32))
-                            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-                        let ct = match crime_types.get(name) {
-                            Some(&id) => id,
-                            None => {
-                                insert_type.execute([name])?;
-                                let id = tx.last_insert_rowid();
-                                crime_types.insert(name.to_owned(), id);
-                                id
-                            }
-                        };
-                        let txt = |f| b.text(r, f);
-                        insert.raw_bind_parameter(1, import_id)?;
-                        insert.raw_bind_parameter(2, r.line)?;
-                        insert.raw_bind_parameter(3, txt(field::CRIME_ID))?;
-                        insert.raw_bind_parameter(4, r.month)?;
-                        insert.raw_bind_parameter(5, r.day)?;
-                        insert.raw_bind_parameter(6, r.minute)?;
-                        insert.raw_bind_parameter(7, r.lon)?;
-                        insert.raw_bind_parameter(8, r.lat)?;
-                        insert.raw_bind_parameter(9, r.cell)?;
-                        insert.raw_bind_parameter(10, ct)?;
-                        insert.raw_bind_parameter(11, txt(field::OFFENCE))?;
-                        insert.raw_bind_parameter(12, r.flags)?;
-                        insert.raw_bind_parameter(13, r.weight)?;
-                        insert.raw_bind_parameter(14, txt(field::LOCATION))?;
-                        insert.raw_bind_parameter(15, txt(field::LSOA_CODE))?;
-                        insert.raw_bind_parameter(16, txt(field::LSOA_NAME))?;
-                        insert.raw_bind_parameter(17, txt(field::OUTCOME))?;
-                        insert.raw_bind_parameter(18, txt(field::CONTEXT))?;
-                        insert.raw_bind_parameter(19, txt(field::FALLS_WITHIN))?;
-                        insert.raw_execute()?;
+                        table.push(&r.incident(
+                            name,
+                            b.text(r, field::OFFENCE),
+                            import_id as u32,
+                        ))?;
                     }
+                    record.push(&b);
                 }
                 Ok(())
             })();
@@ -379,6 +349,7 @@ impl Store {
                 ])?;
             }
         }
+        record.write(&tx, import_id)?;
         snapshot::write(&tx, &table.build())?;
         let info = find_import(&tx, "id = ?1", &import_id.to_string())?.expect("just inserted");
         tx.commit()?;
@@ -452,11 +423,10 @@ fn snapshot_missing() -> StoreError {
     }
 }
 
-/// Every incident from the `incidents` rows (to build the snapshot where none is kept).
-fn load_rows(conn: &Connection) -> Result<IncidentTable, StoreError> {
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM incidents", [], |r| r.get(0))?;
+/// Adds the incidents kept as `incidents` rows (imports made before the record became
+/// column blobs) to `b`, to build the snapshot where none is kept.
+fn load_rows(conn: &Connection, b: &mut IncidentTableBuilder) -> Result<(), StoreError> {
     let names: FxHashMap<i64, String> = crime_types(conn)?.into_iter().collect();
-    let mut b = IncidentTableBuilder::with_capacity(n as usize);
     let mut q = conn.prepare(
         "SELECT id, cell, lon, lat, month, day, minute, crime_type_id, offence, flags, weight, import_id FROM incidents ORDER BY id",
     )?;
@@ -494,7 +464,7 @@ fn load_rows(conn: &Connection) -> Result<IncidentTable, StoreError> {
             import_id: r.get(11)?,
         })?;
     }
-    Ok(b.build())
+    Ok(())
 }
 
 /// `(id, name)` of every stored crime type.

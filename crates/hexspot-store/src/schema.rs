@@ -84,19 +84,26 @@ const MIGRATIONS: &[&str] = &[
         source TEXT NOT NULL,
         PRIMARY KEY (set_id, code)
     );",
-    // 3: the engine's columnar snapshot as column blobs (rebuilt from the rows on open)
+    // 3: the engine's columnar snapshot and each import's record, as column blobs
     "CREATE TABLE snapshot_columns (
         name TEXT NOT NULL,          -- a column, e.g. 'lon', 'cells_9', 'slots_9', or 'meta'
         part INTEGER NOT NULL,       -- parts of at most 2^20 values, from 0
         data BLOB NOT NULL,          -- little-endian values
         PRIMARY KEY (name, part)
+    );
+    -- every imported row's fields, per import, as column blobs (incidents keeps the
+    -- rows of imports made before this migration)
+    CREATE TABLE import_columns (
+        import_id INTEGER NOT NULL REFERENCES imports(id) DEFERRABLE INITIALLY DEFERRED,
+        name TEXT NOT NULL,          -- e.g. 'lon', 'location.names', 'location.codes'
+        part INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (import_id, name, part)
     );",
 ];
 
 /// The schema version this build writes.
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;
-
-pub(crate) const INSERT_INCIDENT: &str = "INSERT INTO incidents (import_id, line, crime_id, month, day, minute, lon, lat, cell, crime_type_id, offence, flags, weight, location, lsoa_code, lsoa_name, outcome, context, falls_within) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

@@ -29,7 +29,7 @@ pub(crate) fn all_resolutions() -> Vec<Resolution> {
 }
 
 /// A value stored as little-endian bytes.
-trait Le: Copy {
+pub(crate) trait Le: Copy {
     const SIZE: usize;
     fn put(self, out: &mut Vec<u8>);
     fn get(b: &[u8]) -> Self;
@@ -52,7 +52,7 @@ macro_rules! le {
 }
 le!(u8, u16, u32, i32, u64, f64);
 
-fn encode<T: Le>(v: &[T]) -> Vec<u8> {
+pub(crate) fn encode<T: Le>(v: &[T]) -> Vec<u8> {
     let mut out = Vec::with_capacity(v.len() * T::SIZE);
     for &x in v {
         x.put(&mut out);
@@ -60,7 +60,7 @@ fn encode<T: Le>(v: &[T]) -> Vec<u8> {
     out
 }
 
-fn decode<T: Le>(b: &[u8], into: &mut Vec<T>) -> Result<(), String> {
+pub(crate) fn decode<T: Le>(b: &[u8], into: &mut Vec<T>) -> Result<(), String> {
     if !b.len().is_multiple_of(T::SIZE) {
         return Err(format!("{} bytes is not a whole number of values", b.len()));
     }
@@ -68,7 +68,7 @@ fn decode<T: Le>(b: &[u8], into: &mut Vec<T>) -> Result<(), String> {
     Ok(())
 }
 
-fn encode_names(names: &[String]) -> Vec<u8> {
+pub(crate) fn encode_names(names: &[String]) -> Vec<u8> {
     let mut out = Vec::new();
     (names.len() as u32).put(&mut out);
     for n in names {
@@ -78,7 +78,7 @@ fn encode_names(names: &[String]) -> Vec<u8> {
     out
 }
 
-fn decode_names(b: &[u8]) -> Result<Vec<String>, String> {
+pub(crate) fn decode_names(b: &[u8]) -> Result<Vec<String>, String> {
     let short = || "ends inside a name".to_owned();
     let take_u32 = |at: &mut usize| -> Result<u32, String> {
         let v = b.get(*at..*at + 4).ok_or_else(short)?;

@@ -157,10 +157,8 @@ fn the_snapshot_after_two_imports_is_the_table_of_the_rows() {
         .unwrap();
     let rebuilt = Store::open(&db).unwrap().load_table().unwrap();
     assert_eq!(rebuilt.len(), kept.len());
-    assert_eq!(
-        format!("{:?}", rebuilt.to_columns()),
-        format!("{:?}", kept.to_columns())
-    );
+    // compared whole, not printed: a mismatch would print a million values
+    assert!(format!("{:?}", rebuilt.to_columns()) == format!("{:?}", kept.to_columns()));
     for r in 5..=12 {
         let r = hexspot_engine::Resolution::try_from(r).unwrap();
         assert_eq!(rebuilt.cells_at(r), kept.cells_at(r));
