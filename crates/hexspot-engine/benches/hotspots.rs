@@ -66,6 +66,27 @@ fn bench_hotspots(c: &mut Criterion) {
         );
     }
 
+    // Locating every point at a resolution (once per table, or read from the store):
+    // what the first query at res 9, 10 and 11 paid above, and the memory it keeps.
+    eprintln!(
+        "cell columns for res 9, 10, 11: {:.1} bytes per incident in all ({:.1} per resolution)",
+        table.cell_column_bytes() as f64 / table.len() as f64,
+        table.cell_column_bytes() as f64 / table.len() as f64 / 3.0,
+    );
+    let xy = table.to_columns();
+    let mut locate = c.benchmark_group("locate_1M");
+    locate.sample_size(10);
+    locate.bench_function("cell_column_res9", |b| {
+        b.iter(|| {
+            hexspot_engine::CellColumn::compute(
+                black_box(&xy.lon),
+                black_box(&xy.lat),
+                hexspot_engine::Resolution::try_from(9).expect("valid"),
+            )
+        });
+    });
+    locate.finish();
+
     let mut group = c.benchmark_group("hotspot_query_1M");
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(2));

@@ -820,3 +820,36 @@ fn outline_refuses_mixed_resolutions() {
     let b = leeds().to_cell(res(8).h3());
     assert!(matches!(outline(&[a, b]), Err(QueryError::Region(_))));
 }
+
+/// The first wave coded names as u16 with u16::MAX meaning "no offence": the 65,536th
+/// offence name got the marker's code (its rows looked offence-less, and a filter on
+/// it matched the rows with none), and the 65,537th panicked.
+#[test]
+fn regression_offence_names_past_65535_neither_collide_nor_panic() {
+    let loc = leeds_loc();
+    let names: Vec<String> = (0..70_000).map(|i| format!("offence {i}")).collect();
+    let mut b = IncidentTableBuilder::default();
+    for n in &names {
+        b.push(&IncidentRow {
+            offence: Some(n),
+            ..row(loc)
+        })
+        .unwrap();
+    }
+    b.push(&row(loc)).unwrap(); // one with no offence at all
+    let t = b.build();
+    assert_eq!(t.offences().len(), 70_000);
+    for probe in [65_535usize, 65_536, 69_999] {
+        let mut q = HotspotQuery {
+            limit: Limit::All,
+            ..HotspotQuery::default()
+        };
+        q.filter.offences = vec![names[probe].clone()];
+        let r = hotspots(&t, &q, &HarmTable::default()).unwrap();
+        assert_eq!(r.incidents, 1, "only the row of {}", names[probe]);
+    }
+}
+
+fn leeds_loc() -> LonLat {
+    LonLat::new(-1.5491, 53.7965).unwrap()
+}
