@@ -39,6 +39,8 @@ if ! command -v wrk > /dev/null; then
     apt-get install -y wrk > /dev/null || { apt-get update > /dev/null && apt-get install -y wrk > /dev/null; }
 fi
 
+# a release build carries the map and refuses to build without it
+scripts/build-web.sh
 cargo build --release --quiet -p hexspot-cli
 mkdir -p "$dir"
 if [[ ! -s $csv ]]; then

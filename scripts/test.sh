@@ -17,6 +17,9 @@ scripts/build-web.sh
 echo "== cargo test --workspace"
 cargo test --workspace
 
+echo "== cargo test: ingest without British National Grid support (feature bng off)"
+cargo test -p hexspot-ingest --no-default-features --test ingest
+
 echo "== web: types, lint, unit tests"
 cd web
 npm run --silent typecheck

@@ -3,6 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use jiff::ToSpan;
+use jiff::civil::Date;
+
 use crate::error::ValueError;
 
 /// The finest H3 resolution the engine stores for each incident; it only orders the
@@ -116,13 +119,21 @@ impl YearMonth {
     /// The first day of the month.
     #[must_use]
     pub fn first_day(self) -> Day {
-        Day(days_from_civil(self.year(), self.month(), 1))
+        Day::from_date(self.date())
     }
 
     /// The last day of the month.
     #[must_use]
     pub fn last_day(self) -> Day {
-        Day(YearMonth(self.0 + 1).first_day().0 - 1)
+        Day::from_date(self.date().last_of_month())
+    }
+
+    /// The first day of the month in jiff's calendar.
+    fn date(self) -> Date {
+        // a year outside i16 is only reachable through `Day::year_month` on a clamped
+        // day, which stays within jiff's years
+        let year = i16::try_from(self.year()).expect("months are within jiff's years");
+        Date::new(year, self.month() as i8, 1).expect("the 1st exists in every month")
     }
 }
 
@@ -146,7 +157,8 @@ impl fmt::Display for YearMonth {
     }
 }
 
-/// A calendar day, as days since 1970-01-01 (proleptic Gregorian).
+/// A calendar day, as days since 1970-01-01 (proleptic Gregorian), within jiff's
+/// calendar (years −9999..=9999).
 ///
 /// ```
 /// use hexspot_engine::{Day, Weekday};
@@ -158,15 +170,21 @@ impl fmt::Display for YearMonth {
 pub struct Day(i32);
 
 impl Day {
+    /// 1970-01-01, day 0.
+    const EPOCH: Date = Date::constant(1970, 1, 1);
+    /// The index of jiff's first day, -9999-01-01.
+    const FIRST: i32 = -4_371_587;
+    /// The index of jiff's last day, 9999-12-31.
+    const LAST: i32 = 2_932_896;
+
     /// # Errors
     /// [`ValueError::Date`] when the date does not exist.
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Result<Self, ValueError> {
-        let ym = YearMonth::new(year, month)
-            .map_err(|_| ValueError::Date(format!("{year:04}-{month:02}-{day:02}")))?;
-        if day == 0 || day > days_in_month(year, month) {
-            return Err(ValueError::Date(format!("{year:04}-{month:02}-{day:02}")));
-        }
-        Ok(Self(ym.first_day().0 + day as i32 - 1))
+        let bad = || ValueError::Date(format!("{year:04}-{month:02}-{day:02}"));
+        let ym = YearMonth::new(year, month).map_err(|_| bad())?;
+        let day = i8::try_from(day).map_err(|_| bad())?;
+        let date = Date::new(ym.year() as i16, ym.month() as i8, day).map_err(|_| bad())?;
+        Ok(Self::from_date(date))
     }
 
     /// Days since 1970-01-01.
@@ -175,23 +193,26 @@ impl Day {
         self.0
     }
 
-    /// Rebuilds a day from [`Day::index`] (any `i32` is a valid day).
+    /// Rebuilds a day from [`Day::index`]. Indexes beyond the calendar's years
+    /// −9999..=9999 (never written by hexspot, whose months are 1900..=2200) are
+    /// clamped to its first or last day.
     #[must_use]
     pub fn from_index(index: i32) -> Self {
-        Self(index)
+        Self(index.clamp(Self::FIRST, Self::LAST))
     }
 
     /// The day of the week.
     #[must_use]
     pub fn weekday(self) -> Weekday {
-        // 1970-01-01 was a Thursday (index 3 with Monday = 0).
-        Weekday::ALL[(self.0 + 3).rem_euclid(7) as usize]
+        let wd = jiff::civil::Weekday::Thursday.wrapping_add(self.0); // 1970-01-01
+        Weekday::ALL[wd.to_monday_zero_offset() as usize]
     }
 
     /// `(year, month, day)`.
     #[must_use]
     pub fn ymd(self) -> (i32, u32, u32) {
-        civil_from_days(self.0)
+        let d = self.date();
+        (i32::from(d.year()), d.month() as u32, d.day() as u32)
     }
 
     /// The month this day falls in.
@@ -199,6 +220,16 @@ impl Day {
     pub fn year_month(self) -> YearMonth {
         let (y, m, _) = self.ymd();
         YearMonth(y * 12 + m as i32 - 1)
+    }
+
+    fn from_date(date: Date) -> Self {
+        Self(date.duration_since(Self::EPOCH).as_hours().div_euclid(24) as i32)
+    }
+
+    fn date(self) -> Date {
+        Self::EPOCH
+            .checked_add(self.0.days())
+            .expect("a day's index is within jiff's calendar")
     }
 }
 
@@ -231,43 +262,6 @@ impl fmt::Display for Day {
         let (y, m, d) = self.ymd();
         write!(f, "{y:04}-{m:02}-{d:02}")
     }
-}
-
-fn is_leap(y: i32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i32, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap(y) => 29,
-        _ => 28,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (era-based arithmetic).
-fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i32 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i32 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i32) -> (i32, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i32::from(m <= 2);
-    (y, m, d)
 }
 
 /// A day of the week, Monday first.
@@ -667,3 +661,7 @@ impl FromStr for BBox {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "types_tests.rs"]
+mod tests;

@@ -312,6 +312,11 @@ impl Resolved {
                 header: header.join(", "),
             });
         }
+        if bng && !lonlat && !cfg!(feature = "bng") {
+            return Err(MappingError::NoGridSupport {
+                header: header.join(", "),
+            });
+        }
         Ok(r)
     }
 

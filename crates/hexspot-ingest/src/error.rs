@@ -36,6 +36,16 @@ pub enum MappingError {
         /// the header found
         header: String,
     },
+    /// Coordinates only as easting/northing, in a build without the `bng` feature.
+    #[error(
+        "the coordinates are British National Grid eastings/northings, which this build \
+         of hexspot cannot read (built without the `bng` feature): give longitude and \
+         latitude columns, or use a build with default features (header: {header})"
+    )]
+    NoGridSupport {
+        /// the header found
+        header: String,
+    },
     /// Required fields not found.
     #[error(
         "cannot find {missing} in the header ({header}); name the columns with \
@@ -96,6 +106,11 @@ pub enum RejectReason {
     /// Easting/northing outside the OSTN15 grid.
     #[error("easting/northing {0} is outside the British National Grid (OSTN15) area")]
     OutsideGrid(String),
+    /// Only an easting/northing, in a build without the `bng` feature.
+    #[error(
+        "easting/northing given but this build cannot read British National Grid (no `bng` feature)"
+    )]
+    NoGridSupport,
     /// No date, date-time or month.
     #[error("no date")]
     NoDate,
@@ -149,6 +164,7 @@ impl RejectReason {
             RejectReason::NoCoordinates => "no_coordinates",
             RejectReason::BadCoordinates(_) => "bad_coordinates",
             RejectReason::OutsideGrid(_) => "outside_bng_grid",
+            RejectReason::NoGridSupport => "bng_not_supported",
             RejectReason::NoDate => "no_date",
             RejectReason::BadMonth(_) => "bad_month",
             RejectReason::BadDateTime(_) => "bad_datetime",

@@ -262,6 +262,28 @@ fn parse_coord(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// WGS84 longitude and latitude of a British National Grid easting and northing (OSGB36,
+/// through OSTN15).
+#[cfg(feature = "bng")]
+fn grid_to_lonlat(e: &str, n: &str) -> Result<(f64, f64), RejectReason> {
+    let txt = format!("{e}, {n}");
+    let (Some(e), Some(n)) = (parse_coord(e), parse_coord(n)) else {
+        return Err(RejectReason::BadCoordinates(txt));
+    };
+    if !(0.0..=700_000.0).contains(&e) || !(0.0..=1_250_000.0).contains(&n) {
+        return Err(RejectReason::OutsideGrid(txt));
+    }
+    lonlat_bng::convert_osgb36_to_ll(e, n).map_err(|_| RejectReason::OutsideGrid(txt))
+}
+
+/// Built without the `bng` feature: a row placed only by easting and northing (in a file
+/// that also has longitude/latitude columns; one with only eastings/northings is refused
+/// when its header is mapped) cannot be placed.
+#[cfg(not(feature = "bng"))]
+fn grid_to_lonlat(_e: &str, _n: &str) -> Result<(f64, f64), RejectReason> {
+    Err(RejectReason::NoGridSupport)
+}
+
 /// Turns one row's fields into a record, or says why not.
 fn extract<'a>(
     line: u64,
@@ -278,14 +300,7 @@ fn extract<'a>(
             _ => return Err(RejectReason::BadCoordinates(format!("{lon}, {lat}"))),
         }
     } else if let (Some(e), Some(n)) = (field(Field::Easting), field(Field::Northing)) {
-        let txt = format!("{e}, {n}");
-        let (Some(e), Some(n)) = (parse_coord(e), parse_coord(n)) else {
-            return Err(RejectReason::BadCoordinates(txt));
-        };
-        if !(0.0..=700_000.0).contains(&e) || !(0.0..=1_250_000.0).contains(&n) {
-            return Err(RejectReason::OutsideGrid(txt));
-        }
-        lonlat_bng::convert_osgb36_to_ll(e, n).map_err(|_| RejectReason::OutsideGrid(txt))?
+        grid_to_lonlat(e, n)?
     } else if field(Field::Longitude).is_some()
         || field(Field::Latitude).is_some()
         || field(Field::Easting).is_some()

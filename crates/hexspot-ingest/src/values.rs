@@ -1,6 +1,18 @@
 //! Parsers for the values found in police and force files.
 
+use std::sync::LazyLock;
+
 use hexspot_engine::{Day, MinuteOfDay, YearMonth};
+use jiff::civil::DateTime;
+use jiff::tz::{Offset, TimeZone, TimeZoneDatabase};
+
+/// Europe/London from the tz database bundled with jiff, never the machine's own: the
+/// same file gives the same rows on every machine.
+static UK: LazyLock<TimeZone> = LazyLock::new(|| {
+    TimeZoneDatabase::bundled()
+        .get("Europe/London")
+        .expect("jiff's bundled tz database holds Europe/London")
+});
 
 /// When an incident happened, as precisely as the source says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,9 +138,19 @@ pub fn parse_time(s: &str) -> Option<MinuteOfDay> {
 /// instead of `T`, and an optional `Z` or `±hh:mm` offset) or UK `14/02/2025 21:37`.
 /// A date alone is accepted too (no time of day).
 ///
-/// Times without an offset are the local wall-clock time, as police systems record them.
-/// Times with `Z` or an offset are converted to UK local time (GMT, or BST from 01:00 UTC
-/// on the last Sunday of March to 01:00 UTC on the last Sunday of October).
+/// Times without an offset are the local wall-clock time, as police systems record them,
+/// kept as they are (even one that the clocks skipped or showed twice). Times with `Z` or
+/// an offset are converted to UK local time by Europe/London's rules at that instant, from
+/// the IANA tz database bundled with jiff: GMT, BST, and the historic rules too (British
+/// Standard Time all year 1968–71, double summer time in the 1940s). `None` when the
+/// local day falls outside the supported years (1900–2200) or the offset is not `hh:mm`.
+///
+/// ```
+/// use hexspot_ingest::values::parse_datetime;
+/// // 01:00 UTC on 30 March 2025 is 02:00 BST
+/// let w = parse_datetime("2025-03-30T01:00Z").unwrap();
+/// assert_eq!(w.time.unwrap().get(), 2 * 60);
+/// ```
 #[must_use]
 pub fn parse_datetime(s: &str) -> Option<When> {
     let s = s.trim();
@@ -145,8 +167,8 @@ pub fn parse_datetime(s: &str) -> Option<When> {
         });
     };
     // split off a zone designator
-    let (clock, offset_min) = if let Some(c) = time.strip_suffix('Z') {
-        (c, Some(0))
+    let (clock, offset) = if let Some(c) = time.strip_suffix('Z') {
+        (c, Some(Offset::UTC))
     } else if let Some(i) = time.rfind(['+', '-']).filter(|&i| i >= 4) {
         let (c, off) = time.split_at(i);
         let sign = if off.starts_with('-') { -1 } else { 1 };
@@ -154,18 +176,21 @@ pub fn parse_datetime(s: &str) -> Option<When> {
         if off.len() != 4 || !digits(&off) {
             return None;
         }
-        let mins = off[..2].parse::<i32>().ok()? * 60 + off[2..].parse::<i32>().ok()?;
-        (c, Some(sign * mins))
+        let (h, m) = (off[..2].parse::<i32>().ok()?, off[2..].parse::<i32>().ok()?);
+        if m >= 60 {
+            return None;
+        }
+        (
+            c,
+            Some(Offset::from_seconds(sign * (h * 60 + m) * 60).ok()?),
+        )
     } else {
         (time, None)
     };
     let t = parse_time(clock)?;
-    let (day, t) = match offset_min {
+    let (day, t) = match offset {
         None => (day, t),
-        Some(off) => {
-            let utc = i64::from(day.index()) * 1440 + i64::from(t.get()) - i64::from(off);
-            uk_local_from_utc_minutes(utc)
-        }
+        Some(offset) => uk_local(day, t, offset)?,
     };
     Some(When {
         month: day.year_month(),
@@ -174,29 +199,29 @@ pub fn parse_datetime(s: &str) -> Option<When> {
     })
 }
 
-fn last_sunday(year: i32, month: u32) -> Day {
-    let last = YearMonth::new(year, month).expect("valid month").last_day();
-    // Monday = 0 … Sunday = 6, so a day with index d is (d + 1) % 7 days after Sunday
-    Day::from_index(last.index() - (last.weekday().index() as i32 + 1) % 7)
-}
-
-/// UK local day and time for minutes since 1970-01-01T00:00Z.
-fn uk_local_from_utc_minutes(utc: i64) -> (Day, MinuteOfDay) {
-    let day = Day::from_index(utc.div_euclid(1440) as i32);
-    let (y, _, _) = day.ymd();
-    let start = i64::from(last_sunday(y, 3).index()) * 1440 + 60;
-    let end = i64::from(last_sunday(y, 10).index()) * 1440 + 60;
-    let local = if (start..end).contains(&utc) {
-        utc + 60
-    } else {
-        utc
-    };
-    let d = Day::from_index(local.div_euclid(1440) as i32);
-    let m = local.rem_euclid(1440) as u32;
-    (
-        d,
-        MinuteOfDay::new(m / 60, m % 60).expect("minute of day in range"),
+/// The UK local day and time of the instant shown as `day` `clock` at UTC `offset`;
+/// `None` when that local day is outside the supported years.
+fn uk_local(day: Day, clock: MinuteOfDay, offset: Offset) -> Option<(Day, MinuteOfDay)> {
+    let (y, m, d) = day.ymd();
+    let shown = DateTime::new(
+        i16::try_from(y).ok()?,
+        m as i8,
+        d as i8,
+        clock.hour() as i8,
+        (clock.get() % 60) as i8,
+        0,
+        0,
     )
+    .ok()?;
+    let local = UK.to_datetime(offset.to_timestamp(shown).ok()?);
+    let day = Day::from_ymd(
+        local.year().into(),
+        local.month() as u32,
+        local.day() as u32,
+    )
+    .ok()?;
+    let time = MinuteOfDay::new(local.hour() as u32, local.minute() as u32).ok()?;
+    Some((day, time))
 }
 
 /// Parses a yes/no flag; empty means not recorded (`Ok(None)`).

@@ -215,6 +215,7 @@ fn bad_rows_are_reported_and_good_rows_kept() {
     assert_eq!(r.ids, vec![Some("a".into()), Some("g".into())]);
 }
 
+#[cfg(feature = "bng")]
 #[test]
 fn force_extract_with_bng_coordinates_and_separate_date_time() {
     // Leeds Town Hall is at about OSGB36 E 429,835 N 433,910 (lon −1.5487, lat 53.8003)
@@ -270,6 +271,7 @@ fn force_extract_with_bng_coordinates_and_separate_date_time() {
     );
 }
 
+#[cfg(feature = "bng")]
 #[test]
 fn ostn15_matches_an_ordnance_survey_test_point() {
     // lonlat_bng's published round trip (ETRS89 1.716073973 E, 52.658007833 N)
@@ -280,6 +282,7 @@ fn ostn15_matches_an_ordnance_survey_test_point() {
     );
 }
 
+#[cfg(feature = "bng")]
 fn lonlat_bng_roundtrip(e: f64, n: f64) -> (f64, f64) {
     let csv =
         format!("id,datetime,easting,northing,crime_type\nx,2025-02-14T10:00,{e},{n},Robbery\n");
@@ -287,6 +290,44 @@ fn lonlat_bng_roundtrip(e: f64, n: f64) -> (f64, f64) {
     let r = read(f.path(), ColumnMap::default());
     assert_eq!(r.summary.rows_accepted, 1, "{:?}", r.summary.rejected);
     r.points[0]
+}
+
+/// Built without the `bng` feature (`cargo test -p hexspot-ingest --no-default-features`,
+/// which scripts/test.sh runs): eastings/northings alone are a clear file error, and a
+/// row that has only them, in a file that also has longitude/latitude, is rejected.
+#[cfg(not(feature = "bng"))]
+#[test]
+fn without_the_bng_feature_grid_coordinates_are_refused_clearly() {
+    let f = temp_file(
+        ".csv",
+        b"id,datetime,easting,northing,crime_type\nx,2025-02-14T10:00,429835,433910,Robbery\n",
+    );
+    let e = read_file(f.path(), &ReadOptions::default(), &mut |_| {}, &mut |_| {
+        Ok::<(), Infallible>(())
+    })
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            hexspot_ingest::IngestError::Mapping {
+                source: hexspot_ingest::MappingError::NoGridSupport { .. },
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("`bng` feature"), "{e}");
+
+    let both = temp_file(
+        ".csv",
+        b"id,datetime,longitude,latitude,easting,northing,crime_type\n\
+          a,2025-02-14T10:00,-1.5487,53.8003,,,Robbery\n\
+          b,2025-02-14T10:00,,,429835,433910,Robbery\n",
+    );
+    let r = read(both.path(), ColumnMap::default());
+    assert_eq!(r.summary.rows_accepted, 1);
+    let codes: Vec<&str> = r.summary.rejected.iter().map(|j| j.reason.code()).collect();
+    assert_eq!(codes, vec!["bng_not_supported"]);
 }
 
 #[test]
