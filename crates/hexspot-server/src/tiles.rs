@@ -130,6 +130,12 @@ impl TileId {
     }
 }
 
+impl From<TileCoord> for TileId {
+    fn from(c: TileCoord) -> Self {
+        Self(c)
+    }
+}
+
 impl std::fmt::Display for TileId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
