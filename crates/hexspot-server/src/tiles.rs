@@ -212,6 +212,7 @@ pub fn encode(stats: &QueryStats, tile: TileId) -> Result<Option<Vec<u8>>, TileE
         });
     }
     let mut layer = LayerBuilder::new(LAYER, coord).with_keys(CELL_KEYS);
+    layer.reserve(cells.len());
     for c in cells {
         let boundary = c.cell.boundary();
         let ring = boundary.iter().map(|ll| [ll.lng(), ll.lat()]);

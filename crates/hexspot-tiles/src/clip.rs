@@ -3,6 +3,7 @@
 /// Clips `ring` in place to the square `[lo, hi]²` (Sutherland–Hodgman: exact for
 /// convex rings such as H3 cells; a concave ring may keep zero-width slivers along the
 /// square's edges, which draw nothing). `scratch` is working space.
+#[inline]
 pub(crate) fn clip(ring: &mut Vec<[f64; 2]>, scratch: &mut Vec<[f64; 2]>, lo: f64, hi: f64) {
     let inside_all = ring
         .iter()
@@ -43,6 +44,7 @@ pub(crate) fn clip(ring: &mut Vec<[f64; 2]>, scratch: &mut Vec<[f64; 2]>, lo: f6
 
 /// Twice the signed area of an integer ring by the surveyor's formula: positive when
 /// the ring turns clockwise with y down (MVT 2.1's exterior rings).
+#[inline]
 pub(crate) fn area2(ring: &[[i32; 2]]) -> i64 {
     ring.iter()
         .zip(ring.iter().cycle().skip(1))

@@ -34,11 +34,14 @@ pub(crate) struct PolygonCommands {
 impl PolygonCommands {
     /// Appends a ring of at least two points (a polygon's, at least three), not closed
     /// (its first point not repeated at the end), already wound as it should be.
+    #[inline]
     pub(crate) fn ring(&mut self, pts: &[[i32; 2]]) {
         let [first, .., last] = pts else {
             panic!("a ring of fewer than two points")
         };
         let g = &mut self.commands;
+        // MoveTo and its 2 parameters, LineTo and 2 per further point, ClosePath
+        g.reserve(2 * pts.len() + 3);
         g.extend([
             command(Command::MoveTo, 1),
             zigzag(first[0] - self.cursor[0]),

@@ -21,30 +21,17 @@ pub enum ValueReuse {
     Unique,
 }
 
-/// A value as a hash-map key: floats by their bits, so every value equals itself.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum ValueKey {
-    Str(String),
-    Float(u32),
-    Double(u64),
-    Int(i64),
-    Uint(u64),
-    Sint(i64),
-    Bool(bool),
-}
-
-impl From<&TileValue> for ValueKey {
-    fn from(v: &TileValue) -> Self {
-        match v {
-            TileValue::Str(s) => Self::Str(s.clone()),
-            TileValue::Float(x) => Self::Float(x.to_bits()),
-            TileValue::Double(x) => Self::Double(x.to_bits()),
-            TileValue::Int(n) => Self::Int(*n),
-            TileValue::Uint(n) => Self::Uint(*n),
-            TileValue::Sint(n) => Self::Sint(*n),
-            TileValue::Bool(b) => Self::Bool(*b),
-        }
-    }
+/// The indices of values already stored for [`ValueReuse::Shared`] keys, by kind:
+/// numbers by their bits (so floats are equal bit for bit, and a NaN is equal to
+/// itself), flags in place.
+#[derive(Debug, Default)]
+struct SharedValues {
+    texts: FxHashMap<String, u32>,
+    doubles: FxHashMap<u64, u32>,
+    uints: FxHashMap<u64, u32>,
+    /// floats, ints and sints, by (kind, bits)
+    others: FxHashMap<(u8, u64), u32>,
+    bools: [Option<u32>; 2],
 }
 
 /// A ring's points as `[lon, lat]`.
@@ -86,7 +73,7 @@ pub struct LayerBuilder {
     keys: Vec<String>,
     reuse: Vec<ValueReuse>,
     values: Vec<tile::Value>,
-    shared: FxHashMap<ValueKey, u32>,
+    shared: SharedValues,
     features: Vec<tile::Feature>,
     buf: RingBuf,
 }
@@ -102,7 +89,7 @@ impl LayerBuilder {
             keys: Vec::new(),
             reuse: Vec::new(),
             values: Vec::new(),
-            shared: FxHashMap::default(),
+            shared: SharedValues::default(),
             features: Vec::new(),
             buf: RingBuf::default(),
         }
@@ -181,6 +168,11 @@ impl LayerBuilder {
         true
     }
 
+    /// Makes room for `additional` more features.
+    pub fn reserve(&mut self, additional: usize) {
+        self.features.reserve(additional);
+    }
+
     /// Features added so far.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -226,9 +218,13 @@ impl LayerBuilder {
         commands: PolygonCommands,
         properties: impl IntoIterator<Item = (&'k str, TileValue)>,
     ) {
-        let mut tags = Vec::new();
+        let mut tags = Vec::with_capacity(2 * self.keys.len());
+        // features usually list their properties in the keys' order: look there first
+        let mut next = 0;
         for (key, value) in properties {
-            tags.extend(self.tag(key, value));
+            let [k, v] = self.tag(key, value, next);
+            tags.extend([k, v]);
+            next = k as usize + 1;
         }
         self.features.push(tile::Feature {
             id: None,
@@ -238,9 +234,15 @@ impl LayerBuilder {
         });
     }
 
-    /// The (key, value) index pair of one property, adding either to its table.
-    fn tag(&mut self, key: &str, value: TileValue) -> [u32; 2] {
-        let k = match self.keys.iter().position(|k| k == key) {
+    /// The (key, value) index pair of one property, adding either to its table; the
+    /// key is looked for from index `from` on, then before it.
+    #[inline]
+    fn tag(&mut self, key: &str, value: TileValue, from: usize) -> [u32; 2] {
+        let from = from.min(self.keys.len());
+        let (before, after) = self.keys.split_at(from);
+        let found = (after.iter().position(|k| k == key).map(|i| from + i))
+            .or_else(|| before.iter().position(|k| k == key));
+        let k = match found {
             Some(k) => k,
             None => {
                 self.keys.push(key.to_owned());
@@ -250,21 +252,52 @@ impl LayerBuilder {
         };
         let v = match self.reuse[k] {
             ValueReuse::Unique => self.push_value(value),
-            ValueReuse::Shared => {
-                let vk = ValueKey::from(&value);
-                match self.shared.get(&vk) {
-                    Some(&v) => v,
-                    None => {
-                        let v = self.push_value(value);
-                        self.shared.insert(vk, v);
-                        v
-                    }
-                }
-            }
+            ValueReuse::Shared => self.shared_value(value),
         };
         [u32::try_from(k).expect("fewer than 2^32 keys"), v]
     }
 
+    /// The index of a value equal to `value` (bit for bit) stored for a shared key
+    /// before, else of `value` stored now.
+    #[allow(clippy::cast_sign_loss)]
+    #[inline]
+    fn shared_value(&mut self, value: TileValue) -> u32 {
+        let values = &mut self.values;
+        let mut push = |v: TileValue| {
+            values.push(v.into());
+            u32::try_from(values.len() - 1).expect("fewer than 2^32 values")
+        };
+        let shared = &mut self.shared;
+        match value {
+            TileValue::Str(text) => match shared.texts.get(&text) {
+                Some(&i) => i,
+                None => {
+                    let i = push(TileValue::Str(text.clone()));
+                    *shared.texts.entry(text).or_insert(i)
+                }
+            },
+            TileValue::Double(x) => *shared
+                .doubles
+                .entry(x.to_bits())
+                .or_insert_with(|| push(value)),
+            TileValue::Uint(n) => *shared.uints.entry(n).or_insert_with(|| push(value)),
+            TileValue::Bool(b) => *shared.bools[usize::from(b)].get_or_insert_with(|| push(value)),
+            TileValue::Float(x) => *shared
+                .others
+                .entry((0, u64::from(x.to_bits())))
+                .or_insert_with(|| push(value)),
+            TileValue::Int(n) => *shared
+                .others
+                .entry((1, n as u64))
+                .or_insert_with(|| push(value)),
+            TileValue::Sint(n) => *shared
+                .others
+                .entry((2, n as u64))
+                .or_insert_with(|| push(value)),
+        }
+    }
+
+    #[inline]
     fn push_value(&mut self, value: TileValue) -> u32 {
         self.values.push(value.into());
         u32::try_from(self.values.len() - 1).expect("fewer than 2^32 values")

@@ -13,6 +13,7 @@ pub const MAX_LATITUDE: f64 = 85.051_128_78;
 /// assert_eq!(mercator(0.0, 90.0)[1], mercator(0.0, 85.051_128_78)[1]);
 /// ```
 #[must_use]
+#[inline]
 pub fn mercator(lon: f64, lat: f64) -> [f64; 2] {
     let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
     let x = (lon + 180.0) / 360.0;
@@ -27,6 +28,7 @@ pub fn mercator(lon: f64, lat: f64) -> [f64; 2] {
 /// assert_eq!(unit_x_to_lon(0.5), 0.0);
 /// ```
 #[must_use]
+#[inline]
 pub fn unit_x_to_lon(x: f64) -> f64 {
     x * 360.0 - 180.0
 }
@@ -39,6 +41,7 @@ pub fn unit_x_to_lon(x: f64) -> f64 {
 /// assert!((unit_y_to_lat(y) - 53.8).abs() < 1e-9);
 /// ```
 #[must_use]
+#[inline]
 pub fn unit_y_to_lat(y: f64) -> f64 {
     (std::f64::consts::PI * (1.0 - 2.0 * y))
         .sinh()

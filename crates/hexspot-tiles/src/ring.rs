@@ -23,6 +23,7 @@ impl TileFrame {
     }
 
     /// (`lon`, `lat`) in tile coordinates (not rounded, not clipped).
+    #[inline]
     fn project(self, [lon, lat]: [f64; 2]) -> [f64; 2] {
         let [x, y] = mercator(lon, lat);
         [

@@ -312,3 +312,31 @@ fn hexagons_are_drawn_where_they_are() {
     let width = r.iter().map(|p| p[0]).max().unwrap() - r.iter().map(|p| p[0]).min().unwrap();
     assert!((width - 1024).abs() <= 1, "{width}");
 }
+
+#[test]
+fn shared_values_match_by_kind_and_bits() {
+    let tile = world();
+    let mut b = LayerBuilder::new("kinds", tile).with_keys([("v", ValueReuse::Shared)]);
+    let kinds = [
+        TileValue::Str("1".into()),
+        TileValue::Float(1.0),
+        TileValue::Double(1.0),
+        TileValue::Int(1),
+        TileValue::Uint(1),
+        TileValue::Sint(1),
+        TileValue::Bool(true),
+        TileValue::Double(f64::NAN),
+        TileValue::Double(0.0),
+        TileValue::Double(-0.0),
+    ];
+    // every value twice, in features of their own
+    for v in kinds.iter().chain(&kinds) {
+        assert!(b.add_ring(hexagon(0.0, 0.0, 10.0), [("v", v.clone())]));
+    }
+    let l = layer(&b.encode().unwrap());
+    // each stored once: none equal to another kind, NaN equal to itself, 0 and −0 apart
+    assert_eq!(l.values.len(), kinds.len());
+    let stored: Vec<u32> = l.features.iter().map(|f| f.tags[1]).collect();
+    let n = u32::try_from(kinds.len()).unwrap();
+    assert_eq!(stored, (0..n).chain(0..n).collect::<Vec<_>>());
+}
