@@ -13,20 +13,18 @@ use hexspot_server::encoding::Coding;
 use hexspot_server::stats::QueryStats;
 use hexspot_server::tiles::{TileId, encode, resolution_for_zoom};
 use hexspot_synth::{SynthConfig, incident_table};
+use hexspot_tiles::TileCoord;
 
 const ROWS: u64 = 1_000_000;
 /// Leeds city centre, where the synthetic incidents are densest.
 const LEEDS: (f64, f64) = (-1.545, 53.797);
 const ZOOMS: [u8; 3] = [10, 12, 14];
 
-/// The XYZ tile holding `(lon, lat)` at zoom `z` (the slippy-map formula).
+/// The XYZ tile holding `(lon, lat)` at zoom `z`.
 fn tile_at(z: u8, (lon, lat): (f64, f64)) -> TileId {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor();
-    let y = ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n).floor();
-    // both within 0..2^z for a point inside Web Mercator's square
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    TileId::new(u64::from(z), x as u64, y as u64).expect("tile inside the grid")
+    TileCoord::containing(z, lon, lat)
+        .expect("a point at a served zoom")
+        .into()
 }
 
 fn query_at(resolution: Resolution) -> HotspotQuery {

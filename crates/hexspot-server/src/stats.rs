@@ -12,25 +12,7 @@ use rstar::primitives::GeomWithData;
 /// Metres around the equator of the WGS84 ellipsoid (Web Mercator's sphere).
 const EARTH_CIRCUMFERENCE_M: f64 = 2.0 * std::f64::consts::PI * 6_378_137.0;
 
-/// Web Mercator (EPSG:3857) scaled to the unit square: x east from the antimeridian,
-/// y south from the top of the world, both 0–1.
-#[must_use]
-pub fn mercator(lon: f64, lat: f64) -> [f64; 2] {
-    // Web Mercator's edge: the square's corners
-    let lat = lat.clamp(-85.051_128_78, 85.051_128_78).to_radians();
-    let x = (lon + 180.0) / 360.0;
-    let y = 0.5 - lat.tan().asinh() / (2.0 * std::f64::consts::PI);
-    [x, y]
-}
-
-/// Latitude (degrees) of a unit-square y.
-#[must_use]
-pub fn unit_y_to_lat(y: f64) -> f64 {
-    (std::f64::consts::PI * (1.0 - 2.0 * y))
-        .sinh()
-        .atan()
-        .to_degrees()
-}
+pub use hexspot_tiles::{mercator, unit_y_to_lat};
 
 type Point = GeomWithData<[f64; 2], u32>;
 
@@ -179,17 +161,5 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(one.install(|| centres(&cells)), got);
-    }
-
-    #[test]
-    fn mercator_corners_and_inverse() {
-        assert_eq!(mercator(-180.0, 0.0), [0.0, 0.5]);
-        assert_eq!(mercator(180.0, 0.0), [1.0, 0.5]);
-        let [_, y] = mercator(0.0, 85.051_128_78);
-        assert!(y.abs() < 1e-9);
-        for lat in [-60.0, -1.0, 0.0, 53.8, 70.0] {
-            let [_, y] = mercator(0.0, lat);
-            assert!((unit_y_to_lat(y) - lat).abs() < 1e-9);
-        }
     }
 }
