@@ -686,7 +686,7 @@ async fn a_store_failure_answers_a_generic_500_and_logs_its_cause() {
     // another connection breaks the database under the server: the import cannot write
     rusqlite::Connection::open(a._dir.path().join("t.db"))
         .unwrap()
-        .execute_batch("ALTER TABLE incidents RENAME TO incidents_gone")
+        .execute_batch("ALTER TABLE import_columns RENAME TO import_columns_gone")
         .unwrap();
     let (logs, _guard) = capture_logs();
     let csv = std::fs::read(data("police-uk/2018-10-south-yorkshire-street.excerpt.csv")).unwrap();
@@ -709,7 +709,7 @@ async fn a_store_failure_answers_a_generic_500_and_logs_its_cause() {
     let body = String::from_utf8_lossy(&r.body);
     for cause in [
         "no such table",
-        "incidents",
+        "import_columns",
         "database",
         "south-yorkshire",
         "upload",
@@ -723,7 +723,7 @@ async fn a_store_failure_answers_a_generic_500_and_logs_its_cause() {
         .find(|l| l.contains("internal error"))
         .unwrap_or_else(|| panic!("no internal error logged: {log}"));
     assert!(line.contains("ERROR"), "{line}");
-    assert!(line.contains("no such table: incidents"), "{line}");
+    assert!(line.contains("no such table: import_columns"), "{line}");
     assert!(line.contains(&format!("request_id={id}")), "{line}");
     assert!(line.contains("/api/v1/imports"), "{line}");
     // the old snapshot is still served
