@@ -78,7 +78,7 @@ pub struct Dictionary {
 
 impl Dictionary {
     /// The most names a dictionary numbers: codes are `0..MAX_CODES`, so none is
-    /// [`NO_OFFENCE`].
+    /// the no-offence marker (`u32::MAX`).
     pub const MAX_CODES: u32 = u32::MAX - 1;
 
     /// A dictionary of `names`, coded in their order.
