@@ -1,6 +1,9 @@
 //! Areas (wards, districts, MSOAs): assigning incidents to polygons with an R-tree,
 //! rates per resident, and the exact test for a change between two Poisson counts.
 
+use rayon::prelude::*;
+
+use crate::binning::CHUNK_ROWS;
 use geo::{BoundingRect, Intersects, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
@@ -112,16 +115,10 @@ pub fn assign(table: &IncidentTable, index: &AreaIndex) -> Assignment {
             .collect()
     };
     let n = table.len();
-    let area = if n < 100_000 {
-        locate(0..n)
-    } else {
-        let (first, second) = std::thread::scope(|s| {
-            let h = s.spawn(|| locate(0..n / 2));
-            let second = locate(n / 2..n);
-            (h.join().expect("locating does not panic"), second)
-        });
-        [first, second].concat()
-    };
+    let area: Vec<u32> = (0..n.div_ceil(CHUNK_ROWS))
+        .into_par_iter()
+        .flat_map_iter(|c| locate(c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(n)))
+        .collect();
     let mut per_area = vec![0; index.areas.len()];
     let mut outside = 0;
     for &a in &area {

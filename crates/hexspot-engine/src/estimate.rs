@@ -7,6 +7,7 @@
 use geo::InteriorPoint;
 use h3o::geom::{ContainmentMode, TilerBuilder};
 use h3o::{CellIndex, LatLng, Resolution};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::areas::AreaIndex;
@@ -154,28 +155,11 @@ pub fn estimate_population(
         .enumerate()
         .filter_map(|(i, p)| p.filter(|p| p.is_finite()).map(|p| (i, p)))
         .collect();
-    // tiling dominates: split the areas over a few threads
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, 8)
-        .min(work.len().max(1));
-    let chunk = work.len().div_ceil(threads).max(1);
-    let tallies: Vec<Option<Tally>> = std::thread::scope(|s| {
-        let handles: Vec<_> = work
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|&(i, _)| tally(&sources[i].shape, target, res))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("tiling does not panic"))
-            .collect()
-    });
+    // tiling dominates: one area a task, on every core
+    let tallies: Vec<Option<Tally>> = work
+        .par_iter()
+        .map(|&(i, _)| tally(&sources[i].shape, target, res))
+        .collect();
 
     let mut population: Vec<Option<f64>> = vec![None; target.areas().len()];
     let mut unassigned = 0.0;

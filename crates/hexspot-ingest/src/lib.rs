@@ -19,7 +19,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use hexspot_engine::{Flag, Flags, LonLat};
-use rustc_hash::{FxHashSet, FxHasher};
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use sha2::{Digest, Sha256};
 
 use columns::Resolved;
@@ -285,10 +285,35 @@ fn grid_to_lonlat(_e: &str, _n: &str) -> Result<(f64, f64), RejectReason> {
 }
 
 /// Turns one row's fields into a record, or says why not.
+/// Each point's resolution-15 cell, located once: police.uk snaps a file's incidents to
+/// a few tens of thousands of shared map points, and locating one costs far more than
+/// looking it up.
+#[derive(Default)]
+struct FineCells(FxHashMap<(u64, u64), h3o::CellIndex>);
+
+impl FineCells {
+    /// Points remembered at most (then it starts again).
+    const MAX: usize = 1 << 20;
+
+    fn get(&mut self, at: LonLat) -> h3o::CellIndex {
+        let key = (at.lon().to_bits(), at.lat().to_bits());
+        if let Some(&c) = self.0.get(&key) {
+            return c;
+        }
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        let c = at.fine_cell();
+        self.0.insert(key, c);
+        c
+    }
+}
+
 fn extract<'a>(
     line: u64,
     get: impl Fn(Field) -> Option<&'a str>,
     point: Option<(f64, f64)>,
+    cells: &mut FineCells,
 ) -> Result<Record<'a>, RejectReason> {
     let field = |f| non_empty(get(f));
     // where
@@ -378,7 +403,7 @@ fn extract<'a>(
         crime_id: field(Field::Id),
         when,
         location,
-        fine_cell: location.fine_cell(),
+        fine_cell: cells.get(location),
         crime_type,
         offence,
         flags,
@@ -457,6 +482,7 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
         .buffer_capacity(1 << 16)
         .from_reader(input);
     let mut rec = csv::ByteRecord::new();
+    let mut cells = FineCells::default();
     let header: Vec<String> = match rdr.read_byte_record(&mut rec) {
         Ok(true) => rec
             .iter()
@@ -546,7 +572,7 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
             let i = pos[f.index()];
             (i != usize::MAX).then(|| &srec[i])
         };
-        match extract(line, get, None) {
+        match extract(line, get, None, &mut cells) {
             Ok(r) => {
                 notes.see(&r);
                 sink(&r).map_err(IngestError::Sink)?;
@@ -569,6 +595,7 @@ fn read_geojson<E: std::error::Error + 'static, R: Read>(
     options: &ReadOptions,
     sink: &mut dyn FnMut(&Record<'_>) -> Result<(), E>,
 ) -> Result<ReadSummary, IngestError<E>> {
+    let mut cells = FineCells::default();
     let mut text = String::new();
     input
         .read_to_string(&mut text)
@@ -663,7 +690,7 @@ fn read_geojson<E: std::error::Error + 'static, R: Read>(
                 .and_then(|&i| props.get(i))
                 .map(|p| p.1.as_str())
         };
-        match extract(line, get, Some(point)) {
+        match extract(line, get, Some(point), &mut cells) {
             Ok(r) => {
                 notes.see(&r);
                 sink(&r).map_err(IngestError::Sink)?;
