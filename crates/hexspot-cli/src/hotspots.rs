@@ -8,8 +8,8 @@ use anyhow::{Context as _, Result, bail};
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, ValueEnum};
 use hexspot_engine::{
-    HarmTable, HotspotQuery, Limit, Measure, ParamError, QueryParams, RankBy, Resolution,
-    StudyRegion, cells_covering, hotspots,
+    HarmTable, HotspotQuery, Limit, ParamError, QueryParams, RankBy, Resolution, StudyRegion,
+    cells_covering, hotspots,
 };
 use hexspot_export::Context;
 use hexspot_store::Store;
@@ -21,65 +21,29 @@ pub enum Format {
     Csv,
 }
 
-/// The filters and statistics settings shared by `hotspots` and `plan` (the server's
-/// query parameters, as flags).
+/// The filters and statistics settings shared by `hotspots`, `plan` and `areas`: the
+/// engine's [`QueryParams`] (the same definition as the server's query string), with
+/// the flags only the CLI has.
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// Database file.
     #[arg(long, default_value = hexspot_store::DEFAULT_DB)]
     pub db: PathBuf,
-    /// H3 resolution, 5–12 (9 ≈ 0.105 km² per cell, 10 ≈ 0.015 km²).
-    #[arg(long, default_value_t = 9)]
-    res: u8,
-    /// Neighbourhood: the k-ring around each cell, the cell itself included.
-    #[arg(long, default_value_t = 1)]
-    k: u32,
-    /// Keep only this crime type (repeat for several); case-insensitive.
-    #[arg(long = "crime-type", value_name = "TYPE")]
-    crime_type: Vec<String>,
-    /// Keep only this offence or offence code (repeat for several).
-    #[arg(long, value_name = "OFFENCE")]
-    offence: Vec<String>,
-    /// First month or day: YYYY-MM or YYYY-MM-DD.
-    #[arg(long)]
-    from: Option<String>,
-    /// Last month or day (inclusive): YYYY-MM or YYYY-MM-DD.
-    #[arg(long)]
-    to: Option<String>,
-    /// Days of the week the time window starts on, e.g. fri,sat.
-    #[arg(long, value_delimiter = ',')]
-    days: Vec<String>,
-    /// Hours START-END (END exclusive; may cross midnight), e.g. 20-04.
-    #[arg(long)]
-    hours: Option<String>,
-    /// Keep only knife-enabled incidents.
-    #[arg(long)]
-    knife: bool,
+    #[command(flatten)]
+    params: QueryParams,
+    // The server takes `domestic=true|false`; the CLI spells it as two flags.
     /// Keep only domestic incidents.
     #[arg(long, conflicts_with = "non_domestic")]
     domestic: bool,
     /// Keep only non-domestic incidents.
     #[arg(long)]
     non_domestic: bool,
-    /// Keep only incidents with a victim under 25.
-    #[arg(long)]
-    under_25: bool,
-    /// Keep only incidents inside west,south,east,north (degrees).
-    #[arg(long, allow_hyphen_values = true)]
-    bbox: Option<String>,
     /// Study region: the cells covering the polygons in this GeoJSON file.
     #[arg(long, value_name = "FILE.geojson")]
     pub region: Option<PathBuf>,
     /// Harm weights CSV (name,weight); without it every incident weighs 1 unless the data says otherwise.
     #[arg(long, value_name = "FILE.csv")]
     weights: Option<PathBuf>,
-    /// The value Gi* is computed on.
-    #[arg(long, default_value = "count",
-        value_parser = PossibleValuesParser::new(["count", "harm"]).try_map(|s| s.parse::<Measure>()))]
-    measure: Measure,
-    /// False discovery rate for Benjamini–Hochberg.
-    #[arg(long, default_value_t = 0.05)]
-    alpha: f64,
 }
 
 #[derive(Debug, Args)]
@@ -106,33 +70,19 @@ pub struct HotspotArgs {
 
 impl QueryArgs {
     /// The query as text parameters, shared with the server's query string.
-    fn params(&self, rank_by: RankBy, limit: Limit) -> QueryParams {
+    fn params(&self) -> QueryParams {
         QueryParams {
-            res: self.res,
-            k: self.k,
-            crime_types: self.crime_type.clone(),
-            offences: self.offence.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            days: self.days.clone(),
-            hours: self.hours.clone(),
-            knife: self.knife,
             domestic: (self.domestic || self.non_domestic).then_some(self.domestic),
-            under_25: self.under_25,
-            bbox: self.bbox.clone(),
-            measure: self.measure,
-            rank_by,
-            limit,
-            alpha: self.alpha,
+            ..self.params.clone()
         }
     }
 
     /// Checks every parameter, then loads the store and builds the engine query (the
     /// data only fills open sides of the period).
     pub fn prepare(&self, rank_by: RankBy, limit: Limit) -> Result<Prepared> {
-        let params = self.params(rank_by, limit);
+        let params = self.params();
         params
-            .query(StudyRegion::OccupiedWithRings, None)
+            .query(StudyRegion::OccupiedWithRings, rank_by, limit, None)
             .map_err(flag_error)?;
         let res = params.resolution().map_err(flag_error)?;
         let region = region(self, res)?;
@@ -157,7 +107,7 @@ impl QueryArgs {
             );
         }
         let query = params
-            .query(region, snap.table.month_range())
+            .query(region, rank_by, limit, snap.table.month_range())
             .map_err(flag_error)?;
         Ok(Prepared {
             snap,

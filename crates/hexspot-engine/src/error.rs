@@ -58,17 +58,6 @@ pub enum QueryError {
         /// the known names, comma separated
         known: String,
     },
-    /// `k` must be at least 1.
-    #[error("k must be between 1 and {max}, got {got}")]
-    K {
-        /// value given
-        got: u32,
-        /// largest allowed
-        max: u32,
-    },
-    /// α must be in (0, 1).
-    #[error("alpha must be between 0 and 1 (exclusive), got {0}")]
-    Alpha(f64),
     /// The period's start is after its end.
     #[error("the period starts ({from}) after it ends ({to})")]
     Period {

@@ -7,6 +7,7 @@ use crate::binning::{Binned, bin};
 use crate::error::QueryError;
 use crate::filter::{Exclusions, Filter};
 use crate::harm::HarmTable;
+use crate::query_types::{Alpha, K};
 use crate::ranking::{desc_z, ord_f64, rank};
 use crate::stats::{RegionMoments, bh_threshold, two_sided_p};
 use crate::study_region::{cell, region_by_hash, region_by_ij};
@@ -15,6 +16,12 @@ use crate::types::Resolution;
 
 /// Which value per cell Gi* is computed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Measure {
     /// Number of incidents.
     #[default]
@@ -49,6 +56,12 @@ impl std::str::FromStr for Measure {
 /// The order cells are ranked in (always descending, ties broken by the other
 /// measures and then by cell index, so the order is fully determined).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RankBy {
     /// Gi* z-score (undefined z ranks last).
     #[default]
@@ -111,7 +124,7 @@ pub enum StudyRegion {
 impl StudyRegion {
     /// A sentence stating the rule, for outputs.
     #[must_use]
-    pub fn describe(&self, k: u32) -> String {
+    pub fn describe(&self, k: K) -> String {
         match self {
             StudyRegion::OccupiedWithRings => format!(
                 "every cell with at least one selected incident, plus every cell within \
@@ -130,13 +143,13 @@ pub struct HotspotQuery {
     /// Cell resolution.
     pub resolution: Resolution,
     /// Neighbourhood: the k-ring, the cell itself included.
-    pub k: u32,
+    pub k: K,
     /// The value Gi* is computed on.
     pub measure: Measure,
     /// The study region.
     pub region: StudyRegion,
     /// FDR level for Benjamini–Hochberg.
-    pub alpha: f64,
+    pub alpha: Alpha,
     /// Ranking order.
     pub rank_by: RankBy,
     /// How many cells to return.
@@ -151,19 +164,16 @@ impl Default for HotspotQuery {
         Self {
             filter: Filter::default(),
             resolution: Resolution::try_from(9).expect("9 is valid"),
-            k: 1,
+            k: K::default(),
             measure: Measure::Count,
             region: StudyRegion::OccupiedWithRings,
-            alpha: 0.05,
+            alpha: Alpha::default(),
             rank_by: RankBy::Z,
             limit: Limit::Top(20),
             max_region_cells: usize::MAX,
         }
     }
 }
-
-/// The largest k accepted (a k-ring of 10 is 331 cells).
-pub const MAX_K: u32 = 10;
 
 /// One ranked cell.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -229,8 +239,9 @@ pub struct HotspotResult {
 /// Runs a hotspot query.
 ///
 /// # Errors
-/// [`QueryError`] for unknown crime types or offences, k out of range, α outside (0, 1),
-/// or a region given at another resolution.
+/// [`QueryError`] for unknown crime types or offences, a region given at another
+/// resolution, or a study region larger than the query allows. (k and α were checked
+/// when their [`K`] and [`Alpha`] were made.)
 pub fn hotspots(
     table: &IncidentTable,
     query: &HotspotQuery,
@@ -247,15 +258,6 @@ pub fn hotspots_with(
     harm: &HarmTable,
     allow_ij: bool,
 ) -> Result<HotspotResult, QueryError> {
-    if query.k == 0 || query.k > MAX_K {
-        return Err(QueryError::K {
-            got: query.k,
-            max: MAX_K,
-        });
-    }
-    if !(query.alpha > 0.0 && query.alpha < 1.0) {
-        return Err(QueryError::Alpha(query.alpha));
-    }
     let fixed: Option<Vec<u64>> = match &query.region {
         StudyRegion::OccupiedWithRings => None,
         StudyRegion::Cells { cells, .. } => {
@@ -323,7 +325,7 @@ pub fn hotspots_with(
         .collect();
     let p: Vec<Option<f64>> = z.iter().map(|z| z.map(two_sided_p)).collect();
     let tests = z.iter().filter(|z| z.is_some()).count();
-    let threshold = bh_threshold(&p, query.alpha);
+    let threshold = bh_threshold(&p, query.alpha.get());
     let significant = |i: usize| matches!((p[i], threshold), (Some(p), Some(t)) if p <= t);
     let mut significant_hot = 0;
     let mut significant_cold = 0;

@@ -16,6 +16,7 @@ pub mod hotspots;
 mod ij;
 pub mod params;
 pub mod plan;
+pub mod query_types;
 mod ranking;
 pub mod region;
 pub mod stats;
@@ -37,14 +38,15 @@ pub use estimate::{Estimates, RECOMMENDED_RESOLUTION, estimate_population};
 pub use filter::{Exclusions, Filter, Period};
 pub use harm::HarmTable;
 pub use hotspots::{
-    CellStat, HotspotQuery, HotspotResult, Limit, MAX_K, Measure, RankBy, StudyRegion,
-    WeightSources, hotspots, hotspots_with,
+    CellStat, HotspotQuery, HotspotResult, Limit, Measure, RankBy, StudyRegion, WeightSources,
+    hotspots, hotspots_with,
 };
 pub use params::{ParamError, QueryParams};
 pub use plan::{
     Budget, Concentration, Dose, PatrolArea, PeakWindow, Plan, PlanQuery, WeeklyProfile,
     concentration, plan, weekly_profiles,
 };
+pub use query_types::{Alpha, AlphaError, K, KError, MAX_K};
 pub use region::{cells_covering, haversine_m, outline};
 pub use table::{
     Columns, Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder, TableError,

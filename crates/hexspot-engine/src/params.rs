@@ -4,7 +4,8 @@
 use thiserror::Error;
 
 use crate::filter::{Filter, Period};
-use crate::hotspots::{HotspotQuery, Limit, MAX_K, Measure, RankBy, StudyRegion};
+use crate::hotspots::{HotspotQuery, Limit, Measure, RankBy, StudyRegion};
+use crate::query_types::{Alpha, K};
 use crate::types::{BBox, Day, FlagKind, Resolution, Weekday, WeeklyWindow, YearMonth};
 
 /// A parameter that cannot be used, named as the user wrote it.
@@ -27,50 +28,98 @@ impl ParamError {
     }
 }
 
-/// A hotspot query as text parameters. Defaults match the CLI's.
+/// The resolution a query runs at when `res` is not given.
+pub const DEFAULT_RES: u8 = 9;
+
+/// A hotspot query's filters and statistics settings as text parameters: the one
+/// definition both front ends come from. With feature `clap` it is the CLI's flags
+/// (`#[command(flatten)]`), with `serde` and `openapi` the server's query string and its
+/// OpenAPI parameters; names, defaults and rules are these. A field's doc comment is
+/// the CLI's `--help` line and the parameter's OpenAPI description.
+///
+/// Nothing is checked here: [`QueryParams::query`] checks every value, naming the
+/// parameter, so the CLI and the server accept and refuse the same things.
+///
+/// What the front ends genuinely do differently stays at their edge: the ranking order
+/// and how many cells (each CLI command has its own `--rank-by` default and `--top` /
+/// `--all`; the server's routes share `rank_by`, and `top`/`all` are the hotspot
+/// route's), the CLI's `--domestic` / `--non-domestic` flags for [`Self::domestic`],
+/// and list values (the CLI splits `--days` at commas; the query string may also repeat
+/// a key, and the server's own reader refuses unknown or repeated names).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(default))]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct QueryParams {
-    /// H3 resolution (5–12).
-    pub res: u8,
-    /// k-ring size.
+    /// H3 resolution, 5–12 (9 ≈ 0.105 km² per cell, 10 ≈ 0.015 km²).
+    // Absent: DEFAULT_RES, except that the server's tiles follow the zoom (so the OpenAPI
+    // document states no default; the tile route says so). The CLI
+    // always passes one (its default is DEFAULT_RES; a test holds the two together).
+    #[cfg_attr(feature = "clap", arg(long, default_value = "9"))]
+    #[cfg_attr(feature = "openapi", param(minimum = 5, maximum = 12))]
+    pub res: Option<u8>,
+    /// Neighbourhood: the k-ring around each cell, the cell itself included.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = K::default().get()))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 10, default = 1))]
     pub k: u32,
-    /// Crime types to keep.
-    pub crime_types: Vec<String>,
-    /// Offences to keep.
-    pub offences: Vec<String>,
-    /// First month or day, `YYYY-MM` or `YYYY-MM-DD`.
+    /// Keep only this crime type (repeat for several); case-insensitive.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TYPE"))]
+    pub crime_type: Vec<String>,
+    /// Keep only this offence or offence code (repeat for several).
+    #[cfg_attr(feature = "clap", arg(long, value_name = "OFFENCE"))]
+    pub offence: Vec<String>,
+    /// First month or day: YYYY-MM or YYYY-MM-DD.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub from: Option<String>,
-    /// Last month or day (inclusive).
+    /// Last month or day (inclusive): YYYY-MM or YYYY-MM-DD.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub to: Option<String>,
-    /// Days the time window starts on (`mon` … `sun`; each may be a comma list).
+    /// Days of the week the time window starts on, e.g. fri,sat.
+    // Each value may itself be a comma list; the query string may also repeat `days`.
+    #[cfg_attr(feature = "clap", arg(long, value_delimiter = ','))]
     pub days: Vec<String>,
-    /// Hours `START-END`, END exclusive, may cross midnight.
+    /// Hours START-END (END exclusive; may cross midnight), e.g. 20-04.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub hours: Option<String>,
     /// Keep only knife-enabled incidents.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub knife: bool,
-    /// Keep only domestic (`Some(true)`) or non-domestic (`Some(false)`) incidents.
+    /// `true`: only domestic incidents; `false`: only non-domestic.
+    // The CLI spells this as two flags, `--domestic` and `--non-domestic` (its edge).
+    #[cfg_attr(feature = "clap", arg(skip))]
     pub domestic: Option<bool>,
     /// Keep only incidents with a victim under 25.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub under_25: bool,
-    /// `west,south,east,north`.
+    /// Keep only incidents inside west,south,east,north (degrees).
+    #[cfg_attr(feature = "clap", arg(long, allow_hyphen_values = true))]
     pub bbox: Option<String>,
-    /// What Gi* is computed on.
+    /// The value Gi* is computed on.
+    #[cfg_attr(feature = "clap", arg(long, default_value = "count",
+        value_parser = clap::builder::TypedValueParser::try_map(
+            clap::builder::PossibleValuesParser::new(["count", "harm"]),
+            |s| s.parse::<Measure>()
+        )))]
+    #[cfg_attr(feature = "openapi", param(default = "count"))]
     pub measure: Measure,
-    /// Ranking order.
-    pub rank_by: RankBy,
-    /// How many cells.
-    pub limit: Limit,
-    /// FDR level.
+    /// False discovery rate for Benjamini–Hochberg.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = Alpha::default().get()))]
+    #[cfg_attr(feature = "openapi", param(default = 0.05))]
     pub alpha: f64,
 }
 
 impl Default for QueryParams {
+    /// No filters, [`DEFAULT_RES`] (given as `None`), `k` 1, count, α 0.05.
     fn default() -> Self {
         Self {
-            res: 9,
-            k: 1,
-            crime_types: Vec::new(),
-            offences: Vec::new(),
+            res: None,
+            k: K::default().get(),
+            crime_type: Vec::new(),
+            offence: Vec::new(),
             from: None,
             to: None,
             days: Vec::new(),
@@ -80,46 +129,37 @@ impl Default for QueryParams {
             under_25: false,
             bbox: None,
             measure: Measure::Count,
-            rank_by: RankBy::Z,
-            limit: Limit::Top(20),
-            alpha: 0.05,
+            alpha: Alpha::default().get(),
         }
     }
 }
 
 impl QueryParams {
-    /// The resolution, checked.
+    /// The resolution, checked ([`DEFAULT_RES`] when none is given).
     ///
     /// # Errors
     /// When it is outside 5–12.
     pub fn resolution(&self) -> Result<Resolution, ParamError> {
-        Resolution::try_from(self.res).map_err(|e| ParamError::new("res", e))
+        Resolution::try_from(self.res.unwrap_or(DEFAULT_RES)).map_err(|e| ParamError::new("res", e))
     }
 
-    /// The engine query. An open side of the period is closed at the data's first or
-    /// last month (`data_months`), so outputs state real dates.
+    /// The engine query, ranked by `rank_by` and cut at `limit` (the front ends' own
+    /// parameters). An open side of the period is closed at the data's first or last
+    /// month (`data_months`), so outputs state real dates.
     ///
     /// # Errors
-    /// The first parameter that cannot be used, by name.
+    /// The first parameter that cannot be used, by name (`top` for `Limit::Top(0)`).
     pub fn query(
         &self,
         region: StudyRegion,
+        rank_by: RankBy,
+        limit: Limit,
         data_months: Option<(YearMonth, YearMonth)>,
     ) -> Result<HotspotQuery, ParamError> {
         let resolution = self.resolution()?;
-        if self.k == 0 || self.k > MAX_K {
-            return Err(ParamError::new(
-                "k",
-                format!("must be between 1 and {MAX_K}, got {}", self.k),
-            ));
-        }
-        if !(self.alpha > 0.0 && self.alpha < 1.0) {
-            return Err(ParamError::new(
-                "alpha",
-                format!("must be between 0 and 1 (exclusive), got {}", self.alpha),
-            ));
-        }
-        if self.limit == Limit::Top(0) {
+        let k = K::new(self.k).map_err(|e| ParamError::new("k", e))?;
+        let alpha = Alpha::new(self.alpha).map_err(|e| ParamError::new("alpha", e))?;
+        if limit == Limit::Top(0) {
             return Err(ParamError::new("top", "must be at least 1"));
         }
         let mut flags = Vec::new();
@@ -138,8 +178,8 @@ impl QueryParams {
                 bound("to", self.to.as_deref(), true)?,
                 data_months,
             )?,
-            crime_types: self.crime_types.clone(),
-            offences: self.offences.clone(),
+            crime_types: self.crime_type.clone(),
+            offences: self.offence.clone(),
             flags,
             window: window(&self.days, self.hours.as_deref())?,
             bbox: self
@@ -152,12 +192,12 @@ impl QueryParams {
         Ok(HotspotQuery {
             filter,
             resolution,
-            k: self.k,
+            k,
             measure: self.measure,
             region,
-            alpha: self.alpha,
-            rank_by: self.rank_by,
-            limit: self.limit,
+            alpha,
+            rank_by,
+            limit,
             max_region_cells: usize::MAX,
         })
     }
@@ -231,8 +271,12 @@ mod tests {
     use super::*;
 
     fn q(p: &QueryParams) -> Result<HotspotQuery, ParamError> {
+        q_limit(p, Limit::Top(20))
+    }
+
+    fn q_limit(p: &QueryParams, limit: Limit) -> Result<HotspotQuery, ParamError> {
         let data = Some(("2024-01".parse().unwrap(), "2024-12".parse().unwrap()));
-        p.query(StudyRegion::OccupiedWithRings, data)
+        p.query(StudyRegion::OccupiedWithRings, RankBy::Z, limit, data)
     }
 
     #[test]
@@ -264,7 +308,7 @@ mod tests {
         let cases: Vec<(QueryParams, &str)> = vec![
             (
                 QueryParams {
-                    res: 13,
+                    res: Some(13),
                     ..QueryParams::default()
                 },
                 "res",
@@ -296,13 +340,6 @@ mod tests {
                     ..QueryParams::default()
                 },
                 "alpha",
-            ),
-            (
-                QueryParams {
-                    limit: Limit::Top(0),
-                    ..QueryParams::default()
-                },
-                "top",
             ),
             (
                 QueryParams {
@@ -367,6 +404,23 @@ mod tests {
             assert_eq!(e.param, param, "{p:?} → {e}");
             assert!(e.to_string().starts_with(param));
         }
+        let e = q_limit(&QueryParams::default(), Limit::Top(0)).unwrap_err();
+        assert_eq!(e.to_string(), "top: must be at least 1");
+        let e = q(&QueryParams {
+            k: 0,
+            ..QueryParams::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "k: must be between 1 and 10, got 0");
+        let e = q(&QueryParams {
+            alpha: 2.0,
+            ..QueryParams::default()
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "alpha: must be between 0 and 1 (exclusive), got 2"
+        );
     }
 
     #[test]
@@ -384,5 +438,46 @@ mod tests {
         assert_eq!(wa, q(&b).unwrap().filter.window.unwrap());
         assert_eq!(wa.hours(), 16);
         assert!(wa.contains(Weekday::Sun, 3));
+    }
+
+    /// The CLI's flag defaults are the struct's defaults (the resolution given).
+    #[cfg(feature = "clap")]
+    #[test]
+    fn clap_defaults_are_the_defaults() {
+        use clap::Parser as _;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            p: QueryParams,
+        }
+        let cli = Cli::try_parse_from(["hexspot"]).unwrap();
+        let want = QueryParams {
+            res: Some(DEFAULT_RES),
+            ..QueryParams::default()
+        };
+        assert_eq!(cli.p, want);
+        let cli = Cli::try_parse_from([
+            "hexspot",
+            "--days",
+            "fri,sat",
+            "--bbox",
+            "-1.6,53.7,-1.5,53.8",
+        ])
+        .unwrap();
+        assert_eq!(cli.p.days, ["fri", "sat"]);
+        assert_eq!(cli.p.bbox.as_deref(), Some("-1.6,53.7,-1.5,53.8"));
+    }
+
+    /// The query string's defaults are the struct's defaults.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_defaults_are_the_defaults() {
+        use serde::Deserialize as _;
+        use serde::de::value::{Error, MapDeserializer};
+        let none = MapDeserializer::<_, Error>::new(std::iter::empty::<(&str, &str)>());
+        assert_eq!(
+            QueryParams::deserialize(none).unwrap(),
+            QueryParams::default()
+        );
     }
 }

@@ -95,7 +95,7 @@ pub(crate) fn region_by_hash(
             }
         }
         None => {
-            let ring = 3 * query.k as usize * (query.k as usize + 1) + 1;
+            let ring = 3 * query.k.get() as usize * (query.k.get() as usize + 1) + 1;
             index.reserve(
                 bins.cells
                     .len()
@@ -113,7 +113,7 @@ pub(crate) fn region_by_hash(
     let mut ring_len = Vec::with_capacity(bins.cells.len());
     for (j, &c) in bins.cells.iter().enumerate() {
         let x = value(j);
-        disk(c, query.k, &mut buf);
+        disk(c, query.k.get(), &mut buf);
         ring_len.push(buf.len() as u32);
         for nb in &buf {
             let b = u64::from(*nb);
@@ -147,7 +147,7 @@ pub(crate) fn region_by_hash(
             if i < n_occupied {
                 ring_len[i]
             } else {
-                disk(r.cells[i], query.k, &mut buf);
+                disk(r.cells[i], query.k.get(), &mut buf);
                 buf.iter()
                     .filter(|c| index.contains_key(&u64::from(**c)))
                     .count() as u32
@@ -167,7 +167,7 @@ pub(crate) fn region_by_ij(
 ) -> Option<Region> {
     let first = fixed.and_then(|f| f.first()).or(bins.cells.first())?;
     let frame = ij::Frame::new(cell(*first))?;
-    let offsets = ij::ring_offsets(query.k);
+    let offsets = ij::ring_offsets(query.k.get());
     let mut grid = ij::TileGrid::new();
     let mut r = Region {
         cells: Vec::new(),

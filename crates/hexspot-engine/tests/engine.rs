@@ -543,23 +543,9 @@ fn region_cover_contains_every_inside_point() {
 #[test]
 fn bad_parameters_are_refused() {
     let t = timed_table();
-    let refused = |q: HotspotQuery| hotspots(&t, &q, &HarmTable::default()).is_err();
-    assert!(refused(HotspotQuery {
-        k: 0,
-        ..HotspotQuery::default()
-    }));
-    assert!(refused(HotspotQuery {
-        k: 11,
-        ..HotspotQuery::default()
-    }));
-    assert!(refused(HotspotQuery {
-        alpha: 1.0,
-        ..HotspotQuery::default()
-    }));
-    assert!(refused(HotspotQuery {
-        alpha: 0.0,
-        ..HotspotQuery::default()
-    }));
+    // k and α cannot be out of range: their newtypes refuse to be made
+    assert!(K::new(0).is_err() && K::new(MAX_K + 1).is_err());
+    assert!(Alpha::new(0.0).is_err() && Alpha::new(1.0).is_err());
     // a study region over the query's limit: refused, by either way of building it
     let whole = hotspots(&t, &HotspotQuery::default(), &HarmTable::default()).unwrap();
     let n = whole.region_cells;
@@ -672,7 +658,7 @@ proptest! {
     }
 
     #[test]
-    fn local_ij_and_hash_paths_agree(points in arb_points(), k in 1u32..=3, res_n in 7u8..=11, which in 0u8..6) {
+    fn local_ij_and_hash_paths_agree(points in arb_points(), k in (1u32..=3).prop_map(|k| K::new(k).unwrap()), res_n in 7u8..=11, which in 0u8..6) {
         let t = table_from(&points);
         let (measure, rank_by) = [
             (Measure::Count, RankBy::Z), (Measure::Harm, RankBy::Z), (Measure::Count, RankBy::Count),

@@ -79,11 +79,11 @@ pub fn metadata(ctx: &Context<'_>) -> Value {
         "cells": r.region_cells,
         "query": {
             "res": q.resolution.get(),
-            "k": q.k,
+            "k": q.k.get(),
             "measure": q.measure.name(),
             "rank_by": q.rank_by.name(),
             "limit": match q.limit { Limit::All => Value::from("all"), Limit::Top(n) => Value::from(n) },
-            "alpha": q.alpha,
+            "alpha": q.alpha.get(),
             "crime_types": f.crime_types,
             "offences": f.offences,
             "from": f.period.map(|p| p.from().to_string()),

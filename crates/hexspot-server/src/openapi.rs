@@ -36,8 +36,8 @@ use crate::{error, query};
     ),
     components(schemas(
         error::ErrorBody,
-        query::MeasureParam,
-        query::RankParam,
+        hexspot_engine::Measure,
+        hexspot_engine::RankBy,
         query::FormatParam,
         query::AreasFormatParam,
         meta::Meta,

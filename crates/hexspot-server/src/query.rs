@@ -1,9 +1,10 @@
-//! Query strings: the CLI's hotspot parameters, parsed strictly (an unknown or repeated
-//! single-valued parameter is an error, not silently ignored).
+//! Query strings: the CLI's hotspot parameters (the engine's `QueryParams`), parsed
+//! strictly (an unknown or repeated single-valued parameter is an error, not silently
+//! ignored), and each route's own parameters.
 
 use std::sync::LazyLock;
 
-use hexspot_engine::{Limit, Measure, QueryParams, RankBy};
+use hexspot_engine::{Limit, QueryParams, RankBy};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::{IntoParams, ToSchema};
@@ -15,67 +16,38 @@ use crate::error::ApiError;
 use crate::http::GEOJSON;
 use crate::state::AppState;
 
-/// What Gi* is computed on.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum MeasureParam {
-    /// Incident count.
-    Count,
-    /// Sum of harm weights.
-    Harm,
+/// The hotspot filters and statistics settings: the engine's [`QueryParams`] — the one
+/// definition the CLI's flags come from too — and the ranking order.
+///
+/// Read with [`FilterParams::parse`]: the two parts are read from the query string one
+/// after the other (serde's `flatten` would hand `serde_html_form`'s values over as
+/// strings, and numbers would no longer parse).
+#[derive(Debug, Clone, Default)]
+pub struct FilterParams {
+    /// The filters and settings the CLI shares.
+    pub query: QueryParams,
+    /// The ranking order, when given.
+    pub rank_by: Option<RankBy>,
 }
 
-/// Ranking order.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RankParam {
-    /// Gi* z-score.
-    Z,
-    /// Incident count.
-    Count,
-    /// Harm.
-    Harm,
-}
-
-/// The hotspot filters and statistics settings, as the CLI names them.
+/// `rank_by`, which every route with the hotspot filters takes. Kept at this edge, not in
+/// [`QueryParams`]: the CLI's commands each give it their own default (`hotspots` z,
+/// `plan` harm, `areas` none), while here a route may only change the default (plan).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct FilterParams {
-    /// H3 resolution, 5–12 (9 ≈ 0.105 km² per cell). Tiles: follows the zoom unless given.
-    #[param(minimum = 5, maximum = 12)]
-    pub res: Option<u8>,
-    /// Neighbourhood: the k-ring around each cell, the cell itself included (1–10).
-    #[param(minimum = 1, maximum = 10)]
-    pub k: Option<u32>,
-    /// Keep only this crime type (repeat for several); case-insensitive.
-    #[serde(default)]
-    pub crime_type: Vec<String>,
-    /// Keep only this offence or offence code (repeat for several).
-    #[serde(default)]
-    pub offence: Vec<String>,
-    /// First month or day: `YYYY-MM` or `YYYY-MM-DD`.
-    pub from: Option<String>,
-    /// Last month or day, inclusive: `YYYY-MM` or `YYYY-MM-DD`.
-    pub to: Option<String>,
-    /// Days of the week the time window starts on: `fri,sat` or repeated.
-    #[serde(default)]
-    pub days: Vec<String>,
-    /// Hours `START-END` (END exclusive; may cross midnight), e.g. `20-04`.
-    pub hours: Option<String>,
-    /// `true`: keep only knife-enabled incidents.
-    pub knife: Option<bool>,
-    /// `true`: only domestic incidents; `false`: only non-domestic.
-    pub domestic: Option<bool>,
-    /// `true`: keep only incidents with a victim under 25.
-    pub under_25: Option<bool>,
-    /// Keep only incidents inside `west,south,east,north` (degrees).
-    pub bbox: Option<String>,
-    /// The value Gi* is computed on (default `count`).
-    pub measure: Option<MeasureParam>,
+struct RankParams {
     /// Ranking order (default `z`).
-    pub rank_by: Option<RankParam>,
-    /// False discovery rate for Benjamini–Hochberg (default 0.05).
-    pub alpha: Option<f64>,
+    rank_by: Option<RankBy>,
+}
+
+impl IntoParams for FilterParams {
+    fn into_params(
+        parameter_in_provider: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        let mut params = QueryParams::into_params(&parameter_in_provider);
+        params.extend(RankParams::into_params(&parameter_in_provider));
+        params
+    }
 }
 
 impl FilterParams {
@@ -85,36 +57,16 @@ impl FilterParams {
         &NAMES
     }
 
-    /// The engine's text parameters (defaults as in the CLI).
-    pub fn to_params(&self, limit: Limit) -> QueryParams {
-        let d = QueryParams::default();
-        QueryParams {
-            res: self.res.unwrap_or(d.res),
-            k: self.k.unwrap_or(d.k),
-            crime_types: self.crime_type.clone(),
-            offences: self.offence.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            days: self.days.clone(),
-            hours: self.hours.clone(),
-            knife: self.knife.unwrap_or(false),
-            domestic: self.domestic,
-            under_25: self.under_25.unwrap_or(false),
-            bbox: self.bbox.clone(),
-            measure: match self.measure {
-                None => d.measure,
-                Some(MeasureParam::Count) => Measure::Count,
-                Some(MeasureParam::Harm) => Measure::Harm,
-            },
-            rank_by: match self.rank_by {
-                None => d.rank_by,
-                Some(RankParam::Z) => RankBy::Z,
-                Some(RankParam::Count) => RankBy::Count,
-                Some(RankParam::Harm) => RankBy::Harm,
-            },
-            limit,
-            alpha: self.alpha.unwrap_or(d.alpha),
-        }
+    /// Reads the filters from a query string, as [`parse`] does (`known`: every name
+    /// the route takes).
+    ///
+    /// # Errors
+    /// As [`parse`].
+    pub fn parse(raw: Option<&str>, known: &[&[String]]) -> Result<Self, ApiError> {
+        Ok(Self {
+            query: parse(raw, known)?,
+            rank_by: parse::<RankParams>(raw, known)?.rank_by,
+        })
     }
 }
 
@@ -375,17 +327,20 @@ impl AreasParams {
     }
 }
 
-/// The engine query for `filters`, with an open period closed at the data's months and
-/// the server's limit on the study region.
+/// The engine query for `filters` (ranked by z unless `rank_by` is given), with an open
+/// period closed at the data's months and the server's limit on the study region.
 pub fn build_query(
     state: &AppState,
     snap: &Snapshot,
     filters: &FilterParams,
     limit: Limit,
 ) -> Result<HotspotQuery, ApiError> {
-    let mut q = filters
-        .to_params(limit)
-        .query(StudyRegion::OccupiedWithRings, snap.table.month_range())?;
+    let mut q = filters.query.query(
+        StudyRegion::OccupiedWithRings,
+        filters.rank_by.unwrap_or_default(),
+        limit,
+        snap.table.month_range(),
+    )?;
     q.max_region_cells = state.settings().max_region_cells;
     Ok(q)
 }

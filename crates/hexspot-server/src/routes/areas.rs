@@ -76,7 +76,7 @@ fn request(
     raw: Option<&str>,
     known: &[&[String]],
 ) -> Result<Request, ApiError> {
-    let filters: FilterParams = parse(raw, known)?;
+    let filters = FilterParams::parse(raw, known)?;
     let snap = state.snapshot()?;
     let set = snap.area_set(name)?.clone();
     let query = build_query(state, &snap, &filters, Limit::All)?;

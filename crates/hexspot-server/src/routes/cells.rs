@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::http::{GEOJSON, REVALIDATE, blocking, etag, matches, not_modified, representation};
-use crate::query::{FilterParams, build_query, parse};
+use crate::query::{FilterParams, build_query};
 use crate::state::AppState;
 
 /// Approximate cells in a box at resolution `res`.
@@ -35,8 +35,9 @@ pub async fn cells(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let mut filters: FilterParams = parse(raw.as_deref(), &[FilterParams::names()])?;
+    let mut filters = FilterParams::parse(raw.as_deref(), &[FilterParams::names()])?;
     let view = filters
+        .query
         .bbox
         .take()
         .ok_or_else(|| ApiError::bad_parameter("bbox is required: west,south,east,north"))?;

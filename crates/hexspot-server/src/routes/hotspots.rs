@@ -27,7 +27,7 @@ pub async fn hotspots(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let known = [FilterParams::names(), HotspotsParams::names()];
-    let filters: FilterParams = parse(raw.as_deref(), &known)?;
+    let filters = FilterParams::parse(raw.as_deref(), &known)?;
     let extra: HotspotsParams = parse(raw.as_deref(), &known)?;
     let snap = state.snapshot()?;
     let query = build_query(&state, &snap, &filters, extra.limit()?)?;

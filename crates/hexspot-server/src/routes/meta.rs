@@ -135,7 +135,7 @@ pub async fn meta(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             })
             .collect(),
         resolutions: (hexspot_engine::Resolution::MIN..=hexspot_engine::Resolution::MAX).collect(),
-        default_res: hexspot_engine::QueryParams::default().res,
+        default_res: hexspot_engine::params::DEFAULT_RES,
         tile_resolution_by_zoom: tiles::zoom_table()
             .into_iter()
             .map(|(min_zoom, max_zoom, res)| ZoomRes {

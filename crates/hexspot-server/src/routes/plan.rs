@@ -95,7 +95,7 @@ fn plan_request(
     raw: Option<&str>,
     known: &[&[String]],
 ) -> Result<PlanRequest, ApiError> {
-    let filters: FilterParams = parse(raw, known)?;
+    let filters = FilterParams::parse(raw, known)?;
     let extra: PlanParams = parse(raw, known)?;
     let budget = extra.budget()?;
     let exclude = extra.excluded()?;

@@ -39,11 +39,11 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let id = TileId::parse(&z, &x, &y)?;
     let known = [FilterParams::names(), TileParams::names()];
-    let mut filters: FilterParams = parse(raw.as_deref(), &known)?;
+    let mut filters = FilterParams::parse(raw.as_deref(), &known)?;
     let extra: TileParams = parse(raw.as_deref(), &known)?;
     let snap = state.snapshot()?;
-    if filters.res.is_none() {
-        filters.res = Some(tiles::resolution_for_zoom(id.z()).get());
+    if filters.query.res.is_none() {
+        filters.query.res = Some(tiles::resolution_for_zoom(id.z()).get());
     }
     let query = build_query(&state, &snap, &filters, Limit::All)?;
     let cache = if extra.v.as_deref() == Some(snap.version.as_str()) {
@@ -80,7 +80,7 @@ pub async fn tilejson(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let filters: FilterParams = parse(raw.as_deref(), &[FilterParams::names()])?;
+    let filters = FilterParams::parse(raw.as_deref(), &[FilterParams::names()])?;
     let snap = state.snapshot()?;
     // check the query now, so a bad one fails here rather than in every tile
     let query = build_query(&state, &snap, &filters, Limit::All)?;
@@ -104,7 +104,7 @@ pub async fn tilejson(
         .into_iter()
         .map(|(a, b, r)| json!({ "min_zoom": a, "max_zoom": b, "res": r }))
         .collect();
-    let fixed = filters.res;
+    let fixed = filters.query.res;
     let body = json!({
         "tilejson": "3.0.0",
         "name": "hexspot hotspots",
@@ -138,10 +138,10 @@ pub async fn tilejson(
                 Some(r) => json!(r),
                 None => json!({ "rule": "clamp(zoom - 3, 5, 12)", "by_zoom": zooms }),
             },
-            "k": query.k,
+            "k": query.k.get(),
             "measure": query.measure.name(),
             "rank_by": query.rank_by.name(),
-            "alpha": query.alpha,
+            "alpha": query.alpha.get(),
             "study_region": query.region.describe(query.k),
             "from": query.filter.period.map(|p| p.from().to_string()),
             "to": query.filter.period.map(|p| p.to().to_string()),
