@@ -4,11 +4,13 @@ location, LSOA and outcome text) for import benchmarks, from real police.uk file
 
 It cycles through the rows of the files given (in name order), keeping every field as
 published (so the points are police.uk's own snapped map points and the text is real),
-and makes each Crime ID unique by appending the pass number (ASB rows keep an empty ID).
+and makes each Crime ID unique: after the first pass each becomes the SHA-256 of itself and
+the pass number, 64 hexadecimal digits as police.uk's are (ASB rows keep an empty ID).
 
 Usage: scripts/police-uk-rows.py ROWS OUT.csv FILE_OR_DIR...
 """
 import csv
+import hashlib
 import pathlib
 import sys
 
@@ -42,8 +44,9 @@ def main():
         w.writerow(HEADER)
         for i in range(rows):
             row = list(source[i % len(source)])
-            if row[0]:
-                row[0] = f"{row[0]}-{i // len(source)}"
+            if row[0] and i >= len(source):
+                # another 64-hex-digit ID, as police.uk's are
+                row[0] = hashlib.sha256(f"{row[0]}-{i // len(source)}".encode()).hexdigest()
             w.writerow(row)
 
 

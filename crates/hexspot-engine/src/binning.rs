@@ -19,7 +19,10 @@ use crate::filter::{CompiledFilter, Exclusions, Filter, Verdict};
 use crate::harm::{HarmTable, ResolvedHarm, WeightSource};
 use crate::hotspots::WeightSources;
 use crate::table::IncidentTable;
-use crate::types::Resolution;
+use crate::types::{LonLat, Resolution};
+
+/// The query resolutions, [`Resolution::MIN`]..=[`Resolution::MAX`].
+pub const RESOLUTIONS: usize = (Resolution::MAX - Resolution::MIN + 1) as usize;
 
 /// Rows handed to one task of a parallel scan. Fixed, so that the order floating-point
 /// sums are added in depends on the rows alone, never on the number of threads.
@@ -73,27 +76,75 @@ pub(crate) fn point_cell(lon: f64, lat: f64, res: Resolution) -> u64 {
     LatLng::new(lat, lon).map_or(0, |ll| u64::from(ll.to_cell(res.h3())))
 }
 
+/// The cells of points at every query resolution (coarsest first), remembered for
+/// repeated points: police.uk snaps a force's incidents to a few tens of thousands of
+/// map points, so a file's rows can be located as they are read, once a point.
+#[derive(Debug, Default)]
+pub struct PointCells {
+    cache: rustc_hash::FxHashMap<(u64, u64), [u64; RESOLUTIONS]>,
+    /// points asked for, and those that were not remembered
+    asked: u64,
+    missed: u64,
+}
+
+impl PointCells {
+    /// Points remembered at most (then the memory is given back and refilled).
+    const MAX: usize = 1 << 20;
+
+    /// The cells holding `p` at resolutions [`Resolution::MIN`]..=[`Resolution::MAX`].
+    pub fn get(&mut self, p: LonLat) -> [u64; RESOLUTIONS] {
+        let key = (p.lon().to_bits(), p.lat().to_bits());
+        self.asked += 1;
+        if let Some(c) = self.cache.get(&key) {
+            return *c;
+        }
+        self.missed += 1;
+        if self.cache.len() >= Self::MAX {
+            self.cache = Default::default();
+        }
+        let cells = std::array::from_fn(|i| {
+            let res = Resolution::try_from(Resolution::MIN + i as u8).expect("in range");
+            point_cell(p.lon(), p.lat(), res)
+        });
+        self.cache.insert(key, cells);
+        cells
+    }
+
+    /// Whether the points asked for so far repeat enough (at least 64k of them, more
+    /// than half repeats) to be worth remembering; when not (exact locations, as in a
+    /// force's own extract), locating them all in parallel at the end is faster.
+    #[must_use]
+    pub fn worth_it(&self) -> bool {
+        self.asked < 1 << 16 || self.missed * 2 <= self.asked
+    }
+}
+
+/// The cell holding each point at `res` (in parallel for large inputs).
+pub(crate) fn locate(lon: &[f64], lat: &[f64], res: Resolution) -> Vec<u64> {
+    let mut bits = vec![0u64; lon.len()];
+    bits.par_chunks_mut(CHUNK_ROWS / 8)
+        .enumerate()
+        .for_each(|(c, out)| {
+            let start = c * (CHUNK_ROWS / 8);
+            // police.uk snaps incidents to shared map points, and rows sorted by
+            // cell keep them together: locate each run of one point once
+            let mut last = (f64::NAN, f64::NAN, 0u64);
+            for (k, b) in out.iter_mut().enumerate() {
+                let (x, y) = (lon[start + k], lat[start + k]);
+                if x != last.0 || y != last.1 {
+                    last = (x, y, point_cell(x, y, res));
+                }
+                *b = last.2;
+            }
+        });
+    bits
+}
+
 impl CellColumn {
     /// Locates every point at `res` (in parallel for large inputs).
     #[must_use]
     pub fn compute(lon: &[f64], lat: &[f64], res: Resolution) -> Self {
-        let mut bits = vec![0u64; lon.len()];
-        bits.par_chunks_mut(CHUNK_ROWS / 8)
-            .enumerate()
-            .for_each(|(c, out)| {
-                let start = c * (CHUNK_ROWS / 8);
-                // police.uk snaps incidents to shared map points, and rows sorted by
-                // cell keep them together: locate each run of one point once
-                let mut last = (f64::NAN, f64::NAN, 0u64);
-                for (k, b) in out.iter_mut().enumerate() {
-                    let (x, y) = (lon[start + k], lat[start + k]);
-                    if x != last.0 || y != last.1 {
-                        last = (x, y, point_cell(x, y, res));
-                    }
-                    *b = last.2;
-                }
-            });
-        Self::from_row_cells(res, &bits)
+        Self::from_row_cells(res, &locate(lon, lat, res))
     }
 
     /// The column for rows whose cells are `bits` (one per row).

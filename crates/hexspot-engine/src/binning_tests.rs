@@ -100,4 +100,60 @@ fn a_table_built_on_another_carries_its_columns_and_locates_only_the_new_rows() 
     );
     let fresh = CellColumn::compute(&both.lon, &both.lat, res(9));
     assert_eq!(both.cells_at(res(9)), &fresh);
+
+    // rows located as they are pushed (repeated points remembered) give the same
+    // table and columns, fresh or on top of a carried one
+    let mut cells = crate::PointCells::default();
+    let mut b = IncidentTableBuilder::default();
+    for &(x, y) in &pts[..200] {
+        let r = row(x, y);
+        b.push_located(&r, &cells.get(r.location)).unwrap();
+    }
+    let located = b.build();
+    assert_eq!(
+        located.cell_columns().len(),
+        RESOLUTIONS,
+        "every resolution kept"
+    );
+    let mut b = IncidentTableBuilder::from_table(&located);
+    for &(x, y) in &pts[200..] {
+        let r = row(x, y);
+        b.push_located(&r, &cells.get(r.location)).unwrap();
+    }
+    let (both_located, order) = b.build_with_order();
+    assert!(format!("{:?}", both_located.to_columns()) == format!("{:?}", both.to_columns()));
+    for r in Resolution::MIN..=Resolution::MAX {
+        let fresh = CellColumn::compute(&both.lon, &both.lat, res(r));
+        assert_eq!(both_located.cells_at(res(r)), &fresh, "res {r}");
+    }
+    // the order taken names each pushed row once, and sorts them by fine cell
+    let mut seen = order.clone();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..300).collect::<Vec<u32>>());
+    let fine: Vec<u64> = order
+        .iter()
+        .map(|&i| match i.checked_sub(200) {
+            // the rows taken over, in their table's order; then the rows pushed
+            None => located.cell[i as usize],
+            Some(k) => {
+                let (x, y) = pts[200 + k as usize];
+                u64::from(LonLat::new(x, y).unwrap().fine_cell())
+            }
+        })
+        .collect();
+    assert!(fine.is_sorted());
+    assert_eq!(fine, both.cell);
+
+    // one row pushed without its cells: the added rows are located at the end instead
+    let mut b = IncidentTableBuilder::from_table(&located);
+    let r = row(pts[200].0, pts[200].1);
+    b.push_located(&r, &cells.get(r.location)).unwrap();
+    for &(x, y) in &pts[201..] {
+        b.push(&row(x, y)).unwrap();
+    }
+    let mixed = b.build();
+    for r in Resolution::MIN..=Resolution::MAX {
+        let fresh = CellColumn::compute(&both.lon, &both.lat, res(r));
+        assert_eq!(mixed.cells_at(res(r)), &fresh, "res {r}");
+    }
 }

@@ -28,7 +28,7 @@ pub use areas::{
     Area, AreaIndex, Assignment, assign, binomial_two_sided_p, dissolve_by_district,
     poisson_change_p, rate_per_1000,
 };
-pub use binning::{CellColumn, CellColumnError};
+pub use binning::{CellColumn, CellColumnError, PointCells, RESOLUTIONS};
 pub use compare::{
     AreaProfile, AreaRankBy, AreaRow, CompareError, Comparison, DistrictRow, MonthPoint,
     PopulationValue, SortKey, UnknownSortKey, area_profile, compare, previous_period, sort_rows,
@@ -47,7 +47,7 @@ pub use plan::{
     concentration, plan, weekly_profiles,
 };
 pub use query_types::{Alpha, AlphaError, K, KError, MAX_K};
-pub use region::{cells_covering, haversine_m, outline};
+pub use region::{EARTH_RADIUS_M, cells_covering, haversine_m, outline};
 pub use table::{
     Columns, Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder, TableError,
 };

@@ -69,11 +69,14 @@ pub fn outline(cells: &[CellIndex]) -> Result<geo::MultiPolygon<f64>, QueryError
     Ok(shape.orient(Direction::Default))
 }
 
+/// The mean Earth radius, metres (IUGG).
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
 /// Great-circle distance in metres between two WGS84 points (mean Earth radius).
 #[must_use]
 pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
     let a = ((p2 - p1) / 2.0).sin().powi(2)
         + p1.cos() * p2.cos() * ((lon2 - lon1).to_radians() / 2.0).sin().powi(2);
-    2.0 * 6_371_008.8 * a.sqrt().asin()
+    2.0 * EARTH_RADIUS_M * a.sqrt().asin()
 }

@@ -10,7 +10,9 @@ use std::sync::{Arc, OnceLock};
 use rustc_hash::FxHashMap;
 use thiserror::Error;
 
-use crate::binning::CellColumn;
+use rayon::prelude::*;
+
+use crate::binning::{self, CellColumn, RESOLUTIONS};
 use crate::types::{BBox, Day, Flags, LonLat, MinuteOfDay, Resolution, YearMonth};
 
 /// Sentinel for "no day known" (month-only rows) in the `day` column.
@@ -19,9 +21,6 @@ pub(crate) const NO_DAY: i32 = i32::MIN;
 pub(crate) const NO_TIME: u16 = u16::MAX;
 /// Sentinel for "no offence code" in the `offence` column; never a dictionary code.
 pub(crate) const NO_OFFENCE: u32 = u32::MAX;
-
-/// The query resolutions a table keeps cell columns for.
-const RESOLUTIONS: usize = (Resolution::MAX - Resolution::MIN + 1) as usize;
 
 /// A table that cannot be built as given.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -153,6 +152,13 @@ pub struct IncidentTableBuilder {
     /// Per resolution, the cells of the rows taken over from a table that had that
     /// column (the first rows), so they need not be located again.
     carried: [Option<Vec<u64>>; RESOLUTIONS],
+    /// Rows taken over by [`from_table`](Self::from_table).
+    taken: u32,
+    /// Per query resolution, the cells of the rows added since, when every one came
+    /// through [`push_located`](Self::push_located).
+    located: Option<Box<[Vec<u64>; RESOLUTIONS]>>,
+    /// A row came through [`push`](Self::push): the added rows are located in `build`.
+    unlocated: bool,
 }
 
 impl IncidentTableBuilder {
@@ -186,7 +192,19 @@ impl IncidentTableBuilder {
                 .get()
                 .map(|col| (0..table.len()).map(|r| col.cell(r)).collect())
         });
-        Self { t, carried }
+        let taken = table.len() as u32;
+        Self {
+            t,
+            carried,
+            taken,
+            ..Self::default()
+        }
+    }
+
+    /// The rows taken over by [`from_table`](Self::from_table) (the first rows pushed).
+    #[must_use]
+    pub fn len_taken_over(&self) -> u32 {
+        self.taken
     }
 
     /// Adds one row.
@@ -195,6 +213,33 @@ impl IncidentTableBuilder {
     /// [`TableError::TooManyNames`] past [`Dictionary::MAX_CODES`] crime types or
     /// offences (the row is not added).
     pub fn push(&mut self, row: &IncidentRow<'_>) -> Result<(), TableError> {
+        self.push_row(row)?;
+        self.unlocated = true;
+        self.located = None;
+        Ok(())
+    }
+
+    /// Adds one row with its point's cells at every query resolution (from
+    /// [`PointCells`](crate::PointCells)), so [`build`](Self::build) need not locate it.
+    ///
+    /// # Errors
+    /// As [`push`](Self::push).
+    pub fn push_located(
+        &mut self,
+        row: &IncidentRow<'_>,
+        cells: &[u64; RESOLUTIONS],
+    ) -> Result<(), TableError> {
+        self.push_row(row)?;
+        if !self.unlocated {
+            let located = self.located.get_or_insert_with(Default::default);
+            for (col, &c) in located.iter_mut().zip(cells) {
+                col.push(c);
+            }
+        }
+        Ok(())
+    }
+
+    fn push_row(&mut self, row: &IncidentRow<'_>) -> Result<(), TableError> {
         let t = &mut self.t;
         let ct = t.crime_types.intern("crime type", row.crime_type)?;
         let off = match row.offence {
@@ -219,40 +264,79 @@ impl IncidentTableBuilder {
     /// not depend on anything but the rows) and returns the table.
     #[must_use]
     pub fn build(self) -> IncidentTable {
+        self.build_with_order().0
+    }
+
+    /// As [`build`](Self::build), with the order taken: for each row of the table, where
+    /// it came from — below [`len_taken_over`](Self::len_taken_over), its row in the
+    /// table given to [`from_table`](Self::from_table); from there on, the rows pushed
+    /// in the order they were pushed.
+    #[must_use]
+    pub fn build_with_order(self) -> (IncidentTable, Vec<u32>) {
         let t = self.t;
-        let mut order: Vec<u32> = (0..t.cell.len() as u32).collect();
-        order.sort_by_key(|&i| t.cell[i as usize]);
-        // carried cell columns: locate only the rows added since, then put every row's
+        // (cell, row) pairs are distinct, so an unstable sort puts equal cells in the
+        // order they came in
+        let mut keyed: Vec<(u64, u32)> = t.cell.iter().copied().zip(0u32..).collect();
+        keyed.par_sort_unstable();
+        let order: Vec<u32> = keyed.into_iter().map(|(_, r)| r).collect();
+        // carried cell columns: locate only the rows added since (in table order, so
+        // repeated points sit together and are located once), then put every row's
         // cell in the new order
-        // the added rows in table order, so repeated points sit together and are
-        // located once
-        let old = self
-            .carried
+        let old = self.taken;
+        let (lon, lat): (Vec<f64>, Vec<f64>) = order
             .iter()
-            .flatten()
-            .map(Vec::len)
-            .next()
-            .unwrap_or(0) as u32;
-        let added: Vec<u32> = order.iter().copied().filter(|&r| r >= old).collect();
-        let (lon, lat): (Vec<f64>, Vec<f64>) = added
-            .iter()
+            .filter(|&&r| r >= old && self.located.is_none())
             .map(|&r| (t.lon[r as usize], t.lat[r as usize]))
             .unzip();
-        let by_res: [OnceLock<Arc<CellColumn>>; RESOLUTIONS] = std::array::from_fn(|i| {
-            let cell = OnceLock::new();
-            if let Some(mut cells) = self.carried[i].clone() {
+        // a column for each resolution carried over, and for every resolution when
+        // all rows came located
+        let mut located = self.located.map(|l| *l);
+        let carried: Vec<(usize, Vec<u64>, Option<Vec<u64>>)> = self
+            .carried
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let pushed = located.as_mut().map(|l| std::mem::take(&mut l[i]));
+                match c {
+                    Some(c) => Some((i, c, pushed)),
+                    None if old == 0 => pushed.map(|p| (i, Vec::new(), Some(p))),
+                    None => None,
+                }
+            })
+            .collect();
+        let columns: Vec<(usize, CellColumn)> = carried
+            .into_par_iter()
+            .map(|(i, old_cells, pushed)| {
                 let res = Resolution::try_from(Resolution::MIN + i as u8)
                     .expect("carried columns are at query resolutions");
-                let located = CellColumn::compute(&lon, &lat, res);
-                cells.resize(t.lon.len(), 0);
-                for (k, &r) in added.iter().enumerate() {
-                    cells[r as usize] = located.cell(k);
-                }
-                let sorted: Vec<u64> = order.iter().map(|&r| cells[r as usize]).collect();
-                let _ = cell.set(Arc::new(CellColumn::from_row_cells(res, &sorted)));
-            }
-            cell
-        });
+                // the added rows' cells in table order
+                let in_order = |p: Vec<u64>| {
+                    order
+                        .iter()
+                        .filter(|&&r| r >= old)
+                        .map(|&r| p[(r - old) as usize])
+                        .collect()
+                };
+                let mut added = pushed
+                    .map_or_else(|| binning::locate(&lon, &lat, res), in_order)
+                    .into_iter();
+                let sorted: Vec<u64> = order
+                    .iter()
+                    .map(|&r| {
+                        if r >= old {
+                            added.next().expect("one located cell an added row")
+                        } else {
+                            old_cells[r as usize]
+                        }
+                    })
+                    .collect();
+                (i, CellColumn::from_row_cells(res, &sorted))
+            })
+            .collect();
+        let by_res: [OnceLock<Arc<CellColumn>>; RESOLUTIONS] = Default::default();
+        for (i, col) in columns {
+            let _ = by_res[i].set(Arc::new(col));
+        }
         // one column at a time, each old column freed as soon as it is copied
         fn permute<T: Copy>(v: Vec<T>, order: &[u32]) -> Vec<T> {
             order.iter().map(|&i| v[i as usize]).collect()
@@ -264,7 +348,7 @@ impl IncidentTableBuilder {
             .copied()
             .min()
             .zip(t.month.iter().copied().max());
-        IncidentTable {
+        let table = IncidentTable {
             months,
             cell: permute(t.cell, &order),
             lon: permute(t.lon, &order),
@@ -281,7 +365,8 @@ impl IncidentTableBuilder {
             crime_types: t.crime_types,
             offences: t.offences,
             by_res,
-        }
+        };
+        (table, order)
     }
 }
 

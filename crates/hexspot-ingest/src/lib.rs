@@ -19,7 +19,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use hexspot_engine::{Flag, Flags, LonLat};
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use rustc_hash::{FxHashMap, FxHasher};
 use sha2::{Digest, Sha256};
 
 use columns::Resolved;
@@ -192,9 +192,9 @@ fn hex(bytes: &[u8]) -> String {
 #[derive(Default)]
 struct Notes {
     points: Vec<(f64, f64, u64)>,
-    ids: FxHashSet<u64>,
-    repeated_ids: u64,
-    first_repeat: Option<(String, u64)>,
+    /// (hash of the Crime ID, line): sorted once at the end, cheaper than a set grown
+    /// row by row
+    ids: Vec<(u64, u64)>,
 }
 
 impl Notes {
@@ -204,37 +204,51 @@ impl Notes {
         if let Some(id) = r.crime_id {
             let mut h = FxHasher::default();
             id.hash(&mut h);
-            if !self.ids.insert(h.finish()) {
-                self.repeated_ids += 1;
-                if self.first_repeat.is_none() {
-                    self.first_repeat = Some((id.to_owned(), r.line));
-                }
-            }
+            self.ids.push((h.finish(), r.line));
         }
     }
 
     fn finish(mut self) -> Vec<String> {
         let mut notes = Vec::new();
-        if self.repeated_ids > 0 {
-            let (id, line) = self.first_repeat.take().unwrap_or_default();
+        self.ids.sort_unstable();
+        // each run of one ID: its first line, and the lines that repeat it
+        let (mut repeated, mut first) = (0usize, None::<(u64, u64)>);
+        for run in self.ids.chunk_by(|a, b| a.0 == b.0) {
+            if let [(_, seen), (_, again), ..] = run {
+                repeated += run.len() - 1;
+                if first.is_none_or(|(l, _)| *again < l) {
+                    first = Some((*again, *seen));
+                }
+            }
+        }
+        if let Some((again, seen)) = first {
             notes.push(format!(
-                "{} rows repeat a Crime ID seen earlier in the file (first: {id} at line {line}); \
-                 police.uk publishes distinct records this way, so all were kept",
-                self.repeated_ids
+                "{repeated} rows repeat a Crime ID seen earlier in the file (first: line {again} \
+                 repeats line {seen}); police.uk publishes distinct records this way, so all \
+                 were kept"
             ));
         }
         if self.points.len() >= 3 {
             let mid = |mut v: Vec<f64>| {
-                v.sort_unstable_by(f64::total_cmp);
-                v[v.len() / 2]
+                let half = v.len() / 2;
+                *v.select_nth_unstable_by(half, f64::total_cmp).1
             };
             let lon0 = mid(self.points.iter().map(|p| p.0).collect());
             let lat0 = mid(self.points.iter().map(|p| p.1).collect());
+            let cos0 = lat0.to_radians().cos();
+            let far_m = FAR_POINT_KM * 1000.0;
             let far: Vec<u64> = self
                 .points
                 .iter()
                 .filter(|p| {
-                    hexspot_engine::haversine_m(lon0, lat0, p.0, p.1) > FAR_POINT_KM * 1000.0
+                    // the flat-earth distance is within 2 % of the great-circle one this
+                    // close (the cosine is taken at the median, not the midpoint), so
+                    // only points near the limit need the exact test
+                    let dx = (p.0 - lon0).to_radians() * cos0;
+                    let dy = (p.1 - lat0).to_radians();
+                    let flat_m = hexspot_engine::EARTH_RADIUS_M * dx.hypot(dy);
+                    flat_m >= 0.95 * far_m
+                        && hexspot_engine::haversine_m(lon0, lat0, p.0, p.1) > far_m
                 })
                 .map(|p| p.2)
                 .collect();
@@ -255,11 +269,14 @@ impl Notes {
 }
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
-    s.map(str::trim).filter(|s| !s.is_empty())
+    s.map(values::trim).filter(|s| !s.is_empty())
 }
 
 fn parse_coord(s: &str) -> Option<f64> {
-    s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+    values::trim(s)
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
 }
 
 /// WGS84 longitude and latitude of a British National Grid easting and northing (OSGB36,

@@ -41,6 +41,16 @@ const MONTH_NAMES: [&str; 12] = [
 ];
 
 /// `Feb`, `feb`, `February` → 2.
+/// `s` without surrounding whitespace, as [`str::trim`], looking no further when both
+/// ends are visible ASCII (nearly every field of a real file).
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&b)) if (b'!'..=b'~').contains(&a) && (b'!'..=b'~').contains(&b) => s,
+        _ => s.trim(),
+    }
+}
+
 fn month_name(s: &str) -> Option<u32> {
     let l = s.to_ascii_lowercase();
     if l.len() < 3 {
@@ -76,7 +86,7 @@ fn digits(s: &str) -> bool {
 /// ```
 #[must_use]
 pub fn parse_month(s: &str) -> Option<YearMonth> {
-    let s = s.trim();
+    let s = trim(s);
     let (a, b) = s
         .split_once('-')
         .or_else(|| s.split_once('/'))
@@ -103,7 +113,7 @@ pub fn parse_month(s: &str) -> Option<YearMonth> {
 /// Parses a date: `2025-02-14` or `14/02/2025` (UK order).
 #[must_use]
 pub fn parse_date(s: &str) -> Option<Day> {
-    let s = s.trim();
+    let s = trim(s);
     if let Ok(d) = s.parse::<Day>() {
         return Some(d);
     }
@@ -119,7 +129,7 @@ pub fn parse_date(s: &str) -> Option<Day> {
 /// Parses a time of day: `21:37`, `21:37:05`, `21:37:05.123` or `2137`.
 #[must_use]
 pub fn parse_time(s: &str) -> Option<MinuteOfDay> {
-    let s = s.trim();
+    let s = trim(s);
     let (h, m) = if let Some((h, rest)) = s.split_once(':') {
         let m = rest.split(':').next()?;
         (h, m)
@@ -153,7 +163,7 @@ pub fn parse_time(s: &str) -> Option<MinuteOfDay> {
 /// ```
 #[must_use]
 pub fn parse_datetime(s: &str) -> Option<When> {
-    let s = s.trim();
+    let s = trim(s);
     let (date, time) = match s.split_once(['T', ' ']) {
         Some((d, t)) => (d, Some(t.trim())),
         None => (s, None),

@@ -10,6 +10,7 @@
 
 mod areas;
 mod batch;
+mod codec;
 mod record;
 mod schema;
 mod snapshot;
@@ -18,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use hexspot_engine::{
-    Day, Flags, IncidentRow, IncidentTable, IncidentTableBuilder, LonLat, MinuteOfDay, Resolution,
-    TableError, YearMonth,
+    Day, Flags, IncidentRow, IncidentTable, IncidentTableBuilder, LonLat, MinuteOfDay, PointCells,
+    Resolution, TableError, YearMonth,
 };
 use hexspot_ingest::{IngestError, ReadOptions, ReadSummary, Record, read_file};
 
@@ -190,6 +191,9 @@ impl Store {
     /// this version understands.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
+        // 64 KiB pages for a new database (a no-op on an existing one): the snapshot
+        // is a few large blobs, read and written in a sixteenth of the pages
+        conn.pragma_update(None, "page_size", 65_536)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a commit is on disk before the command says it succeeded
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -215,7 +219,7 @@ impl Store {
             let mut b = IncidentTableBuilder::default();
             load_rows(&tx, &mut b)?;
             record::load_all(&tx, &mut b)?;
-            snapshot::write(&tx, &b.build())?;
+            snapshot::write(&tx, &snapshot::encode_table(&b.build()))?;
         }
         tx.commit()?;
         Ok(())
@@ -273,8 +277,9 @@ impl Store {
         let mut table = IncidentTableBuilder::from_table(&before);
         drop(before);
         let mut record = record::Record::default();
-        // Two stages on two cores: a thread reads, parses and indexes the file into
-        // batches; this thread writes them inside the transaction.
+        // Two stages on two cores: a thread reads, parses and checks the file into
+        // batches; this thread adds them to the table and the record, locating each
+        // map point at every query resolution once.
         let summary = std::thread::scope(|scope| -> Result<ReadSummary, StoreError> {
             let (send, recv) = mpsc::sync_channel::<Batch>(4);
             let read_opts = &options.read;
@@ -294,15 +299,17 @@ impl Store {
                 Ok::<_, IngestError<WriterGone>>(summary)
             });
             let written = (|| -> Result<(), StoreError> {
+                let mut cells = Some(PointCells::default());
                 for b in recv.iter() {
                     for r in &b.rows {
                         let name = b.text(r, field::CRIME_TYPE).unwrap_or_default();
-                        table.push(&r.incident(
-                            name,
-                            b.text(r, field::OFFENCE),
-                            import_id as u32,
-                        ))?;
+                        let row = r.incident(name, b.text(r, field::OFFENCE), import_id as u32);
+                        match &mut cells {
+                            Some(c) => table.push_located(&row, &c.get(row.location))?,
+                            None => table.push(&row)?,
+                        }
                     }
+                    cells = cells.filter(PointCells::worth_it);
                     record.push(&b);
                 }
                 Ok(())
@@ -349,8 +356,18 @@ impl Store {
                 ])?;
             }
         }
-        record.write(&tx, import_id)?;
-        snapshot::write(&tx, &table.build())?;
+        let old = table.len_taken_over();
+        let (t, order) = table.build_with_order();
+        // this file's rows in table order
+        let mine: Vec<u32> = order
+            .iter()
+            .filter(|&&r| r >= old)
+            .map(|&r| r - old)
+            .collect();
+        drop(order);
+        let (rec, snap) = rayon::join(|| record.blobs(&mine), || snapshot::encode_table(&t));
+        record::write(&tx, import_id, &rec)?;
+        snapshot::write(&tx, &snap)?;
         let info = find_import(&tx, "id = ?1", &import_id.to_string())?.expect("just inserted");
         tx.commit()?;
         Ok(ImportOutcome::Imported { info, summary })

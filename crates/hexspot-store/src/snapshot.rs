@@ -1,25 +1,28 @@
 //! The engine's columnar table kept inside the database as column blobs, rewritten in
 //! each import's own transaction, so a new process loads a few blobs rather than a
-//! million rows. The `incidents` rows stay the record of every field; the snapshot is
-//! what the engine reads, and is rebuilt from them when missing (a database written
-//! before it existed).
+//! million rows. Each import's record ([`crate::record`], and the `incidents` rows of
+//! imports made before it) stays the record of every field; the snapshot is what the
+//! engine reads, and is rebuilt from the records when missing or in an older layout.
 //!
-//! Each column is stored little-endian in parts of at most [`PART_ROWS`] values (SQLite
-//! caps a blob at 1 GB), with each query resolution's cells (distinct cells and a slot
-//! per row) beside the incident columns.
+//! Each column is stored in parts of at most [`PART_ROWS`] values (SQLite caps a blob
+//! at 1 GB), each part packed as [`crate::codec`] says, with each query resolution's
+//! cells (distinct cells and a slot per row) beside the incident columns.
 
 use std::sync::Arc;
 
 use hexspot_engine::{CellColumn, Columns, IncidentTable, Resolution};
+use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::StoreError;
+use crate::codec::{Le, decode, decode_names, encode, encode_names};
 
 /// Values per stored part of a column.
 const PART_ROWS: usize = 1 << 20;
 
-/// The layout written; a snapshot in another is rebuilt from the rows.
-const FORMAT: u32 = 1;
+/// The layout written; a snapshot in another is rebuilt from the rows. (1: untagged
+/// blobs; 2: tagged, see [`crate::codec`].)
+const FORMAT: u32 = 2;
 
 /// Every query resolution, whose cells every snapshot keeps.
 pub(crate) fn all_resolutions() -> Vec<Resolution> {
@@ -28,87 +31,18 @@ pub(crate) fn all_resolutions() -> Vec<Resolution> {
         .collect()
 }
 
-/// A value stored as little-endian bytes.
-pub(crate) trait Le: Copy {
-    const SIZE: usize;
-    fn put(self, out: &mut Vec<u8>);
-    fn get(b: &[u8]) -> Self;
-}
+/// One stored blob: column name, part number, bytes.
+pub(crate) type Blob = (String, i64, Vec<u8>);
 
-macro_rules! le {
-    ($($t:ty),*) => {$(
-        impl Le for $t {
-            const SIZE: usize = std::mem::size_of::<$t>();
-            #[inline]
-            fn put(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
-            }
-            #[inline]
-            fn get(b: &[u8]) -> Self {
-                <$t>::from_le_bytes(b.try_into().expect("chunks are SIZE bytes"))
-            }
-        }
-    )*};
-}
-le!(u8, u16, u32, i32, u64, f64);
-
-pub(crate) fn encode<T: Le>(v: &[T]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(v.len() * T::SIZE);
-    for &x in v {
-        x.put(&mut out);
+/// One column's parts (an empty column still gets its first part).
+fn parts<T: Le>(name: &str, v: &[T]) -> Vec<Blob> {
+    if v.is_empty() {
+        return vec![(name.to_owned(), 0, encode::<T>(&[]))];
     }
-    out
-}
-
-pub(crate) fn decode<T: Le>(b: &[u8], into: &mut Vec<T>) -> Result<(), String> {
-    if !b.len().is_multiple_of(T::SIZE) {
-        return Err(format!("{} bytes is not a whole number of values", b.len()));
-    }
-    into.extend(b.chunks_exact(T::SIZE).map(T::get));
-    Ok(())
-}
-
-pub(crate) fn encode_names(names: &[String]) -> Vec<u8> {
-    let mut out = Vec::new();
-    (names.len() as u32).put(&mut out);
-    for n in names {
-        (n.len() as u32).put(&mut out);
-        out.extend_from_slice(n.as_bytes());
-    }
-    out
-}
-
-pub(crate) fn decode_names(b: &[u8]) -> Result<Vec<String>, String> {
-    let short = || "ends inside a name".to_owned();
-    let take_u32 = |at: &mut usize| -> Result<u32, String> {
-        let v = b.get(*at..*at + 4).ok_or_else(short)?;
-        *at += 4;
-        Ok(u32::get(v))
-    };
-    let mut at = 0;
-    let n = take_u32(&mut at)?;
-    let mut names = Vec::with_capacity(n as usize);
-    for _ in 0..n {
-        let len = take_u32(&mut at)? as usize;
-        let bytes = b.get(at..at + len).ok_or_else(short)?;
-        at += len;
-        names.push(String::from_utf8(bytes.to_vec()).map_err(|e| e.to_string())?);
-    }
-    Ok(names)
-}
-
-/// Writes one column in parts (an empty column still gets its first part).
-fn put_column<T: Le>(tx: &Connection, name: &str, v: &[T]) -> Result<(), StoreError> {
-    let mut q =
-        tx.prepare_cached("INSERT INTO snapshot_columns (name, part, data) VALUES (?1, ?2, ?3)")?;
-    let mut parts = v.chunks(PART_ROWS).peekable();
-    if parts.peek().is_none() {
-        q.execute(params![name, 0, Vec::<u8>::new()])?;
-    }
-    for (i, part) in parts.enumerate() {
-        q.execute(params![name, i as i64, encode(part)])?;
-    }
-    Ok(())
+    v.chunks(PART_ROWS)
+        .enumerate()
+        .map(|(i, part)| (name.to_owned(), i as i64, encode(part)))
+        .collect()
 }
 
 fn corrupt(column: &str, reason: impl std::fmt::Display) -> StoreError {
@@ -118,31 +52,38 @@ fn corrupt(column: &str, reason: impl std::fmt::Display) -> StoreError {
     }
 }
 
-/// Reads one column, part after part.
-fn get_column<T: Le>(conn: &Connection, name: &str, expect: usize) -> Result<Vec<T>, StoreError> {
+/// Reads one column, part after part: `rows` values, or, where the count is not known,
+/// at most `limit`.
+fn get_column<T: Le>(
+    conn: &Connection,
+    name: &str,
+    rows: Option<usize>,
+    limit: usize,
+) -> Result<Vec<T>, StoreError> {
     let mut q = conn
         .prepare_cached("SELECT part, data FROM snapshot_columns WHERE name = ?1 ORDER BY part")?;
-    let mut rows = q.query([name])?;
-    let mut out = Vec::with_capacity(expect);
+    let mut found = q.query([name])?;
+    let mut out = Vec::with_capacity(rows.unwrap_or(0));
     let mut next = 0i64;
-    while let Some(r) = rows.next()? {
+    while let Some(r) = found.next()? {
         if r.get::<_, i64>(0)? != next {
             return Err(corrupt(name, format!("part {next} is missing")));
         }
         next += 1;
         let data = r.get_ref(1)?.as_blob().map_err(|e| corrupt(name, e))?;
-        decode(data, &mut out).map_err(|e| corrupt(name, e))?;
+        let room = limit.saturating_sub(out.len());
+        decode(data, &mut out, room).map_err(|e| corrupt(name, e))?;
     }
     if next == 0 {
         return Err(corrupt(name, "not stored"));
     }
-    if out.len() != expect {
-        return Err(corrupt(
-            name,
-            format!("{} values for {expect} rows", out.len()),
-        ));
+    match rows {
+        Some(n) if out.len() != n => {
+            Err(corrupt(name, format!("{} values for {n} rows", out.len())))
+        }
+        _ if out.len() > limit => Err(corrupt(name, format!("more than {limit} values"))),
+        _ => Ok(out),
     }
-    Ok(out)
 }
 
 fn get_blob(conn: &Connection, name: &str) -> Result<Vec<u8>, StoreError> {
@@ -155,41 +96,57 @@ fn get_blob(conn: &Connection, name: &str) -> Result<Vec<u8>, StoreError> {
     .ok_or_else(|| corrupt(name, "not stored"))
 }
 
-/// Replaces the stored snapshot with `table`, computing every query resolution's cells
-/// the table does not hold yet. Call inside the transaction that changed the rows.
-pub(crate) fn write(tx: &Connection, table: &IncidentTable) -> Result<(), StoreError> {
-    tx.execute("DELETE FROM snapshot_columns", [])?;
+/// Every blob of `table`'s snapshot, packed in parallel, computing every query
+/// resolution's cells the table does not hold yet.
+pub(crate) fn encode_table(table: &IncidentTable) -> Vec<Blob> {
     let c = table.to_columns();
     let mut meta = Vec::new();
     FORMAT.put(&mut meta);
     (table.len() as u64).put(&mut meta);
-    tx.execute(
-        "INSERT INTO snapshot_columns (name, part, data) VALUES ('meta', 0, ?1)",
-        [meta],
-    )?;
-    tx.execute(
-        "INSERT INTO snapshot_columns (name, part, data) VALUES ('crime_types', 0, ?1)",
-        [encode_names(&c.crime_types)],
-    )?;
-    tx.execute(
-        "INSERT INTO snapshot_columns (name, part, data) VALUES ('offences', 0, ?1)",
-        [encode_names(&c.offences)],
-    )?;
-    put_column(tx, "cell", &c.cell)?;
-    put_column(tx, "lon", &c.lon)?;
-    put_column(tx, "lat", &c.lat)?;
-    put_column(tx, "month", &c.month)?;
-    put_column(tx, "day", &c.day)?;
-    put_column(tx, "minute", &c.minute)?;
-    put_column(tx, "crime_type", &c.crime_type)?;
-    put_column(tx, "offence", &c.offence)?;
-    put_column(tx, "flags", &c.flags)?;
-    put_column(tx, "weight", &c.weight)?;
-    put_column(tx, "import", &c.import)?;
+    let names = |n: &[String]| encode_names(n.len(), n.iter().map(String::as_str));
+    let mut out = vec![
+        ("meta".to_owned(), 0, meta),
+        ("crime_types".to_owned(), 0, names(&c.crime_types)),
+        ("offences".to_owned(), 0, names(&c.offences)),
+    ];
+    type Job<'a> = Box<dyn Fn() -> Vec<Blob> + Send + Sync + 'a>;
+    let mut jobs: Vec<Job<'_>> = vec![
+        Box::new(|| parts("cell", &c.cell)),
+        Box::new(|| parts("lon", &c.lon)),
+        Box::new(|| parts("lat", &c.lat)),
+        Box::new(|| parts("month", &c.month)),
+        Box::new(|| parts("day", &c.day)),
+        Box::new(|| parts("minute", &c.minute)),
+        Box::new(|| parts("crime_type", &c.crime_type)),
+        Box::new(|| parts("offence", &c.offence)),
+        Box::new(|| parts("flags", &c.flags)),
+        Box::new(|| parts("weight", &c.weight)),
+        Box::new(|| parts("import", &c.import)),
+    ];
     for res in all_resolutions() {
-        let col = table.cells_at(res);
-        put_column(tx, &format!("cells_{}", res.get()), col.cells())?;
-        put_column(tx, &format!("slots_{}", res.get()), col.slots())?;
+        jobs.push(Box::new(move || {
+            let col = table.cells_at(res);
+            let mut b = parts(&format!("cells_{}", res.get()), col.cells());
+            b.extend(parts(&format!("slots_{}", res.get()), col.slots()));
+            b
+        }));
+    }
+    out.extend(
+        jobs.into_par_iter()
+            .flat_map_iter(|job| job())
+            .collect::<Vec<_>>(),
+    );
+    out
+}
+
+/// Replaces the stored snapshot with `blobs` (from [`encode_table`]). Call inside the
+/// transaction that changed the rows.
+pub(crate) fn write(tx: &Connection, blobs: &[Blob]) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM snapshot_columns", [])?;
+    let mut q =
+        tx.prepare_cached("INSERT INTO snapshot_columns (name, part, data) VALUES (?1, ?2, ?3)")?;
+    for (name, part, data) in blobs {
+        q.execute(params![name, part, data])?;
     }
     Ok(())
 }
@@ -223,17 +180,17 @@ pub(crate) fn read(
         decode_names(&get_blob(conn, column)?).map_err(|e| corrupt(column, e))
     };
     let columns = Columns {
-        cell: get_column(conn, "cell", n)?,
-        lon: get_column(conn, "lon", n)?,
-        lat: get_column(conn, "lat", n)?,
-        month: get_column(conn, "month", n)?,
-        day: get_column(conn, "day", n)?,
-        minute: get_column(conn, "minute", n)?,
-        crime_type: get_column(conn, "crime_type", n)?,
-        offence: get_column(conn, "offence", n)?,
-        flags: get_column(conn, "flags", n)?,
-        weight: get_column(conn, "weight", n)?,
-        import: get_column(conn, "import", n)?,
+        cell: get_column(conn, "cell", Some(n), n)?,
+        lon: get_column(conn, "lon", Some(n), n)?,
+        lat: get_column(conn, "lat", Some(n), n)?,
+        month: get_column(conn, "month", Some(n), n)?,
+        day: get_column(conn, "day", Some(n), n)?,
+        minute: get_column(conn, "minute", Some(n), n)?,
+        crime_type: get_column(conn, "crime_type", Some(n), n)?,
+        offence: get_column(conn, "offence", Some(n), n)?,
+        flags: get_column(conn, "flags", Some(n), n)?,
+        weight: get_column(conn, "weight", Some(n), n)?,
+        import: get_column(conn, "import", Some(n), n)?,
         crime_types: names("crime_types")?,
         offences: names("offences")?,
     };
@@ -245,13 +202,9 @@ pub(crate) fn read(
         if q.query_row([&name], |r| r.get::<_, i64>(0))? == 0 {
             continue;
         }
-        let distinct: usize = conn.query_row(
-            "SELECT SUM(length(data)) / 8 FROM snapshot_columns WHERE name = ?1",
-            [&name],
-            |r| r.get::<_, i64>(0),
-        )? as usize;
-        let cells = get_column(conn, &name, distinct)?;
-        let slots = get_column(conn, &format!("slots_{}", res.get()), n)?;
+        // a cell a row at most
+        let cells = get_column(conn, &name, None, n)?;
+        let slots = get_column(conn, &format!("slots_{}", res.get()), Some(n), n)?;
         let col = CellColumn::from_parts(res, cells, slots, n).map_err(|e| corrupt(&name, e))?;
         table
             .set_cells(Arc::new(col))
