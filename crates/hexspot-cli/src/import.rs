@@ -109,8 +109,13 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
         }
         match outcome {
             Ok(ImportOutcome::Imported { info, summary }) => {
+                let lines = if summary.lines > 0 {
+                    format!("{} lines, ", summary.lines)
+                } else {
+                    String::new()
+                };
                 outln!(
-                    "{name}: {} — {} rows read, {} imported, {} rejected (import #{})",
+                    "{name}: {} — {lines}{} rows read, {} imported, {} rejected (import #{})",
                     summary.format.name(),
                     summary.rows_read,
                     summary.rows_accepted,

@@ -80,8 +80,8 @@ pub enum QueryError {
         /// the limit
         max: usize,
     },
-    /// A harm weight that is not a finite, non-negative number.
-    #[error("harm weight for {name:?} must be a finite number ≥ 0, got {value}")]
+    /// A harm weight that is not a number from 0 to [`crate::harm::MAX_WEIGHT`].
+    #[error("harm weight for {name:?} must be a number from 0 to 1000000, got {value:e}")]
     Weight {
         /// the crime type or offence
         name: String,

@@ -5,6 +5,18 @@ use rustc_hash::FxHashMap;
 use crate::error::QueryError;
 use crate::table::IncidentTable;
 
+/// The largest harm weight accepted, in a table or in the data. The heaviest published
+/// weights (the ONS Crime Severity Score: homicide, about 7,000 days of custody) are
+/// far below it; the bound keeps sums and sums of squares over any store exact enough
+/// for the statistics (at 1e200 the variance cancels to 0, at 1e308 the sum overflows).
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// Whether `w` is a weight the engine takes: finite, ≥ 0 and ≤ [`MAX_WEIGHT`].
+#[must_use]
+pub fn valid_weight(w: f64) -> bool {
+    (0.0..=MAX_WEIGHT).contains(&w)
+}
+
 /// Maps crime type or offence names (case-insensitive) to a harm weight.
 ///
 /// An incident's weight is, in order: the weight carried by the data itself; else the
@@ -33,7 +45,7 @@ impl HarmTable {
         let mut weights = FxHashMap::default();
         for (name, w) in entries {
             let name: String = name.into();
-            if !w.is_finite() || w < 0.0 {
+            if !valid_weight(w) {
                 return Err(QueryError::Weight { name, value: w });
             }
             weights.insert(name.trim().to_lowercase(), w);

@@ -36,7 +36,7 @@ pub use compare::{
 pub use error::{QueryError, ValueError};
 pub use estimate::{Estimates, RECOMMENDED_RESOLUTION, estimate_population};
 pub use filter::{Exclusions, Filter, Period};
-pub use harm::HarmTable;
+pub use harm::{HarmTable, MAX_WEIGHT, valid_weight};
 pub use hotspots::{
     CellStat, HotspotQuery, HotspotResult, Limit, Measure, RankBy, StudyRegion, WeightSources,
     hotspots, hotspots_with,

@@ -81,6 +81,22 @@ pub enum IngestError<E: std::error::Error + 'static> {
     /// Empty file or no header.
     #[error("{0}: the file is empty (no header row)")]
     Empty(PathBuf),
+    /// A text encoding other than UTF-8 that would read as garbage.
+    #[error("{path}: the file is {encoding} text; save it as UTF-8 (or CSV UTF-8) and import that")]
+    Encoding {
+        /// the file
+        path: PathBuf,
+        /// the encoding found
+        encoding: &'static str,
+    },
+    /// The header line cannot be read as CSV.
+    #[error("{path}: line 1 (the header): {reason}")]
+    Header {
+        /// the file
+        path: PathBuf,
+        /// what was wrong
+        reason: String,
+    },
     /// Not a GeoJSON FeatureCollection.
     #[error("{path}: not a GeoJSON FeatureCollection: {message}")]
     GeoJson {
@@ -134,8 +150,8 @@ pub enum RejectReason {
         /// the text
         value: String,
     },
-    /// A weight that is not a number ≥ 0.
-    #[error("weight {0:?} is not a number ≥ 0")]
+    /// A weight that is not a number from 0 to [`hexspot_engine::MAX_WEIGHT`].
+    #[error("weight {0:?} is not a number from 0 to 1000000")]
     BadWeight(String),
     /// A different number of fields from the header.
     #[error("{got} fields where the header has {want}")]
@@ -154,6 +170,23 @@ pub enum RejectReason {
     /// The CSV parser could not read the row.
     #[error("unreadable row: {0}")]
     Csv(String),
+    /// A quote opens a field that does not close into one record (a stray quote).
+    #[error(
+        "a quote opens a field that does not close on this line or within {max_lines} lines \
+         into one record (a stray quote?); the line was skipped and the next read as a row"
+    )]
+    OpenQuote {
+        /// the most lines a record may span
+        max_lines: usize,
+    },
+    /// A line far longer than any real record.
+    #[error("the line is {bytes} bytes long, more than a record may be ({max})")]
+    TooLong {
+        /// its length
+        bytes: usize,
+        /// the limit
+        max: usize,
+    },
 }
 
 impl RejectReason {
@@ -176,6 +209,8 @@ impl RejectReason {
             RejectReason::NotUtf8 => "not_utf8",
             RejectReason::NotAPoint(_) => "not_a_point",
             RejectReason::Csv(_) => "unreadable",
+            RejectReason::OpenQuote { .. } => "open_quote",
+            RejectReason::TooLong { .. } => "too_long",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! the [`ReadSummary`]. The file's SHA-256 is computed while it is read.
 
 pub mod columns;
+mod csv_lines;
 pub mod error;
 pub mod population;
 pub mod query_files;
@@ -15,7 +16,7 @@ pub mod values;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::Path;
 
 use hexspot_engine::{Flag, Flags, LonLat};
@@ -117,6 +118,9 @@ pub struct ReadSummary {
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
+    /// Physical lines read, the header's included (for a CSV file; 0 for GeoJSON). A
+    /// quoted field may span lines, so this can exceed `rows_read` + 1.
+    pub lines: u64,
     /// Data rows read (not counting the header).
     pub rows_read: u64,
     /// Rows handed to the sink.
@@ -135,6 +139,7 @@ impl ReadSummary {
             format,
             sha256: String::new(),
             bytes: 0,
+            lines: 0,
             rows_read: 0,
             rows_accepted: 0,
             rejected: Vec::new(),
@@ -411,7 +416,7 @@ fn extract<'a>(
         Some(w) => Some(
             w.parse::<f64>()
                 .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
+                .filter(|&v| hexspot_engine::valid_weight(v))
                 .ok_or_else(|| RejectReason::BadWeight(w.to_owned()))?,
         ),
     };
@@ -493,15 +498,22 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
     options: &ReadOptions,
     sink: &mut dyn FnMut(&Record<'_>) -> Result<(), E>,
 ) -> Result<ReadSummary, IngestError<E>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(input);
+    let io_err = |source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut input = io::BufReader::with_capacity(1 << 16, input);
+    if let Some(encoding) = utf16(input.fill_buf().map_err(io_err)?) {
+        return Err(IngestError::Encoding {
+            path: path.to_owned(),
+            encoding,
+        });
+    }
+    let mut lines = csv_lines::Lines::new(input);
     let mut rec = csv::ByteRecord::new();
     let mut cells = FineCells::default();
-    let header: Vec<String> = match rdr.read_byte_record(&mut rec) {
-        Ok(true) => rec
+    let header: Vec<String> = match lines.next(&mut rec, 0).map_err(io_err)? {
+        Some(csv_lines::Item::Record { .. }) => rec
             .iter()
             .map(|f| {
                 String::from_utf8_lossy(f)
@@ -510,13 +522,13 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
                     .to_owned()
             })
             .collect(),
-        Ok(false) => return Err(IngestError::Empty(path.to_owned())),
-        Err(e) => {
-            return Err(IngestError::Io {
+        Some(item) => {
+            return Err(IngestError::Header {
                 path: path.to_owned(),
-                source: io::Error::other(e),
+                reason: damage(&item).to_string(),
             });
         }
+        None => return Err(IngestError::Empty(path.to_owned())),
     };
     let resolved =
         Resolved::new(&header, &options.columns).map_err(|source| IngestError::Mapping {
@@ -541,20 +553,23 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
         pos[f.index()] = i;
     }
     loop {
-        let line = match rdr.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => rec.position().map_or(0, csv::Position::line),
-            Err(e) => {
+        let line = match lines.next(&mut rec, want).map_err(io_err)? {
+            None => break,
+            Some(csv_lines::Item::Record { line }) => line,
+            Some(item) => {
                 summary.rows_read += 1;
-                let line = e.position().map_or(0, csv::Position::line);
+                let (line, raw) = match &item {
+                    csv_lines::Item::OpenQuote { line, raw } => {
+                        (*line, raw_text([raw.clone()].into_iter()))
+                    }
+                    csv_lines::Item::TooLong { line, .. } => (*line, String::new()),
+                    csv_lines::Item::Record { .. } => unreachable!("matched above"),
+                };
                 summary.rejected.push(Rejection {
                     line,
-                    reason: RejectReason::Csv(e.to_string()),
-                    raw: String::new(),
+                    reason: damage(&item),
+                    raw,
                 });
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
                 continue;
             }
         };
@@ -603,7 +618,39 @@ fn read_csv<E: std::error::Error + 'static, R: Read>(
         rec = srec.into_byte_record();
     }
     summary.notes = notes.finish();
+    summary.lines = lines.lines();
     Ok(summary)
+}
+
+/// Why a line that is not a record was rejected.
+fn damage(item: &csv_lines::Item) -> RejectReason {
+    match item {
+        csv_lines::Item::OpenQuote { .. } => RejectReason::OpenQuote {
+            max_lines: csv_lines::MAX_RECORD_LINES,
+        },
+        csv_lines::Item::TooLong { bytes, .. } => RejectReason::TooLong {
+            bytes: *bytes,
+            max: csv_lines::MAX_RECORD_BYTES,
+        },
+        csv_lines::Item::Record { .. } => unreachable!("a record is not damage"),
+    }
+}
+
+/// The name of a UTF-16 or UTF-32 encoding the file's first bytes show (a byte-order
+/// mark, or the zero bytes of ASCII text written in UTF-16), which would otherwise read
+/// as a header of garbage and no rows.
+fn utf16(start: &[u8]) -> Option<&'static str> {
+    match start {
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32 (little-endian)"),
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32 (big-endian)"),
+        [0xFF, 0xFE, ..] => Some("UTF-16 (little-endian)"),
+        [0xFE, 0xFF, ..] => Some("UTF-16 (big-endian)"),
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => {
+            Some("UTF-16 (little-endian, no byte-order mark)")
+        }
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => Some("UTF-16 (big-endian, no byte-order mark)"),
+        _ => None,
+    }
 }
 
 fn read_geojson<E: std::error::Error + 'static, R: Read>(

@@ -75,8 +75,14 @@ pub fn read_harm_table(path: &Path) -> Result<HarmTable, AuxFileError> {
         let weight: f64 = w
             .parse()
             .ok()
-            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
-            .ok_or_else(|| invalid(path, line, format!("weight {w:?} is not a number ≥ 0")))?;
+            .filter(|&v: &f64| hexspot_engine::valid_weight(v))
+            .ok_or_else(|| {
+                invalid(
+                    path,
+                    line,
+                    format!("weight {w:?} is not a number from 0 to 1000000"),
+                )
+            })?;
         entries.push((name.to_owned(), weight));
     }
     let source = path.file_name().map_or_else(

@@ -33,6 +33,7 @@ fn read(path: &Path, columns: ColumnMap) -> Read {
             format: Format::Csv,
             sha256: String::new(),
             bytes: 0,
+            lines: 0,
             rows_read: 0,
             rows_accepted: 0,
             rejected: vec![],
@@ -126,6 +127,91 @@ fn west_yorkshire_subset_with_underscore_headers_and_crlf() {
         r.crime_types.iter().all(|t| !t.ends_with('\r')),
         "no CR left in the last field"
     );
+}
+
+#[test]
+fn a_stray_quote_loses_its_own_line_only() {
+    // the issue's case: one `"` added at the start of line 11's Location field
+    let raw = std::fs::read_to_string(data("police-uk/crimedataleeds.csv")).unwrap();
+    let mut lines: Vec<&str> = raw.lines().collect();
+    let damaged = lines[10].replacen(",On or near", ",\"On or near", 1);
+    assert_ne!(damaged, lines[10]);
+    lines[10] = &damaged;
+    let f = temp_file(".csv", (lines.join("\n") + "\n").as_bytes());
+    let r = read(f.path(), ColumnMap::default());
+    let s = &r.summary;
+    assert_eq!(
+        (s.lines, s.rows_read, s.rows_accepted, s.rejected.len()),
+        (8010, 8009, 8008, 1),
+        "every other row kept"
+    );
+    assert_eq!(s.rejected[0].line, 11);
+    assert_eq!(s.rejected[0].reason.code(), "open_quote");
+    assert!(
+        s.rejected[0].raw.contains("\"On or near"),
+        "{}",
+        s.rejected[0].raw
+    );
+    assert!(
+        s.rejected[0].reason.to_string().contains("stray quote"),
+        "{}",
+        s.rejected[0].reason
+    );
+}
+
+#[test]
+fn crlf_lines_are_numbered_as_the_file_numbers_them() {
+    let text = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\r\n\
+        a,2025-02,X,X,-1.5,53.8,On or near A,E1,L,Robbery,,\r\n\
+        b,2025-02,X,X,,,On or near B,E1,L,Robbery,,\r\n\
+        c,2025-02,X,X,-1.5,53.8,\"On or near \r\nC\",E1,L,Robbery,,\r\n\
+        d,2025-02,X,X,-1.5,,On or near D,E1,L,Robbery,,\r\n";
+    let f = temp_file(".csv", text.as_bytes());
+    let r = read(f.path(), ColumnMap::default());
+    let s = &r.summary;
+    // a quoted field across two lines is one row; the lines are the file's
+    assert_eq!((s.lines, s.rows_read, s.rows_accepted), (6, 4, 2));
+    let lines: Vec<u64> = s.rejected.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [3, 6]);
+}
+
+#[test]
+fn utf16_files_are_refused_by_name() {
+    let text = "Crime ID,Month,Longitude,Latitude,Crime type\n";
+    let le: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let be_no_bom: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (bytes, name) in [
+        (le, "UTF-16 (little-endian)"),
+        (be_no_bom, "UTF-16 (big-endian"),
+    ] {
+        let f = temp_file(".csv", &bytes);
+        let mut sink = |_: &hexspot_ingest::Record<'_>| -> Result<(), Infallible> { Ok(()) };
+        let e = read_file(f.path(), &ReadOptions::default(), &mut |_| {}, &mut sink)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(name) && e.contains("save it as UTF-8"), "{e}");
+    }
+}
+
+#[test]
+fn weights_beyond_the_stated_range_are_rejected() {
+    let text = "id,datetime,longitude,latitude,crime_type,weight\n\
+        1,2025-02-01T10:00,-1.5,53.8,Robbery,1e200\n\
+        2,2025-02-01T10:00,-1.5,53.8,Robbery,1000000\n\
+        3,2025-02-01T10:00,-1.5,53.8,Robbery,1000001\n";
+    let f = temp_file(".csv", text.as_bytes());
+    let r = read(f.path(), ColumnMap::default());
+    assert_eq!(r.weights, [Some(1e6)]);
+    let bad: Vec<(u64, &str)> = r
+        .summary
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.reason.code()))
+        .collect();
+    assert_eq!(bad, [(2, "bad_weight"), (4, "bad_weight")]);
 }
 
 #[test]

@@ -41,6 +41,8 @@ pub struct ImportReport {
     pub format: Option<String>,
     /// SHA-256 of the bytes.
     pub sha256: Option<String>,
+    /// Physical lines of a CSV file, the header's included (0 for GeoJSON).
+    pub lines: u64,
     /// Data rows read.
     pub rows_read: u64,
     /// Rows imported.
@@ -71,6 +73,7 @@ impl ImportReport {
             file,
             format: None,
             sha256: None,
+            lines: 0,
             rows_read: 0,
             rows_imported: 0,
             rows_rejected: 0,
@@ -87,6 +90,7 @@ impl ImportReport {
         Self {
             format: Some(s.format.name().to_owned()),
             sha256: Some(s.sha256.clone()),
+            lines: s.lines,
             rows_read: s.rows_read,
             rows_rejected: s.rejected.len(),
             rejected_by_reason: s
