@@ -22,6 +22,12 @@ pub struct ServeArgs {
     /// Harm weights CSV (name,weight) for every query.
     #[arg(long, value_name = "FILE.csv")]
     weights: Option<PathBuf>,
+    /// The URL users reach this server by, when it is not the listening address (a
+    /// DNS name, a reverse proxy): `https://host[:port]`. Requests must name this
+    /// server in their Host header (against DNS rebinding); this adds that name, and
+    /// TileJSON builds its tile URLs from it.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
     /// Allow browser pages from this origin (repeat for several); none by default.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     cors_origin: Vec<String>,
@@ -63,6 +69,12 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
     {
         bail!("--basemap-style: expected an http(s) URL or a path on this server, got {u:?}");
     }
+    let public_origin = a
+        .public_url
+        .as_deref()
+        .map(hexspot_server::guard::Origin::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
     let harm = match &a.weights {
         Some(p) => hexspot_ingest::read_harm_table(p)?,
         None => HarmTable::default(),
@@ -76,6 +88,7 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         max_region_cells: a.max_region_cells,
         cors_origins: a.cors_origin.clone(),
         basemap_style: a.basemap_style.clone(),
+        public_origin,
         ..Settings::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -101,6 +114,10 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         if !hexspot_server::web::available() {
             tracing::warn!("{}", hexspot_server::web::BUILD_HINT);
         }
+        let settings = Settings {
+            listen: Some(local),
+            ..settings
+        };
         let state = AppState::new(store, harm, settings);
         let loading = state.clone();
         tokio::task::spawn_blocking(move || match loading.load_snapshot() {

@@ -7,6 +7,7 @@
 
 pub mod encoding;
 mod error;
+pub mod guard;
 mod http;
 mod layers;
 pub mod openapi;
@@ -77,6 +78,10 @@ pub fn router(state: AppState) -> Router {
     let writes = Router::new()
         .route("/api/v1/imports", post(routes::imports::import))
         .route_layer(timeout(s.import_timeout))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::writes,
+        ))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(s.max_upload_bytes));
     let cors = (!s.cors_origins.is_empty()).then(|| {
@@ -97,6 +102,11 @@ pub fn router(state: AppState) -> Router {
     reads
         .merge(writes)
         .fallback(web::not_found)
+        // before any route: a page on another site gets nothing from it
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::host,
+        ))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -39,6 +39,12 @@ pub struct Settings {
     /// A MapLibre style URL the map draws beneath the cells (none by default: the map
     /// needs no network beyond this server).
     pub basemap_style: Option<String>,
+    /// The address listened on: requests must name it (or `public_origin`) in `Host`.
+    /// `None` (a router without a listener, as in tests) checks no `Host`.
+    pub listen: Option<std::net::SocketAddr>,
+    /// The URL the server is reached by behind a proxy or under a DNS name
+    /// (`--public-url`): an accepted `Host`, and the base of TileJSON's tile URLs.
+    pub public_origin: Option<crate::guard::Origin>,
 }
 
 impl Default for Settings {
@@ -54,6 +60,8 @@ impl Default for Settings {
             max_response_cells: 100_000,
             cors_origins: Vec::new(),
             basemap_style: None,
+            listen: None,
+            public_origin: None,
         }
     }
 }

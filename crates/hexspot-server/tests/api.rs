@@ -1511,3 +1511,91 @@ async fn plans_and_their_printable_briefing() {
         assert_error(&r, StatusCode::BAD_REQUEST, "bad_parameter", bad);
     }
 }
+
+// ------------------------------------------------------------------ other sites
+
+#[tokio::test]
+async fn other_sites_can_neither_rebind_nor_import() {
+    let a = app_with(
+        Settings {
+            listen: Some("127.0.0.1:8080".parse().unwrap()),
+            public_origin: Some(
+                hexspot_server::guard::Origin::parse("https://hexspot.example.org").unwrap(),
+            ),
+            ..Settings::default()
+        },
+        true,
+    );
+    let with_host = |uri: &str, host: &str| {
+        Request::get(uri)
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .unwrap()
+    };
+    // DNS rebinding: a name that resolves to 127.0.0.1 is not this server's
+    let r = send(&a.router, with_host("/api/v1/meta", "evil.example:8080")).await;
+    assert_eq!(r.status, StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(r.json()["error"], "unknown_host");
+    for host in ["127.0.0.1:8080", "localhost:8080", "hexspot.example.org"] {
+        let r = send(&a.router, with_host("/healthz", host)).await;
+        assert_eq!(r.status, StatusCode::OK, "{host}");
+    }
+    // TileJSON's tile URLs start at the public URL, not at the Host sent
+    let r = send(
+        &a.router,
+        with_host("/tiles/hotspots.json", "localhost:8080"),
+    )
+    .await;
+    let tiles = r.json()["tiles"][0].as_str().unwrap().to_owned();
+    assert!(
+        tiles.starts_with("https://hexspot.example.org/tiles/hotspots/"),
+        "{tiles}"
+    );
+
+    let csv = std::fs::read(data("police-uk/2018-10-south-yorkshire-street.excerpt.csv")).unwrap();
+    let post = |ct: Option<&str>, origin: Option<&str>| {
+        let mut b =
+            Request::post("/api/v1/imports?name=sy.csv").header(header::HOST, "127.0.0.1:8080");
+        if let Some(ct) = ct {
+            b = b.header(header::CONTENT_TYPE, ct);
+        }
+        if let Some(o) = origin {
+            b = b.header(header::ORIGIN, o);
+        }
+        b.body(Body::from(csv.clone())).unwrap()
+    };
+    // what a page on any site may send without a preflight
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let r = send(&a.router, post(ct, Some("https://evil.example"))).await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct:?}");
+        assert_eq!(r.json()["error"], "simple_request");
+    }
+    let r = send(
+        &a.router,
+        post(Some("text/csv"), Some("https://evil.example")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["error"], "cross_origin");
+    assert_eq!(
+        get(&a.router, "/readyz").await.status,
+        StatusCode::BAD_REQUEST,
+        "no Host, but a listener: refused"
+    );
+    // this server's own page, and a client that sends no Origin, may import
+    let r = send(
+        &a.router,
+        post(Some("text/csv"), Some("http://127.0.0.1:8080")),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+}

@@ -132,7 +132,10 @@ fn file_name_ok(name: &str) -> bool {
         (status = 201, description = "imported", body = ImportReport),
         (status = 200, description = "the same bytes were imported before; nothing written", body = ImportReport),
         (status = 400, description = "a bad parameter", body = ErrorBody),
+        (status = 403, description = "sent by a page from another origin (not allowed by --cors-origin)", body = ErrorBody),
         (status = 413, description = "larger than the upload limit", body = ErrorBody),
+        (status = 415, description = "no Content-Type, or one a page may send cross-site unasked (text/plain, a form)", body = ErrorBody),
+        (status = 421, description = "the Host header does not name this server (DNS rebinding)", body = ErrorBody),
         (status = 422, description = "the file cannot be read, or strict=true and some rows are bad; nothing written", body = ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,

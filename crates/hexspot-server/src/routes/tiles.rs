@@ -8,6 +8,7 @@ use hexspot_engine::{BBox, Limit};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorBody};
+use crate::guard;
 use crate::http::{
     Binary, IMMUTABLE, REVALIDATE, blocking, etag, json_representation, tile_response,
 };
@@ -95,7 +96,12 @@ pub async fn tilejson(
     }
     qs.push_str("v=");
     qs.push_str(&snap.version);
-    let url = format!("http://{host}/tiles/hotspots/{{z}}/{{x}}/{{y}}?{qs}");
+    let base = state
+        .settings()
+        .public_origin
+        .as_ref()
+        .map_or_else(|| format!("http://{host}"), guard::Origin::to_url);
+    let url = format!("{base}/tiles/hotspots/{{z}}/{{x}}/{{y}}?{qs}");
     let bounds = snap.bounds.map_or(
         [-180.0, -85.051_128_78, 180.0, 85.051_128_78],
         BBox::to_array,
