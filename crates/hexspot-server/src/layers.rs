@@ -39,6 +39,22 @@ pub fn request_span(req: &Request) -> Span {
     )
 }
 
+/// Routes that take no parameters refuse any, so a typo is not silently ignored.
+pub async fn no_parameters(req: Request, next: Next) -> Response {
+    match req.uri().query() {
+        Some(q) if !q.is_empty() => {
+            let first = q.split('&').next().unwrap_or(q);
+            let name = first.split('=').next().unwrap_or(first);
+            ApiError::bad_parameter(format!(
+                "unknown parameter {:?}; this route takes no parameters",
+                name.chars().take(100).collect::<String>()
+            ))
+            .into_response()
+        }
+        _ => next.run(req).await,
+    }
+}
+
 /// Turns a 503 from the concurrency limit or the timeout into a JSON error.
 pub async fn overload_or_timeout(err: BoxError) -> Response {
     if err.is::<tower::timeout::error::Elapsed>() {

@@ -52,19 +52,22 @@ pub fn router(state: AppState) -> Router {
             .layer(HandleErrorLayer::new(layers::overload_or_timeout))
             .timeout(d)
     };
-    let reads = Router::new()
+    let bare = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/api/v1/meta", get(routes::meta::meta))
+        .route("/api/v1/outline", get(routes::outline::outline))
+        .route("/api/v1/openapi.json", get(openapi::openapi))
+        .route("/api/v1/areas", get(routes::areas::area_sets))
+        .route_layer(axum::middleware::from_fn(layers::no_parameters));
+    let reads = Router::new()
+        .merge(bare)
         .route("/api/v1/hotspots", get(routes::hotspots::hotspots))
         .route("/api/v1/plan", get(routes::plan::plan))
         .route("/api/v1/plan/briefing.png", get(routes::plan::briefing))
         .route("/api/v1/cells", get(routes::cells::cells))
-        .route("/api/v1/outline", get(routes::outline::outline))
-        .route("/api/v1/openapi.json", get(openapi::openapi))
         .route("/tiles/hotspots.json", get(routes::tiles::tilejson))
         .route("/tiles/hotspots/{z}/{x}/{y}", get(routes::tiles::tile))
-        .route("/api/v1/areas", get(routes::areas::area_sets))
         .route("/api/v1/areas/{set}", get(routes::areas::areas))
         .route(
             "/api/v1/areas/{set}/{code}",

@@ -267,6 +267,11 @@ pub fn parse<T: DeserializeOwned>(raw: Option<&str>, known: &[&[String]]) -> Res
             )));
         }
     }
+    if let Some((name, _)) = pairs.iter().find(|(_, v)| v.is_empty()) {
+        return Err(ApiError::bad_parameter(format!(
+            "{name} is empty: give it a value or leave it out"
+        )));
+    }
     let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (name, _) in &pairs {
         *seen.entry(name.as_str()).or_default() += 1;

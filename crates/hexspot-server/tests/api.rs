@@ -1599,3 +1599,37 @@ async fn other_sites_can_neither_rebind_nor_import() {
         String::from_utf8_lossy(&r.body)
     );
 }
+
+#[tokio::test]
+async fn empty_and_unexpected_parameters_are_named() {
+    let a = app();
+    for uri in [
+        "/healthz?x=1",
+        "/readyz?verbose",
+        "/api/v1/meta?crime_type=Robbery",
+        "/api/v1/outline?res=9",
+        "/api/v1/openapi.json?v=2",
+        "/api/v1/areas?format=csv",
+    ] {
+        let r = get(&a.router, uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(
+            r.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("takes no parameters"),
+            "{uri}"
+        );
+    }
+    for (uri, name) in [
+        ("/api/v1/hotspots?res=", "res"),
+        ("/api/v1/hotspots?knife=", "knife"),
+        ("/api/v1/hotspots?bbox=&top=5", "bbox"),
+        ("/tiles/hotspots/12/2021/1316?crime_type=", "crime_type"),
+    ] {
+        let r = get(&a.router, uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+        let m = r.json()["message"].as_str().unwrap().to_owned();
+        assert!(m.starts_with(&format!("{name} is empty")), "{uri}: {m}");
+    }
+}

@@ -17,7 +17,7 @@ use crate::tiles;
 pub struct MetaImport {
     /// Store id.
     pub id: u32,
-    /// File name as imported.
+    /// File name as imported (the name alone, without the folders of a path).
     pub file: String,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
@@ -125,7 +125,14 @@ pub async fn meta(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             .iter()
             .map(|i| MetaImport {
                 id: i.id,
-                file: i.file_name.clone(),
+                // the name alone: a CLI import records the path it was given, which
+                // says where the analyst keeps files
+                file: i
+                    .file_name
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
                 sha256: i.sha256.clone(),
                 format: i.format.clone(),
                 rows_read: i.rows_read,
