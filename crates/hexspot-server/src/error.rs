@@ -33,6 +33,8 @@ pub struct ApiError {
     pub message: String,
     /// For the server's own failures: what failed, for the log only.
     cause: Option<String>,
+    /// Seconds to send in `Retry-After` (a 503 worth retrying).
+    retry_after: Option<u32>,
 }
 
 /// The cause of a 500, carried on its response from the handler to
@@ -56,6 +58,19 @@ impl ApiError {
             code,
             message: message.into(),
             cause: None,
+            retry_after: None,
+        }
+    }
+
+    /// 503 while another process writes to the database: try again after a moment.
+    pub fn busy() -> Self {
+        Self {
+            retry_after: Some(2),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the database is busy with another writer (an import?); try again shortly",
+            )
         }
     }
 
@@ -126,6 +141,7 @@ impl From<DataError> for ApiError {
             DataError::Compare(CompareError::NoPeriod)
             | DataError::SortKey(_)
             | DataError::SortOrder { .. } => Self::bad_parameter(e.to_string()),
+            DataError::Store(s) if s.is_busy() => Self::busy(),
             DataError::Store(_) | DataError::Compare(_) | DataError::Outline(_) => {
                 Self::internal(e)
             }
@@ -146,6 +162,10 @@ impl IntoResponse for ApiError {
             .into_response();
         if let Some(cause) = self.cause {
             res.extensions_mut().insert(InternalCause(cause));
+        }
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
         }
         res
     }

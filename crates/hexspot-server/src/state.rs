@@ -45,6 +45,9 @@ pub struct Settings {
     /// The URL the server is reached by behind a proxy or under a DNS name
     /// (`--public-url`): an accepted `Host`, and the base of TileJSON's tile URLs.
     pub public_origin: Option<crate::guard::Origin>,
+    /// How long a write waits for another process's import before answering 503 with
+    /// `Retry-After`.
+    pub busy_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -62,6 +65,7 @@ impl Default for Settings {
             basemap_style: None,
             listen: None,
             public_origin: None,
+            busy_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -93,6 +97,9 @@ impl AppState {
     /// State over `store`; not ready until [`AppState::load_snapshot`] has run.
     #[must_use]
     pub fn new(store: Store, harm: HarmTable, settings: Settings) -> Self {
+        if let Err(e) = store.set_busy_timeout(settings.busy_timeout) {
+            tracing::warn!(error = %e, "cannot set the store's busy timeout; keeping 10 s");
+        }
         let stats = moka::sync::Cache::builder()
             .max_capacity(settings.stats_cache_cells)
             .weigher(|_k: &String, v: &Arc<QueryStats>| v.weight())

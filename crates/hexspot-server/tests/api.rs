@@ -1633,3 +1633,34 @@ async fn empty_and_unexpected_parameters_are_named() {
         assert!(m.starts_with(&format!("{name} is empty")), "{uri}: {m}");
     }
 }
+
+#[tokio::test]
+async fn an_upload_while_another_process_writes_gets_503_with_retry_after() {
+    let a = app_with(
+        Settings {
+            busy_timeout: Duration::from_millis(100),
+            ..Settings::default()
+        },
+        true,
+    );
+    // another process in the middle of a write transaction
+    let other = rusqlite::Connection::open(a._dir.path().join("t.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let csv = std::fs::read(data("police-uk/2018-10-south-yorkshire-street.excerpt.csv")).unwrap();
+    let r = send(
+        &a.router,
+        upload("/api/v1/imports?name=sy.csv", csv.clone()),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.json()["error"], "busy");
+    assert_eq!(r.header(header::RETRY_AFTER), "2");
+    other.execute_batch("ROLLBACK").unwrap();
+    let r = send(&a.router, upload("/api/v1/imports?name=sy.csv", csv)).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+}

@@ -119,6 +119,22 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether another connection holds the database (SQLite's busy or locked, after
+    /// the busy timeout): worth trying again shortly, not a fault.
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
+        )
+    }
+}
+
 /// The reading thread's sink error: the writing thread stopped (its own error is the
 /// one reported).
 #[derive(Debug, Error)]
@@ -223,6 +239,15 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// How long a write waits for another connection's transaction before failing with
+    /// a busy error ([`StoreError::is_busy`]); 10 s from [`open`](Self::open).
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub fn set_busy_timeout(&self, wait: std::time::Duration) -> Result<(), StoreError> {
+        Ok(self.conn.busy_timeout(wait)?)
     }
 
     /// The schema version in use.

@@ -202,6 +202,7 @@ pub async fn import(
                 DataError::Store(hexspot_store::StoreError::Ingest(_)) => {
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_file", msg)
                 }
+                DataError::Store(s) if s.is_busy() => ApiError::busy(),
                 _ => ApiError::internal(msg),
             }
         })
