@@ -13,6 +13,7 @@
 //! whose z series has an undefined value is `no_pattern` and counted apart.
 
 use h3o::CellIndex;
+use rayon::prelude::*;
 
 use crate::harm::HarmTable;
 use crate::mann_kendall::{MannKendall, mann_kendall};
@@ -304,11 +305,9 @@ pub fn emerging(
 ) -> Result<EmergingResult, SpaceTimeError> {
     let cube = cube(table, &query.cube, harm)?;
     let t = cube.slices.len();
-    let mut totals = [0usize; 17];
-    let mut undefined = 0;
     let cells: Vec<EmergingCell> = cube
         .cells
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, &cell)| {
             let r = i * t..(i + 1) * t;
@@ -317,14 +316,7 @@ pub fn emerging(
             let series: Option<Vec<f64>> = z.iter().copied().collect();
             let mk = series.as_deref().and_then(|s| mann_kendall(s).ok());
             let trend = mk.as_ref().map(|m| Trend::of(m, query.trend_alpha));
-            let category = match trend {
-                Some(tr) => classify(&states, tr),
-                None => {
-                    undefined += 1;
-                    Category::NoPattern
-                }
-            };
-            totals[category as usize] += 1;
+            let category = trend.map_or(Category::NoPattern, |tr| classify(&states, tr));
             EmergingCell {
                 cell,
                 category,
@@ -340,6 +332,11 @@ pub fn emerging(
             }
         })
         .collect();
+    let mut totals = [0usize; 17];
+    for c in &cells {
+        totals[c.category as usize] += 1;
+    }
+    let undefined = cells.iter().filter(|c| c.trend.is_none()).count();
     Ok(EmergingResult {
         cube,
         cells,

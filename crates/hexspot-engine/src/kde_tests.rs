@@ -138,3 +138,23 @@ fn given_cells_are_all_listed_and_other_resolutions_refused() {
     q.cells = Some(vec![leeds(h3o::Resolution::Eight)]);
     assert!(kde(&table(&[centre(c)]), &q, &HarmTable::default()).is_err());
 }
+
+#[test]
+fn the_ij_and_rtree_paths_agree() {
+    let c = leeds(h3o::Resolution::Ten);
+    let (lon, lat) = centre(c);
+    let pts: Vec<(f64, f64)> = (0..500)
+        .map(|i| destination(lon, lat, 3.0 * f64::from(i % 311), f64::from(i) * 2.3))
+        .collect();
+    let t = table(&pts);
+    for (res, h) in [(10, 250.0), (9, 600.0), (8, 150.0)] {
+        let q = query(res, h);
+        let a = kde_with(&t, &q, &HarmTable::default(), true).unwrap();
+        let b = kde_with(&t, &q, &HarmTable::default(), false).unwrap();
+        assert_eq!(a.cells.len(), b.cells.len(), "res {res}");
+        for (x, y) in a.cells.iter().zip(&b.cells) {
+            assert_eq!((x.cell, x.incidents), (y.cell, y.incidents), "res {res}");
+            assert!((x.density_km2 - y.density_km2).abs() <= 1e-12 * y.density_km2);
+        }
+    }
+}

@@ -50,7 +50,7 @@ pub use hotspots::{
 };
 pub use kde::{KdeCell, KdeQuery, KdeResult, kde};
 pub use mann_kendall::{MannKendall, MannKendallError, mann_kendall};
-pub use params::{ParamError, QueryParams};
+pub use params::{EmergingParams, KdeParams, ParamError, QueryParams};
 pub use plan::{
     Budget, Concentration, Dose, PatrolArea, PeakWindow, Plan, PlanQuery, WeeklyProfile,
     concentration, plan, weekly_profiles,
