@@ -1,6 +1,6 @@
 //! Emerging hot spots (after ArcGIS Pro's Emerging Hot Spot Analysis): each study-region
 //! cell's space-time Gi* series ([`crate::space_time`]) and its Mann-Kendall trend
-//! ([`crate::mann_kendall`]) give one of sixteen categories, or `no_pattern`.
+//! ([`mod@crate::mann_kendall`]) give one of sixteen categories, or `no_pattern`.
 //!
 //! The rules, in the product brief's precedence (H hot slices, C cold slices of T;
 //! "≥ 90 %" is `10·H ≥ 9·T` in integers). If the final slice is hot, the first that

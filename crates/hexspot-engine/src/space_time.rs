@@ -3,7 +3,7 @@
 //! The period is cut into T slices of s whole months ending at its last month; `x_{i,t}`
 //! is the count (or harm) of the selected incidents of slice t in cell i, 0 where none.
 //! The study region S is the hotspot rule over all slices together (occupied cells and
-//! their k-rings, or the given cells), built by [`crate::study_region`]. A month of the
+//! their k-rings, or the given cells), built by the study-region builders. A month of the
 //! period in which the data hold no incident at all inside S, whatever the filters, is a
 //! gap, and the cube is refused.
 //!
