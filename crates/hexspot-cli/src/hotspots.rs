@@ -9,7 +9,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, ValueEnum};
 use hexspot_engine::{
     HarmTable, HotspotQuery, Limit, ParamError, QueryParams, RankBy, Resolution, StudyRegion,
-    cells_covering, hotspots,
+    YearMonth, cells_covering, hotspots,
 };
 use hexspot_export::Context;
 use hexspot_store::Store;
@@ -19,6 +19,17 @@ pub enum Format {
     Table,
     Geojson,
     Csv,
+}
+
+impl Format {
+    /// The file format, `None` for the terminal table.
+    pub fn file(self) -> Option<hexspot_export::Format> {
+        match self {
+            Format::Table => None,
+            Format::Geojson => Some(hexspot_export::Format::Geojson),
+            Format::Csv => Some(hexspot_export::Format::Csv),
+        }
+    }
 }
 
 /// The filters and statistics settings shared by `hotspots`, `plan` and `areas`: the
@@ -80,10 +91,22 @@ impl QueryArgs {
     /// Checks every parameter, then loads the store and builds the engine query (the
     /// data only fills open sides of the period).
     pub fn prepare(&self, rank_by: RankBy, limit: Limit) -> Result<Prepared> {
+        self.prepare_with(|params, region, months| params.query(region, rank_by, limit, months))
+    }
+
+    /// As [`Self::prepare`], for any analysis: `build` makes its query from the shared
+    /// parameters, the study region and the data's months (`None` on the first call,
+    /// which checks the parameters before the store is opened).
+    pub fn prepare_with<T>(
+        &self,
+        build: impl Fn(
+            &QueryParams,
+            StudyRegion,
+            Option<(YearMonth, YearMonth)>,
+        ) -> Result<T, ParamError>,
+    ) -> Result<Loaded<T>> {
         let params = self.params();
-        params
-            .query(StudyRegion::OccupiedWithRings, rank_by, limit, None)
-            .map_err(flag_error)?;
+        build(&params, StudyRegion::OccupiedWithRings, None).map_err(flag_error)?;
         let res = params.resolution().map_err(flag_error)?;
         let region = region(self, res)?;
         let harm = match &self.weights {
@@ -106,10 +129,8 @@ impl QueryArgs {
                 self.db.display()
             );
         }
-        let query = params
-            .query(region, rank_by, limit, snap.table.month_range())
-            .map_err(flag_error)?;
-        Ok(Prepared {
+        let query = build(&params, region, snap.table.month_range()).map_err(flag_error)?;
+        Ok(Loaded {
             snap,
             harm,
             query,
@@ -119,12 +140,15 @@ impl QueryArgs {
 }
 
 /// A checked query with the data it runs on.
-pub struct Prepared {
+pub struct Loaded<T> {
     pub snap: hexspot_data::Snapshot,
     pub harm: HarmTable,
-    pub query: HotspotQuery,
+    pub query: T,
     pub region_name: Option<String>,
 }
+
+/// A checked hotspot query with the data it runs on.
+pub type Prepared = Loaded<HotspotQuery>;
 
 /// Where output goes: `--out FILE`, else standard output.
 pub fn output(out: Option<&PathBuf>) -> Result<Box<dyn Write>> {
@@ -146,7 +170,7 @@ pub fn format_or_default(format: Option<Format>, out: Option<&PathBuf>) -> Forma
 }
 
 /// A parameter error named as the flag the user typed.
-fn flag_error(e: ParamError) -> anyhow::Error {
+pub fn flag_error(e: ParamError) -> anyhow::Error {
     anyhow::anyhow!("--{}: {}", e.param.replace('_', "-"), e.message)
 }
 

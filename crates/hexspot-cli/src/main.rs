@@ -9,6 +9,7 @@ macro_rules! outln {
 }
 
 mod areas;
+mod emerging;
 mod hotspots;
 mod import;
 mod plan;
@@ -33,6 +34,12 @@ enum Command {
     Import(import::ImportArgs),
     /// Rank H3 cells by Getis-Ord Gi* (or count, or harm) for a filtered set of incidents.
     Hotspots(Box<hotspots::HotspotArgs>),
+    /// Emerging hot spots: space-time Gi* over monthly slices, Mann-Kendall trends and
+    /// the categories new, consecutive, intensifying, persistent, diminishing, sporadic,
+    /// oscillating and historical (hot and cold).
+    Emerging(Box<emerging::EmergingArgs>),
+    /// Kernel density (quartic) at H3 cell centres.
+    Kde(Box<emerging::KdeArgs>),
     /// Pick patrol areas within a budget: merged hotspot cells, their share of harm, peak windows and dose.
     Plan(Box<plan::PlanArgs>),
     /// Compare the areas of a boundary set (wards, districts): counts, rates per 1,000
@@ -94,6 +101,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => import::run(&args),
         Command::Hotspots(args) => hotspots::run(&args),
+        Command::Emerging(args) => emerging::run(&args),
+        Command::Kde(args) => emerging::run_kde(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Areas(args) => areas::run(&args),
         Command::Boundaries(cmd) => areas::boundaries(&cmd),

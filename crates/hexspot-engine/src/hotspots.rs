@@ -236,6 +236,32 @@ pub struct HotspotResult {
     pub import_ids: Vec<u32>,
 }
 
+/// The cells of a fixed study region, sorted and distinct (`None` for the default rule).
+///
+/// # Errors
+/// [`QueryError::Region`] when a cell is not at `resolution`.
+pub(crate) fn fixed_cells(
+    region: &StudyRegion,
+    resolution: Resolution,
+) -> Result<Option<Vec<u64>>, QueryError> {
+    match region {
+        StudyRegion::OccupiedWithRings => Ok(None),
+        StudyRegion::Cells { cells, .. } => {
+            if let Some(c) = cells.iter().find(|c| c.resolution() != resolution.h3()) {
+                return Err(QueryError::Region(format!(
+                    "region cells are at resolution {}, the query at {}",
+                    u8::from(c.resolution()),
+                    resolution
+                )));
+            }
+            let mut v: Vec<u64> = cells.iter().map(|c| u64::from(*c)).collect();
+            v.sort_unstable();
+            v.dedup();
+            Ok(Some(v))
+        }
+    }
+}
+
 /// Runs a hotspot query.
 ///
 /// # Errors
@@ -258,25 +284,7 @@ pub fn hotspots_with(
     harm: &HarmTable,
     allow_ij: bool,
 ) -> Result<HotspotResult, QueryError> {
-    let fixed: Option<Vec<u64>> = match &query.region {
-        StudyRegion::OccupiedWithRings => None,
-        StudyRegion::Cells { cells, .. } => {
-            if let Some(c) = cells
-                .iter()
-                .find(|c| c.resolution() != query.resolution.h3())
-            {
-                return Err(QueryError::Region(format!(
-                    "region cells are at resolution {}, the query at {}",
-                    u8::from(c.resolution()),
-                    query.resolution
-                )));
-            }
-            let mut v: Vec<u64> = cells.iter().map(|c| u64::from(*c)).collect();
-            v.sort_unstable();
-            v.dedup();
-            Some(v)
-        }
-    };
+    let fixed = fixed_cells(&query.region, query.resolution)?;
     let fixed_set: Option<FxHashSet<u64>> = fixed.as_ref().map(|v| v.iter().copied().collect());
     let Binned {
         bins,

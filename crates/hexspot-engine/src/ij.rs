@@ -89,6 +89,23 @@ impl TileGrid {
         (v != EMPTY).then_some(v)
     }
 
+    /// The region index at (i, j), if any, with the caller's own lookup cache (so
+    /// threads can share one grid).
+    #[inline]
+    pub(crate) fn peek(&self, i: i32, j: i32, last: &mut Option<(u64, u32)>) -> Option<u32> {
+        let key = tile_key(i, j);
+        let t = match *last {
+            Some((k, t)) if k == key => t,
+            _ => {
+                let t = *self.tiles.get(&key)?;
+                *last = Some((key, t));
+                t
+            }
+        };
+        let v = self.slots[t as usize][slot(i, j)];
+        (v != EMPTY).then_some(v)
+    }
+
     /// The region index at (i, j), giving it `next()` if it has none.
     #[inline]
     pub(crate) fn get_or_insert(&mut self, i: i32, j: i32, next: impl FnOnce() -> u32) -> u32 {

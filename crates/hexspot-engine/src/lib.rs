@@ -8,17 +8,21 @@
 pub mod areas;
 pub mod binning;
 pub mod compare;
+pub mod emerging;
 pub mod error;
 pub mod estimate;
 pub mod filter;
 pub mod harm;
 pub mod hotspots;
 mod ij;
+pub mod kde;
+pub mod mann_kendall;
 pub mod params;
 pub mod plan;
 pub mod query_types;
 mod ranking;
 pub mod region;
+pub mod space_time;
 pub mod stats;
 mod study_region;
 pub mod table;
@@ -33,6 +37,9 @@ pub use compare::{
     AreaProfile, AreaRankBy, AreaRow, CompareError, Comparison, DistrictRow, MonthPoint,
     PopulationValue, SortKey, UnknownSortKey, area_profile, compare, previous_period, sort_rows,
 };
+pub use emerging::{
+    Category, EmergingCell, EmergingQuery, EmergingResult, Trend, classify, emerging,
+};
 pub use error::{QueryError, ValueError};
 pub use estimate::{Estimates, RECOMMENDED_RESOLUTION, estimate_population};
 pub use filter::{Exclusions, Filter, Period};
@@ -41,13 +48,19 @@ pub use hotspots::{
     CellStat, HotspotQuery, HotspotResult, Limit, Measure, RankBy, StudyRegion, WeightSources,
     hotspots, hotspots_with,
 };
-pub use params::{ParamError, QueryParams};
+pub use kde::{KdeCell, KdeQuery, KdeResult, kde};
+pub use mann_kendall::{MannKendall, MannKendallError, mann_kendall};
+pub use params::{EmergingParams, KdeParams, ParamError, QueryParams};
 pub use plan::{
     Budget, Concentration, Dose, PatrolArea, PeakWindow, Plan, PlanQuery, WeeklyProfile,
     concentration, plan, weekly_profiles,
 };
-pub use query_types::{Alpha, AlphaError, K, KError, MAX_K};
+pub use query_types::{
+    Alpha, AlphaError, Bandwidth, BandwidthError, K, KError, MAX_K, SliceMonths, SliceMonthsError,
+    TimeLag, TimeLagError,
+};
 pub use region::{EARTH_RADIUS_M, cells_covering, haversine_m, outline};
+pub use space_time::{Slice, SliceState, SpaceTimeCube, SpaceTimeError, SpaceTimeQuery, cube};
 pub use table::{
     Columns, Dictionary, IncidentRow, IncidentTable, IncidentTableBuilder, TableError,
 };

@@ -3,9 +3,13 @@
 
 use thiserror::Error;
 
+use crate::emerging::EmergingQuery;
 use crate::filter::{Filter, Period};
 use crate::hotspots::{HotspotQuery, Limit, Measure, RankBy, StudyRegion};
+use crate::kde::KdeQuery;
 use crate::query_types::{Alpha, K};
+use crate::query_types::{Bandwidth, SliceMonths, TimeLag};
+use crate::space_time::SpaceTimeQuery;
 use crate::types::{BBox, Day, FlagKind, Resolution, Weekday, WeeklyWindow, YearMonth};
 
 /// A parameter that cannot be used, named as the user wrote it.
@@ -237,6 +241,120 @@ fn period(
         .map_err(|e| ParamError::new("from", e))
 }
 
+/// An emerging hot spot query's own parameters, beside [`QueryParams`] (the same
+/// definition for the CLI's flags and the server's query string).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(default))]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct EmergingParams {
+    /// Months per slice; the period must be a whole number of slices (at least 4).
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = SliceMonths::default().get()))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 12, default = 1))]
+    pub slice_months: u32,
+    /// Time lag L: a bin's neighbours are in its own slice and the L slices before it.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = TimeLag::default().get()))]
+    #[cfg_attr(feature = "openapi", param(minimum = 0, maximum = 12, default = 1))]
+    pub time_lag: u32,
+    /// Mann-Kendall level for a cell's trend (up, down or none).
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = Alpha::default().get()))]
+    #[cfg_attr(feature = "openapi", param(default = 0.05))]
+    pub trend_alpha: f64,
+}
+
+impl Default for EmergingParams {
+    /// 1-month slices, lag 1, trend α 0.05.
+    fn default() -> Self {
+        Self {
+            slice_months: SliceMonths::default().get(),
+            time_lag: TimeLag::default().get(),
+            trend_alpha: Alpha::default().get(),
+        }
+    }
+}
+
+impl EmergingParams {
+    /// The engine query from the shared parameters (whose `from` and `to` are required:
+    /// the period is the cube's) and these.
+    ///
+    /// # Errors
+    /// The first parameter that cannot be used, by name.
+    pub fn query(
+        &self,
+        params: &QueryParams,
+        region: StudyRegion,
+    ) -> Result<EmergingQuery, ParamError> {
+        for (name, v) in [("from", &params.from), ("to", &params.to)] {
+            if v.is_none() {
+                return Err(ParamError::new(
+                    name,
+                    "emerging hot spots need a period: give from and to as YYYY-MM",
+                ));
+            }
+        }
+        let slice_months =
+            SliceMonths::new(self.slice_months).map_err(|e| ParamError::new("slice_months", e))?;
+        let time_lag = TimeLag::new(self.time_lag).map_err(|e| ParamError::new("time_lag", e))?;
+        let trend_alpha =
+            Alpha::new(self.trend_alpha).map_err(|e| ParamError::new("trend_alpha", e))?;
+        let q = params.query(region, RankBy::Z, Limit::All, None)?;
+        Ok(EmergingQuery {
+            cube: SpaceTimeQuery::from_hotspot(q, slice_months, time_lag),
+            trend_alpha,
+        })
+    }
+}
+
+/// A kernel density query's own parameters, beside [`QueryParams`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct KdeParams {
+    /// Bandwidth h of the quartic kernel, in metres (more than 0, at most 20,000).
+    #[cfg_attr(feature = "clap", arg(long = "bandwidth-m", value_name = "METRES"))]
+    pub bandwidth_m: f64,
+}
+
+impl KdeParams {
+    /// The engine query from the shared parameters and these; `cells` are the cells to
+    /// evaluate (`None`: every cell whose centre lies within h of an incident). The
+    /// shared `k` and `alpha` do not apply; `measure` chooses the weight.
+    ///
+    /// # Errors
+    /// The first parameter that cannot be used, by name.
+    pub fn query(
+        &self,
+        params: &QueryParams,
+        cells: Option<Vec<h3o::CellIndex>>,
+        data_months: Option<(YearMonth, YearMonth)>,
+    ) -> Result<KdeQuery, ParamError> {
+        let bandwidth =
+            Bandwidth::new(self.bandwidth_m).map_err(|e| ParamError::new("bandwidth_m", e))?;
+        let q = params.query(
+            StudyRegion::OccupiedWithRings,
+            RankBy::Z,
+            Limit::All,
+            data_months,
+        )?;
+        Ok(KdeQuery {
+            filter: q.filter,
+            resolution: q.resolution,
+            bandwidth,
+            measure: q.measure,
+            cells,
+        })
+    }
+}
+
 fn window(days: &[String], hours: Option<&str>) -> Result<Option<WeeklyWindow>, ParamError> {
     if days.is_empty() && hours.is_none() {
         return Ok(None);
@@ -421,6 +539,67 @@ mod tests {
             e.to_string(),
             "alpha: must be between 0 and 1 (exclusive), got 2"
         );
+    }
+
+    #[test]
+    fn emerging_and_kde_parameters_are_checked_by_name() {
+        let base = QueryParams {
+            from: Some("2024-01".into()),
+            to: Some("2024-12".into()),
+            ..QueryParams::default()
+        };
+        let e = EmergingParams::default();
+        let q = e.query(&base, StudyRegion::OccupiedWithRings).unwrap();
+        assert_eq!(q.cube.slice_months.get(), 1);
+        assert_eq!(q.cube.time_lag.get(), 1);
+        assert_eq!(q.cube.filter.period.unwrap().to().to_string(), "2024-12-31");
+        let bad = [
+            (
+                EmergingParams {
+                    slice_months: 0,
+                    ..e.clone()
+                },
+                "slice_months",
+            ),
+            (
+                EmergingParams {
+                    time_lag: 13,
+                    ..e.clone()
+                },
+                "time_lag",
+            ),
+            (
+                EmergingParams {
+                    trend_alpha: 0.0,
+                    ..e.clone()
+                },
+                "trend_alpha",
+            ),
+        ];
+        for (p, name) in bad {
+            assert_eq!(
+                p.query(&base, StudyRegion::OccupiedWithRings)
+                    .unwrap_err()
+                    .param,
+                name
+            );
+        }
+        let open = QueryParams {
+            to: None,
+            ..base.clone()
+        };
+        let err = e.query(&open, StudyRegion::OccupiedWithRings).unwrap_err();
+        assert_eq!(err.param, "to");
+        let k = KdeParams { bandwidth_m: 400.0 }
+            .query(&base, None, None)
+            .unwrap();
+        assert_eq!(k.bandwidth.metres(), 400.0);
+        for h in [0.0, -1.0, f64::NAN, 20_001.0] {
+            let err = KdeParams { bandwidth_m: h }
+                .query(&base, None, None)
+                .unwrap_err();
+            assert_eq!(err.param, "bandwidth_m");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The hotspot query's checked numbers: the k-ring size [`K`] and the FDR level
-//! [`Alpha`]. Each is only made through a checked constructor, so a [`HotspotQuery`]
-//! holding one needs no further check.
+//! The queries' checked numbers: the k-ring size [`K`], the FDR level [`Alpha`], the
+//! space-time cube's [`SliceMonths`] and [`TimeLag`], and the kernel [`Bandwidth`]. Each is only made through a checked
+//! constructor, so a [`HotspotQuery`] holding one needs no further check.
 //!
 //! A leaf module: it imports nothing else of the engine.
 //!
@@ -167,6 +167,175 @@ impl FromStr for Alpha {
 impl fmt::Display for Alpha {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
+    }
+}
+
+/// The longest slice of a space-time cube, in months.
+pub const MAX_SLICE_MONTHS: u32 = 12;
+
+/// The length of a space-time cube's slices in whole months, 1 to [`MAX_SLICE_MONTHS`].
+///
+/// ```
+/// use hexspot_engine::SliceMonths;
+/// assert_eq!(SliceMonths::default().get(), 1);
+/// assert_eq!("3".parse::<SliceMonths>().unwrap().get(), 3);
+/// assert!(SliceMonths::new(0).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SliceMonths(u32);
+
+/// A slice length that cannot be used (`slice_months: must be …`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SliceMonthsError {
+    /// Outside 1 to [`MAX_SLICE_MONTHS`].
+    #[error("must be between 1 and {MAX_SLICE_MONTHS} months, got {0}")]
+    OutOfRange(u32),
+    /// Not a whole number.
+    #[error("must be a whole number of months between 1 and {MAX_SLICE_MONTHS}, got {0:?}")]
+    NotANumber(String),
+}
+
+impl SliceMonths {
+    /// A slice length, checked.
+    ///
+    /// # Errors
+    /// [`SliceMonthsError::OutOfRange`] when `months` is 0 or above [`MAX_SLICE_MONTHS`].
+    pub const fn new(months: u32) -> Result<Self, SliceMonthsError> {
+        if months == 0 || months > MAX_SLICE_MONTHS {
+            Err(SliceMonthsError::OutOfRange(months))
+        } else {
+            Ok(Self(months))
+        }
+    }
+
+    /// The length in months.
+    #[must_use]
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for SliceMonths {
+    /// One month.
+    fn default() -> Self {
+        Self(1)
+    }
+}
+
+impl FromStr for SliceMonths {
+    type Err = SliceMonthsError;
+
+    fn from_str(s: &str) -> Result<Self, SliceMonthsError> {
+        let m: u32 = s
+            .trim()
+            .parse()
+            .map_err(|_| SliceMonthsError::NotANumber(s.to_owned()))?;
+        Self::new(m)
+    }
+}
+
+impl fmt::Display for SliceMonths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The largest time lag of space-time Gi*, in slices.
+pub const MAX_TIME_LAG: u32 = 12;
+
+/// The time lag L of space-time Gi*: a bin's neighbours are in its own slice and the L
+/// slices before it. 0 to [`MAX_TIME_LAG`].
+///
+/// ```
+/// use hexspot_engine::TimeLag;
+/// assert_eq!(TimeLag::default().get(), 1);
+/// assert_eq!(TimeLag::new(0).unwrap().get(), 0);
+/// assert!(TimeLag::new(13).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeLag(u32);
+
+/// A time lag that cannot be used (`time_lag: must be …`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TimeLagError {
+    /// Above [`MAX_TIME_LAG`].
+    #[error("must be between 0 and {MAX_TIME_LAG} slices, got {0}")]
+    OutOfRange(u32),
+}
+
+impl TimeLag {
+    /// A time lag, checked.
+    ///
+    /// # Errors
+    /// [`TimeLagError::OutOfRange`] above [`MAX_TIME_LAG`].
+    pub const fn new(lag: u32) -> Result<Self, TimeLagError> {
+        if lag > MAX_TIME_LAG {
+            Err(TimeLagError::OutOfRange(lag))
+        } else {
+            Ok(Self(lag))
+        }
+    }
+
+    /// The lag in slices.
+    #[must_use]
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for TimeLag {
+    /// One slice.
+    fn default() -> Self {
+        Self(1)
+    }
+}
+
+impl fmt::Display for TimeLag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The largest kernel density bandwidth, in metres.
+pub const MAX_BANDWIDTH_M: f64 = 20_000.0;
+
+/// A kernel density bandwidth h in metres: finite, above 0 and at most
+/// [`MAX_BANDWIDTH_M`].
+///
+/// ```
+/// use hexspot_engine::Bandwidth;
+/// assert_eq!(Bandwidth::new(400.0).unwrap().metres(), 400.0);
+/// assert!(Bandwidth::new(0.0).is_err());
+/// assert!(Bandwidth::new(f64::NAN).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Bandwidth(f64);
+
+/// A bandwidth that cannot be used (`bandwidth_m: must be …`).
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum BandwidthError {
+    /// Not in (0, [`MAX_BANDWIDTH_M`]] (NaN included).
+    #[error("must be more than 0 and at most {MAX_BANDWIDTH_M} metres, got {0}")]
+    OutOfRange(f64),
+}
+
+impl Bandwidth {
+    /// A bandwidth, checked.
+    ///
+    /// # Errors
+    /// [`BandwidthError::OutOfRange`] unless `0 < metres ≤ MAX_BANDWIDTH_M`.
+    pub fn new(metres: f64) -> Result<Self, BandwidthError> {
+        if metres > 0.0 && metres <= MAX_BANDWIDTH_M {
+            Ok(Self(metres))
+        } else {
+            Err(BandwidthError::OutOfRange(metres))
+        }
+    }
+
+    /// The bandwidth in metres.
+    #[must_use]
+    pub const fn metres(self) -> f64 {
+        self.0
     }
 }
 

@@ -15,7 +15,8 @@ pub(crate) fn cell(bits: u64) -> CellIndex {
     CellIndex::try_from(bits).expect("cells come from valid H3 indexes")
 }
 
-fn disk(c: u64, k: u32, out: &mut Vec<CellIndex>) {
+/// The k-ring of `c` (itself included) into `out`.
+pub(crate) fn disk(c: u64, k: u32, out: &mut Vec<CellIndex>) {
     out.clear();
     let c = cell(c);
     // The fast path fails only near pentagon distortion; fall back to the safe one.

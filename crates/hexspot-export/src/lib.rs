@@ -3,6 +3,8 @@
 //! and the server so both write the same bytes for the same query.
 
 pub mod areas;
+pub mod emerging;
+pub mod kde;
 pub mod plan;
 
 use std::io::Write;
@@ -10,6 +12,15 @@ use std::io::Write;
 use h3o::CellIndex;
 use hexspot_engine::{CellStat, HarmTable, HotspotQuery, HotspotResult, Limit};
 use serde_json::{Value, json};
+
+/// A file format an analysis is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// RFC 7946 GeoJSON, one FeatureCollection with the `hexspot` member.
+    Geojson,
+    /// CSV, one row per cell, repeating the settings.
+    Csv,
+}
 
 /// Where the data came from: one entry per import.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,160 @@
+use super::*;
+
+use crate::region::haversine_m;
+use crate::table::{IncidentRow, IncidentTableBuilder};
+use crate::types::{Flags, LonLat, YearMonth};
+
+fn table(points: &[(f64, f64)]) -> IncidentTable {
+    let mut b = IncidentTableBuilder::default();
+    for &(lon, lat) in points {
+        let location = LonLat::new(lon, lat).unwrap();
+        b.push(&IncidentRow {
+            location,
+            fine_cell: location.fine_cell(),
+            month: YearMonth::new(2024, 3).unwrap(),
+            day: None,
+            time: None,
+            crime_type: "Violence",
+            offence: None,
+            flags: Flags::default(),
+            weight: None,
+            import_id: 1,
+        })
+        .unwrap();
+    }
+    b.build()
+}
+
+fn query(res: u8, h: f64) -> KdeQuery {
+    KdeQuery {
+        filter: Filter::default(),
+        resolution: Resolution::try_from(res).unwrap(),
+        bandwidth: Bandwidth::new(h).unwrap(),
+        measure: Measure::Count,
+        cells: None,
+    }
+}
+
+/// The point `d` metres from (lon, lat) on the bearing `theta` (radians from north).
+fn destination(lon: f64, lat: f64, d: f64, theta: f64) -> (f64, f64) {
+    let (p1, l1) = (lat.to_radians(), lon.to_radians());
+    let delta = d / EARTH_RADIUS;
+    let p2 = (p1.sin() * delta.cos() + p1.cos() * delta.sin() * theta.cos()).asin();
+    let l2 = l1 + (theta.sin() * delta.sin() * p1.cos()).atan2(delta.cos() - p1.sin() * p2.sin());
+    (l2.to_degrees(), p2.to_degrees())
+}
+
+fn centre(cell: CellIndex) -> (f64, f64) {
+    let ll = LatLng::from(cell);
+    (ll.lng(), ll.lat())
+}
+
+fn leeds(res: h3o::Resolution) -> CellIndex {
+    LatLng::new(53.7965, -1.5478).unwrap().to_cell(res)
+}
+
+fn density(r: &KdeResult, c: CellIndex) -> f64 {
+    r.cells.iter().find(|x| x.cell == c).unwrap().density_km2
+}
+
+#[test]
+fn a_point_at_a_cell_centre() {
+    let c = leeds(h3o::Resolution::Nine);
+    let h = 400.0;
+    let r = kde(&table(&[centre(c)]), &query(9, h), &HarmTable::default()).unwrap();
+    // 3/(π h²) per m², ×10⁶ per km²
+    let want = 3.0 / (std::f64::consts::PI * h * h) * 1e6;
+    let got = density(&r, c);
+    assert!((got - want).abs() <= 1e-12 * want, "{got} vs {want}");
+    assert_eq!(r.cells[0].cell, c, "the densest cell is the point's");
+    assert_eq!(r.cells[0].rank, 1);
+    assert_eq!((r.incidents, r.points), (1, 1));
+}
+
+#[test]
+fn a_point_at_half_the_bandwidth() {
+    let c = leeds(h3o::Resolution::Ten);
+    let h = 300.0;
+    let (lon, lat) = centre(c);
+    let p = destination(lon, lat, h / 2.0, 1.0);
+    assert!((haversine_m(p.0, p.1, lon, lat) - h / 2.0).abs() < 1e-6);
+    let r = kde(&table(&[p]), &query(10, h), &HarmTable::default()).unwrap();
+    // (1 − (1/2)²)² = 9/16
+    let want = 3.0 / (std::f64::consts::PI * h * h) * (9.0 / 16.0) * 1e6;
+    let got = density(&r, c);
+    assert!((got - want).abs() <= 1e-8 * want, "{got} vs {want}");
+}
+
+#[test]
+fn the_cells_are_those_with_a_centre_within_h_and_densities_add_up() {
+    let c = leeds(h3o::Resolution::Nine);
+    let (lon, lat) = centre(c);
+    let mut pts: Vec<(f64, f64)> = (0..40)
+        .map(|i| destination(lon, lat, 37.0 * f64::from(1 + i % 9), f64::from(i) * 0.7))
+        .collect();
+    // two incidents at one point count twice
+    pts.push(pts[3]);
+    let h = 500.0;
+    let t = table(&pts);
+    let r = kde(&t, &query(9, h), &HarmTable::default()).unwrap();
+    assert_eq!(r.incidents, 41);
+    assert_eq!(r.points, 40);
+    // brute force over a wide disk: every cell with a centre within h, every point
+    let mut want: Vec<(CellIndex, f64)> = c
+        .grid_disk::<Vec<_>>(8)
+        .into_iter()
+        .filter_map(|cell| {
+            let (x, y) = centre(cell);
+            let d: Vec<f64> = pts.iter().map(|p| haversine_m(p.0, p.1, x, y)).collect();
+            d.iter()
+                .any(|&d| d < h)
+                .then(|| (cell, d.iter().map(|&d| quartic(d, h)).sum::<f64>() * 1e6))
+        })
+        .collect();
+    want.sort_by(|a, b| b.1.total_cmp(&a.1));
+    assert_eq!(r.cells.len(), want.len());
+    for (cell, d) in &want {
+        let got = density(&r, *cell);
+        assert!((got - d).abs() <= 1e-9 * d, "{cell}: {got} vs {d}");
+    }
+    for w in r.cells.windows(2) {
+        assert!(w[0].density_km2 >= w[1].density_km2);
+        assert_eq!(w[0].rank + 1, w[1].rank);
+    }
+}
+
+#[test]
+fn given_cells_are_all_listed_and_other_resolutions_refused() {
+    let c = leeds(h3o::Resolution::Nine);
+    let far = LatLng::new(51.5, -0.12)
+        .unwrap()
+        .to_cell(h3o::Resolution::Nine);
+    let mut q = query(9, 400.0);
+    q.cells = Some(vec![c, far]);
+    let r = kde(&table(&[centre(c)]), &q, &HarmTable::default()).unwrap();
+    assert_eq!(r.cells.len(), 2);
+    assert_eq!(density(&r, far), 0.0);
+    assert_eq!(r.cells[1].cell, far);
+    q.cells = Some(vec![leeds(h3o::Resolution::Eight)]);
+    assert!(kde(&table(&[centre(c)]), &q, &HarmTable::default()).is_err());
+}
+
+#[test]
+fn the_ij_and_rtree_paths_agree() {
+    let c = leeds(h3o::Resolution::Ten);
+    let (lon, lat) = centre(c);
+    let pts: Vec<(f64, f64)> = (0..500)
+        .map(|i| destination(lon, lat, 3.0 * f64::from(i % 311), f64::from(i) * 2.3))
+        .collect();
+    let t = table(&pts);
+    for (res, h) in [(10, 250.0), (9, 600.0), (8, 150.0)] {
+        let q = query(res, h);
+        let a = kde_with(&t, &q, &HarmTable::default(), true).unwrap();
+        let b = kde_with(&t, &q, &HarmTable::default(), false).unwrap();
+        assert_eq!(a.cells.len(), b.cells.len(), "res {res}");
+        for (x, y) in a.cells.iter().zip(&b.cells) {
+            assert_eq!((x.cell, x.incidents), (y.cell, y.incidents), "res {res}");
+            assert!((x.density_km2 - y.density_km2).abs() <= 1e-12 * y.density_km2);
+        }
+    }
+}
