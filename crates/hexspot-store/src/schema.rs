@@ -100,6 +100,9 @@ const MIGRATIONS: &[&str] = &[
         data BLOB NOT NULL,
         PRIMARY KEY (import_id, name, part)
     );",
+    // 4: no new tables; the blobs written from here on lead with a tag saying how they
+    // are packed (codec.rs), so a hexspot that reads them untagged must refuse the file
+    "-- blobs are tagged (plain or run-length; 32-byte Crime IDs)",
 ];
 
 /// The schema version this build writes.
