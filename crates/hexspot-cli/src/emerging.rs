@@ -149,14 +149,32 @@ pub fn run(a: &EmergingArgs) -> Result<ExitCode> {
         imports: &p.snap.sources,
         region_source: p.region_name.as_deref(),
     };
-    let mut out = output(a.out.as_ref())?;
-    match format_or_default(a.format, a.out.as_ref()).file() {
-        None => emerging_table(&ctx, a.top, &mut out)?,
-        Some(f) => hexspot_export::emerging::write(&ctx, f, &mut out)?,
+    emit(
+        a.format,
+        a.out.as_ref(),
+        result.cells.len(),
+        |out| emerging_table(&ctx, a.top, out),
+        |f, out| Ok(hexspot_export::emerging::write(&ctx, f, out)?),
+    )
+}
+
+/// Writes an analysis to `--out` (or standard output) as a table or in a file format,
+/// and says where a file went.
+fn emit(
+    format: Option<Format>,
+    path: Option<&PathBuf>,
+    cells: usize,
+    table: impl FnOnce(&mut dyn Write) -> Result<()>,
+    file: impl FnOnce(hexspot_export::Format, &mut dyn Write) -> Result<()>,
+) -> Result<ExitCode> {
+    let mut out = output(path)?;
+    match format_or_default(format, path).file() {
+        None => table(&mut out)?,
+        Some(f) => file(f, &mut out)?,
     }
     out.flush()?;
-    if let Some(path) = &a.out {
-        eprintln!("wrote {} cells to {}", result.cells.len(), path.display());
+    if let Some(path) = path {
+        eprintln!("wrote {cells} cells to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -213,14 +231,11 @@ pub fn run_kde(a: &KdeArgs) -> Result<ExitCode> {
         imports: &p.snap.sources,
         cell_source: source.as_deref(),
     };
-    let mut out = output(a.out.as_ref())?;
-    match format_or_default(a.format, a.out.as_ref()).file() {
-        None => kde_table(&ctx, a.top, &mut out)?,
-        Some(f) => hexspot_export::kde::write(&ctx, f, &mut out)?,
-    }
-    out.flush()?;
-    if let Some(path) = &a.out {
-        eprintln!("wrote {} cells to {}", result.cells.len(), path.display());
-    }
-    Ok(ExitCode::SUCCESS)
+    emit(
+        a.format,
+        a.out.as_ref(),
+        result.cells.len(),
+        |out| kde_table(&ctx, a.top, out),
+        |f, out| Ok(hexspot_export::kde::write(&ctx, f, out)?),
+    )
 }

@@ -3,34 +3,11 @@
 //! `HEXSPOT_SHARED_DATA` names another copy of `shared/data`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn hexspot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hexspot"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = hexspot(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str], needle: &str) {
-    let out = hexspot(args);
-    assert!(!out.status.success(), "{args:?} should fail");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
-    assert!(!err.contains("panicked"), "{err}");
-}
+mod common;
+use common::{fails, ok};
 
 /// The Leicestershire months, as `tests/oracle/check.sh` finds them; `None` (the test
 /// says it is skipped) where that folder is not there, as the oracle does.

@@ -9,7 +9,9 @@ use hexspot_engine::{Category, EmergingCell, EmergingQuery, EmergingResult, Harm
 use serde_json::{Value, json};
 
 use crate::areas::filter_json;
-use crate::{BINNING, FILTER_COLUMNS, Format, SOFTWARE, SourceImport, cell_ring, filter_columns};
+use crate::{
+    BINNING, FILTER_COLUMNS, Format, SOFTWARE, SourceImport, cell_collection, filter_columns, named,
+};
 
 /// The statistics method, for outputs.
 pub const METHOD: &str = "space-time Getis-Ord Gi*: bin (i, t) has as neighbours the bins (j, u) \
@@ -214,36 +216,16 @@ fn properties(c: &EmergingCell) -> Value {
         Value::from(c.counts.clone()),
         Value::from(c.z.iter().map(|z| opt(*z)).collect::<Vec<_>>()),
     ];
-    Value::Object(
-        CELL_PROPERTIES
-            .iter()
-            .map(|k| (*k).to_owned())
-            .zip(values)
-            .collect(),
-    )
+    named(&CELL_PROPERTIES, values)
 }
 
 /// The GeoJSON FeatureCollection: one Feature per study-region cell.
 #[must_use]
 pub fn geojson(ctx: &EmergingContext<'_>) -> Value {
-    let features: Vec<Value> = ctx
-        .result
-        .cells
-        .iter()
-        .map(|c| {
-            json!({
-                "type": "Feature",
-                "id": c.cell.to_string(),
-                "geometry": { "type": "Polygon", "coordinates": [cell_ring(c.cell)] },
-                "properties": properties(c),
-            })
-        })
-        .collect();
-    json!({
-        "type": "FeatureCollection",
-        "hexspot": metadata(ctx),
-        "features": features,
-    })
+    cell_collection(
+        metadata(ctx),
+        ctx.result.cells.iter().map(|c| (c.cell, properties(c))),
+    )
 }
 
 /// CSV columns of a cell (then [`FILTER_COLUMNS`]); `counts` and `z` list the slices

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::areas::filter_json;
 use crate::emerging::used_imports;
-use crate::{FILTER_COLUMNS, Format, SOFTWARE, SourceImport, cell_ring, filter_columns};
+use crate::{FILTER_COLUMNS, Format, SOFTWARE, SourceImport, cell_collection, filter_columns};
 
 /// The kernel, for outputs.
 pub const METHOD: &str = "quartic kernel at each cell centre c: D(c) = sum over incidents p with \
@@ -97,24 +97,10 @@ fn properties(c: &KdeCell) -> Value {
 /// The GeoJSON FeatureCollection: one Feature per cell, ranked.
 #[must_use]
 pub fn geojson(ctx: &KdeContext<'_>) -> Value {
-    let features: Vec<Value> = ctx
-        .result
-        .cells
-        .iter()
-        .map(|c| {
-            json!({
-                "type": "Feature",
-                "id": c.cell.to_string(),
-                "geometry": { "type": "Polygon", "coordinates": [cell_ring(c.cell)] },
-                "properties": properties(c),
-            })
-        })
-        .collect();
-    json!({
-        "type": "FeatureCollection",
-        "hexspot": metadata(ctx),
-        "features": features,
-    })
+    cell_collection(
+        metadata(ctx),
+        ctx.result.cells.iter().map(|c| (c.cell, properties(c))),
+    )
 }
 
 /// CSV columns of a cell (then [`FILTER_COLUMNS`]).

@@ -179,6 +179,34 @@ pub const CELL_PROPERTIES: [&str; 7] = [
     "rank",
 ];
 
+/// A JSON object of `names` and `values`, in that order.
+pub(crate) fn named(names: &[&str], values: impl IntoIterator<Item = Value>) -> Value {
+    Value::Object(names.iter().map(|k| (*k).to_owned()).zip(values).collect())
+}
+
+/// A GeoJSON FeatureCollection of cell hexagons (each Feature's id is its cell) with
+/// the `hexspot` member.
+pub(crate) fn cell_collection(
+    hexspot: Value,
+    cells: impl Iterator<Item = (CellIndex, Value)>,
+) -> Value {
+    let features: Vec<Value> = cells
+        .map(|(cell, properties)| {
+            json!({
+                "type": "Feature",
+                "id": cell.to_string(),
+                "geometry": { "type": "Polygon", "coordinates": [cell_ring(cell)] },
+                "properties": properties,
+            })
+        })
+        .collect();
+    json!({
+        "type": "FeatureCollection",
+        "hexspot": hexspot,
+        "features": features,
+    })
+}
+
 fn properties(c: &CellStat) -> Value {
     let values = [
         Value::from(c.cell.to_string()),
@@ -189,36 +217,16 @@ fn properties(c: &CellStat) -> Value {
         Value::from(c.significant),
         Value::from(c.rank),
     ];
-    Value::Object(
-        CELL_PROPERTIES
-            .iter()
-            .map(|k| (*k).to_owned())
-            .zip(values)
-            .collect(),
-    )
+    named(&CELL_PROPERTIES, values)
 }
 
 /// The GeoJSON FeatureCollection of ranked cells, with the `hexspot` member.
 #[must_use]
 pub fn geojson(ctx: &Context<'_>) -> Value {
-    let features: Vec<Value> = ctx
-        .result
-        .cells
-        .iter()
-        .map(|c| {
-            json!({
-                "type": "Feature",
-                "id": c.cell.to_string(),
-                "geometry": { "type": "Polygon", "coordinates": [cell_ring(c.cell)] },
-                "properties": properties(c),
-            })
-        })
-        .collect();
-    json!({
-        "type": "FeatureCollection",
-        "hexspot": metadata(ctx),
-        "features": features,
-    })
+    cell_collection(
+        metadata(ctx),
+        ctx.result.cells.iter().map(|c| (c.cell, properties(c))),
+    )
 }
 
 /// CSV columns of a ranked cell (then [`QUERY_COLUMNS`]).

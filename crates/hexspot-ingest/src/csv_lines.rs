@@ -238,7 +238,6 @@ impl<R: BufRead> Lines<R> {
             rec.push_field(&self.out[start..end]);
             start = end;
         }
-        let _ = nout;
     }
 }
 
