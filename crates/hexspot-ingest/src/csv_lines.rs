@@ -218,10 +218,9 @@ impl<R: BufRead> Lines<R> {
             match res {
                 csv_core::ReadRecordResult::InputEmpty if nin == b.len() => {
                     // the end of the input ends the record
-                    let (res, _, o, e) =
+                    let (res, _, _, e) =
                         self.core
                             .read_record(&[], &mut self.out[nout..], &mut self.ends[nend..]);
-                    nout += o;
                     nend += e;
                     debug_assert!(matches!(res, csv_core::ReadRecordResult::Record));
                     break;
