@@ -7,7 +7,7 @@ use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hexspot_data::DataError;
-use hexspot_engine::{CompareError, ParamError, QueryError};
+use hexspot_engine::{CompareError, ParamError, QueryError, SpaceTimeError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -23,7 +23,7 @@ pub struct ErrorBody {
 }
 
 /// An error a handler returns.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
@@ -118,6 +118,15 @@ impl From<QueryError> for ApiError {
         match e {
             QueryError::RegionTooLarge { .. } => Self::too_much(e.to_string()),
             _ => Self::new(StatusCode::BAD_REQUEST, "bad_query", e.to_string()),
+        }
+    }
+}
+
+impl From<SpaceTimeError> for ApiError {
+    fn from(e: SpaceTimeError) -> Self {
+        match e {
+            SpaceTimeError::Query(q) => Self::from(q),
+            _ => Self::new(StatusCode::BAD_REQUEST, "bad_period", e.to_string()),
         }
     }
 }

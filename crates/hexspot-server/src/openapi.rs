@@ -6,14 +6,16 @@ use bytes::Bytes;
 use utoipa::OpenApi;
 
 use crate::http::{etag, representation};
-use crate::routes::{areas, cells, health, hotspots, imports, meta, outline, plan, tiles};
+use crate::routes::{
+    areas, cells, emerging, health, hotspots, imports, kde, meta, outline, plan, tiles,
+};
 use crate::{error, query};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "hexspot",
-        description = "H3 hotspot analysis of violence incidents: ranked Getis-Ord Gi* hotspots as GeoJSON and CSV, patrol plans, ward and district comparisons, cells by bounding box, and Mapbox Vector Tiles. Every error is JSON {\"error\": code, \"message\": text}.",
+        description = "H3 hotspot analysis of violence incidents: ranked Getis-Ord Gi* hotspots as GeoJSON and CSV, emerging hot spots, kernel density, patrol plans, ward and district comparisons, cells by bounding box, and Mapbox Vector Tiles. Every error is JSON {\"error\": code, \"message\": text}.",
         license(name = "MIT OR Apache-2.0")
     ),
     paths(
@@ -22,6 +24,10 @@ use crate::{error, query};
         plan::plan,
         plan::briefing,
         cells::cells,
+        emerging::emerging,
+        emerging::tile,
+        kde::kde,
+        kde::tile,
         outline::outline,
         tiles::tile,
         tiles::tilejson,
@@ -45,7 +51,7 @@ use crate::{error, query};
         imports::ImportReport,
     )),
     tags(
-        (name = "data", description = "hotspots, cells, metadata and imports"),
+        (name = "data", description = "hotspots, emerging hot spots, kernel density, cells, metadata and imports"),
         (name = "areas", description = "wards and districts: boundary sets, comparison, area profiles"),
         (name = "tiles", description = "vector tiles and TileJSON"),
         (name = "health", description = "liveness and readiness"),

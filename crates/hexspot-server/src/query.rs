@@ -4,7 +4,9 @@
 
 use std::sync::LazyLock;
 
-use hexspot_engine::{Limit, QueryParams, RankBy};
+use hexspot_engine::{
+    EmergingParams, EmergingQuery, KdeParams, KdeQuery, Limit, QueryParams, RankBy,
+};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::{IntoParams, ToSchema};
@@ -82,6 +84,14 @@ pub enum FormatParam {
 }
 
 impl FormatParam {
+    /// The export crate's format.
+    pub fn file(self) -> hexspot_export::Format {
+        match self {
+            Self::Geojson => hexspot_export::Format::Geojson,
+            Self::Csv => hexspot_export::Format::Csv,
+        }
+    }
+
     /// The content type, and the file name `stem` with this format's extension.
     pub fn content_type_and_file(self, stem: &str) -> (&'static str, String) {
         match self {
@@ -121,6 +131,34 @@ impl HotspotsParams {
             (_, top) => Ok(Limit::Top(top.unwrap_or(20))),
         }
     }
+}
+
+/// `format` alone: the analyses that answer every cell of their region as a file.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FileParams {
+    /// `geojson` (default) or `csv`.
+    pub format: Option<FormatParam>,
+}
+
+impl FileParams {
+    /// Names accepted by [`FileParams`].
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<FileParams>);
+        &NAMES
+    }
+}
+
+/// Names accepted by the engine's [`EmergingParams`].
+pub fn emerging_names() -> &'static [String] {
+    static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<EmergingParams>);
+    &NAMES
+}
+
+/// Names accepted by the engine's [`KdeParams`].
+pub fn kde_names() -> &'static [String] {
+    static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<KdeParams>);
+    &NAMES
 }
 
 /// `/api/v1/plan` only.
@@ -347,5 +385,79 @@ pub fn build_query(
         snap.table.month_range(),
     )?;
     q.max_region_cells = state.settings().max_region_cells;
+    Ok(q)
+}
+
+/// Space-time bins (cells × slices) one emerging hot spot query may hold, per cell the
+/// server allows a hotspot query: about 25 bytes each, so the default (3M cells) allows
+/// 12M bins, ≈ 300 MB.
+const BINS_PER_REGION_CELL: usize = 4;
+
+/// The emerging hot spot query for `filters` and `extra` (`from` and `to` are
+/// required), its study region limited so the cube's bins stay within the server's
+/// budget.
+pub fn emerging_query(
+    state: &AppState,
+    filters: &FilterParams,
+    extra: &EmergingParams,
+) -> Result<EmergingQuery, ApiError> {
+    if filters.rank_by.is_some() {
+        return Err(ApiError::bad_parameter(
+            "rank_by: emerging hot spots list every cell of the study region, unranked",
+        ));
+    }
+    let mut q = extra.query(&filters.query, StudyRegion::OccupiedWithRings)?;
+    let slices = slices_of(&q);
+    q.cube.max_region_cells =
+        state.settings().max_region_cells * BINS_PER_REGION_CELL / slices.max(1);
+    Ok(q)
+}
+
+/// The number of slices `q`'s period makes (0 when it does not make whole slices; the
+/// engine then refuses it with the reason).
+fn slices_of(q: &EmergingQuery) -> usize {
+    hexspot_engine::space_time::slices(&q.cube.filter, q.cube.slice_months).map_or(0, |s| s.len())
+}
+
+/// The kernel density query for `filters` and `extra` (`bandwidth_m` is required),
+/// refused when the cells it would evaluate could exceed the server's limit on a study
+/// region.
+pub fn kde_query(
+    state: &AppState,
+    snap: &Snapshot,
+    filters: &FilterParams,
+    raw: Option<&str>,
+    known: &[&[String]],
+) -> Result<KdeQuery, ApiError> {
+    if filters.rank_by.is_some() {
+        return Err(ApiError::bad_parameter(
+            "rank_by: kernel density cells are ranked by density",
+        ));
+    }
+    let given = serde_html_form::from_str::<Vec<(String, String)>>(raw.unwrap_or(""))
+        .map_err(|e| ApiError::bad_parameter(format!("cannot read the query string: {e}")))?;
+    if !given.iter().any(|(k, _)| k == "bandwidth_m") {
+        return Err(ApiError::bad_parameter(
+            "bandwidth_m is required: the kernel's bandwidth in metres, e.g. bandwidth_m=400",
+        ));
+    }
+    let extra: KdeParams = parse(raw, known)?;
+    let q = extra.query(&filters.query, None, snap.table.month_range())?;
+    // the cells evaluated lie within h of the data: at most the data's box grown by h
+    if let Some(b) = q.filter.bbox.or(snap.bounds) {
+        let [w, s, e, n] = b.to_array();
+        let h = q.bandwidth.metres();
+        let mid = ((s + n) / 2.0).to_radians().cos();
+        let width = (e - w) * 111_320.0 * mid + 2.0 * h;
+        let height = (n - s) * 110_574.0 + 2.0 * h;
+        let cells = width * height / q.resolution.average_cell_area_m2();
+        let max = state.settings().max_region_cells;
+        if cells > max as f64 {
+            return Err(ApiError::too_much(format!(
+                "kernel density at resolution {} with h = {h} m could evaluate up to {cells:.0} cells (at most {max}): use a coarser res, a smaller bandwidth or a bbox",
+                q.resolution
+            )));
+        }
+    }
     Ok(q)
 }

@@ -9,11 +9,11 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use hexspot_data::{AreaSet, DataError, Snapshot};
-use hexspot_engine::{Comparison, Filter, HarmTable, HotspotQuery};
+use hexspot_engine::{Comparison, EmergingQuery, Filter, HarmTable, HotspotQuery, KdeQuery};
 use hexspot_store::{ImportOptions, ImportOutcome, Store};
 
 use crate::error::ApiError;
-use crate::stats::QueryStats;
+use crate::stats::{EmergingStats, KdeStats, QueryStats};
 
 /// Limits and sizes; the defaults suit a laptop or a small server.
 #[derive(Debug, Clone)]
@@ -26,7 +26,8 @@ pub struct Settings {
     pub import_timeout: Duration,
     /// Requests in progress at once; more are shed with 503.
     pub max_concurrency: usize,
-    /// Cells kept in the per-query statistics cache (about 100 bytes each).
+    /// Cells kept in the per-query statistics cache (about 100 bytes each); the
+    /// emerging hot spot and kernel density caches each hold as much again.
     pub stats_cache_cells: u64,
     /// Largest study region a query may have (memory and time grow with it).
     pub max_region_cells: usize,
@@ -78,6 +79,8 @@ struct Inner {
     harm: HarmTable,
     settings: Settings,
     stats: moka::sync::Cache<String, Arc<QueryStats>>,
+    emerging: moka::sync::Cache<String, Arc<EmergingStats>>,
+    kde: moka::sync::Cache<String, Arc<KdeStats>>,
     tiles: moka::sync::Cache<String, Bytes>,
     /// Area comparisons by rank, keyed by data version, set and filter: the tiles and
     /// profiles of one map view all ask for the same one.
@@ -104,6 +107,14 @@ impl AppState {
             .max_capacity(settings.stats_cache_cells)
             .weigher(|_k: &String, v: &Arc<QueryStats>| v.weight())
             .build();
+        let emerging = moka::sync::Cache::builder()
+            .max_capacity(settings.stats_cache_cells)
+            .weigher(|_k: &String, v: &Arc<EmergingStats>| v.weight())
+            .build();
+        let kde = moka::sync::Cache::builder()
+            .max_capacity(settings.stats_cache_cells)
+            .weigher(|_k: &String, v: &Arc<KdeStats>| v.weight())
+            .build();
         let tiles = moka::sync::Cache::builder()
             .max_capacity(settings.tile_cache_bytes)
             .weigher(|k: &String, v: &Bytes| {
@@ -118,6 +129,8 @@ impl AppState {
                 harm,
                 settings,
                 stats,
+                emerging,
+                kde,
                 tiles,
                 comparisons: moka::sync::Cache::new(COMPARISONS_KEPT),
             }),
@@ -143,6 +156,8 @@ impl AppState {
         self.inner.loaded_version.store(version, Ordering::Release);
         // entries are keyed by data version: the old ones can never be hit again
         self.inner.stats.invalidate_all();
+        self.inner.emerging.invalidate_all();
+        self.inner.kde.invalidate_all();
         self.inner.tiles.invalidate_all();
         self.inner.comparisons.invalidate_all();
         Ok(n)
@@ -226,19 +241,43 @@ impl AppState {
         snap: &Arc<Snapshot>,
         query: &HotspotQuery,
     ) -> Result<Arc<QueryStats>, ApiError> {
-        let key = format!("{}|{query:?}", snap.version);
-        if let Some(s) = self.inner.stats.get(&key) {
-            return Ok(s);
-        }
-        let (state, snap, query) = (self.clone(), Arc::clone(snap), query.clone());
-        tokio::task::spawn_blocking(move || {
-            state.inner.stats.try_get_with(key, || {
-                QueryStats::compute(&snap.table, &query, &state.inner.harm).map(Arc::new)
-            })
+        let state = self.clone();
+        cached(&self.inner.stats, snap, query, move |snap, q| {
+            QueryStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from)
         })
         .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::from((*e).clone()))
+    }
+
+    /// An emerging hot spot query's answer, from the cache or computed once.
+    ///
+    /// # Errors
+    /// 400 for a query the engine refuses (gaps, too few slices, …).
+    pub async fn emerging(
+        &self,
+        snap: &Arc<Snapshot>,
+        query: &EmergingQuery,
+    ) -> Result<Arc<EmergingStats>, ApiError> {
+        let state = self.clone();
+        cached(&self.inner.emerging, snap, query, move |snap, q| {
+            EmergingStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from)
+        })
+        .await
+    }
+
+    /// A kernel density query's answer, from the cache or computed once.
+    ///
+    /// # Errors
+    /// 400 for a query the engine refuses.
+    pub async fn kde(
+        &self,
+        snap: &Arc<Snapshot>,
+        query: &KdeQuery,
+    ) -> Result<Arc<KdeStats>, ApiError> {
+        let state = self.clone();
+        cached(&self.inner.kde, snap, query, move |snap, q| {
+            KdeStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from)
+        })
+        .await
     }
 
     /// A cached encoded tile (empty bytes: an empty tile).
@@ -297,4 +336,30 @@ impl AppState {
         }
         Ok(outcome)
     }
+}
+
+/// `query`'s answer from `cache` (keyed by data version and query), or computed by
+/// `compute` off the async threads; concurrent requests for the same key wait for one
+/// computation.
+async fn cached<Q, T>(
+    cache: &moka::sync::Cache<String, Arc<T>>,
+    snap: &Arc<Snapshot>,
+    query: &Q,
+    compute: impl FnOnce(&Snapshot, &Q) -> Result<T, ApiError> + Send + 'static,
+) -> Result<Arc<T>, ApiError>
+where
+    Q: std::fmt::Debug + Clone + Send + 'static,
+    T: Send + Sync + 'static,
+{
+    let key = format!("{}|{query:?}", snap.version);
+    if let Some(s) = cache.get(&key) {
+        return Ok(s);
+    }
+    let (cache, snap, query) = (cache.clone(), Arc::clone(snap), query.clone());
+    tokio::task::spawn_blocking(move || {
+        cache.try_get_with(key, || compute(&snap, &query).map(Arc::new))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(Arc::unwrap_or_clone)
 }

@@ -1,9 +1,11 @@
 //! A query's statistics for every cell of its study region, computed once and shared by
 //! every tile, `/api/v1/cells` and `/api/v1/hotspots` answer for that query.
 
+use h3o::CellIndex;
 use hexspot_engine::{
-    BBox, CellStat, HarmTable, HotspotQuery, HotspotResult, IncidentTable, Limit, QueryError,
-    hotspots,
+    BBox, CellStat, EmergingCell, EmergingQuery, EmergingResult, HarmTable, HotspotQuery,
+    HotspotResult, IncidentTable, KdeCell, KdeQuery, KdeResult, Limit, QueryError, Resolution,
+    SpaceTimeError, emerging, hotspots, kde,
 };
 use rayon::prelude::*;
 use rstar::RTree;
@@ -18,18 +20,66 @@ type Point = GeomWithData<[f64; 2], u32>;
 
 /// Cell centres in the unit square, tagged with their position, in the cells' order;
 /// on every core (finding a centre is most of the cost of indexing a fine resolution).
-fn centres(cells: &[CellStat]) -> Vec<Point> {
-    cells
-        .par_iter()
-        .enumerate()
+fn centres(n: usize, cell: impl Fn(usize) -> CellIndex + Sync) -> Vec<Point> {
+    (0..n)
+        .into_par_iter()
         // a centre takes well under a microsecond: not worth a task below this many
         .with_min_len(4096)
-        .map(|(i, c)| {
-            let ll = h3o::LatLng::from(c.cell);
+        .map(|i| {
+            let ll = h3o::LatLng::from(cell(i));
             let i = u32::try_from(i).expect("fewer than 2^32 cells");
             GeomWithData::new(mercator(ll.lng(), ll.lat()), i)
         })
         .collect()
+}
+
+/// A spatial index of one resolution's cells by their centres, answering with the
+/// cells' positions in the list it was built from.
+#[derive(Debug)]
+pub struct CentreIndex {
+    tree: RTree<Point>,
+    /// A cell's vertices lie within this distance of its centre.
+    radius_m: f64,
+}
+
+impl CentreIndex {
+    /// Indexes `n` cells at `res`, the `i`-th being `cell(i)`.
+    #[must_use]
+    pub fn build(n: usize, cell: impl Fn(usize) -> CellIndex + Sync, res: Resolution) -> Self {
+        Self {
+            tree: RTree::bulk_load(centres(n, cell)),
+            // H3 edges vary about twofold over the globe; twice the mean edge bounds them
+            radius_m: 2.0 * res.h3().edge_length_m(),
+        }
+    }
+
+    /// Positions of the cells whose hexagon may reach into the unit-square box
+    /// `[x0, y0, x1, y1]` (every cell that does, and some near it), in no order.
+    #[must_use]
+    pub fn near(&self, b: [f64; 4]) -> Vec<usize> {
+        // the unit square's scale grows as 1/cos(latitude): pad by the widest
+        let worst_lat = unit_y_to_lat(b[1]).abs().max(unit_y_to_lat(b[3]).abs());
+        let pad = self.radius_m / (EARTH_CIRCUMFERENCE_M * worst_lat.to_radians().cos());
+        let env = rstar::AABB::from_corners([b[0] - pad, b[1] - pad], [b[2] + pad, b[3] + pad]);
+        self.tree
+            .locate_in_envelope(env)
+            .map(|p| p.data as usize)
+            .collect()
+    }
+
+    /// Positions of the cells whose centre lies inside `bbox`, ascending.
+    #[must_use]
+    pub fn inside(&self, bbox: BBox) -> Vec<usize> {
+        let [w, s, e, n] = bbox.to_array();
+        let (a, b) = (mercator(w, n), mercator(e, s));
+        let mut idx: Vec<usize> = self
+            .tree
+            .locate_in_envelope(rstar::AABB::from_corners(a, b))
+            .map(|p| p.data as usize)
+            .collect();
+        idx.sort_unstable();
+        idx
+    }
 }
 
 /// Every study-region cell of one query, ranked, with a spatial index of their centres.
@@ -39,9 +89,7 @@ pub struct QueryStats {
     pub query: HotspotQuery,
     /// The answer, every region cell in rank order.
     pub result: HotspotResult,
-    index: RTree<Point>,
-    /// A cell's vertices lie within this distance of its centre.
-    radius_m: f64,
+    index: CentreIndex,
 }
 
 impl QueryStats {
@@ -57,14 +105,12 @@ impl QueryStats {
         let mut query = query.clone();
         query.limit = Limit::All;
         let result = hotspots(table, &query, harm)?;
-        let points = centres(&result.cells);
-        // H3 edges vary about twofold over the globe; twice the mean edge bounds them
-        let radius_m = 2.0 * query.resolution.h3().edge_length_m();
+        let cells = &result.cells;
+        let index = CentreIndex::build(cells.len(), |i| cells[i].cell, query.resolution);
         Ok(Self {
             query,
             result,
-            index: RTree::bulk_load(points),
-            radius_m,
+            index,
         })
     }
 
@@ -72,29 +118,20 @@ impl QueryStats {
     /// (every cell that does, and some near it), in no particular order.
     #[must_use]
     pub fn cells_near(&self, b: [f64; 4]) -> Vec<&CellStat> {
-        // the unit square's scale grows as 1/cos(latitude): pad by the widest
-        let worst_lat = unit_y_to_lat(b[1]).abs().max(unit_y_to_lat(b[3]).abs());
-        let pad = self.radius_m / (EARTH_CIRCUMFERENCE_M * worst_lat.to_radians().cos());
-        let env = rstar::AABB::from_corners([b[0] - pad, b[1] - pad], [b[2] + pad, b[3] + pad]);
         self.index
-            .locate_in_envelope(env)
-            .map(|p| &self.result.cells[p.data as usize])
+            .near(b)
+            .into_iter()
+            .map(|i| &self.result.cells[i])
             .collect()
     }
 
     /// Cells whose centre lies inside `bbox`, in rank order.
     #[must_use]
     pub fn cells_in(&self, bbox: BBox) -> Vec<CellStat> {
-        let [w, s, e, n] = bbox.to_array();
-        let (a, b) = (mercator(w, n), mercator(e, s));
-        let mut idx: Vec<u32> = self
-            .index
-            .locate_in_envelope(rstar::AABB::from_corners(a, b))
-            .map(|p| p.data)
-            .collect();
-        idx.sort_unstable();
-        idx.into_iter()
-            .map(|i| self.result.cells[i as usize])
+        self.index
+            .inside(bbox)
+            .into_iter()
+            .map(|i| self.result.cells[i])
             .collect()
     }
 
@@ -126,6 +163,104 @@ impl QueryStats {
     }
 }
 
+/// One emerging hot spot query's answer for every study-region cell, with a spatial
+/// index of their centres: shared by its tiles and `/api/v1/emerging`.
+#[derive(Debug)]
+pub struct EmergingStats {
+    /// The query.
+    pub query: EmergingQuery,
+    /// The answer, cells in ascending H3 order.
+    pub result: EmergingResult,
+    index: CentreIndex,
+}
+
+impl EmergingStats {
+    /// Builds the query's space-time cube and classifies every cell.
+    ///
+    /// # Errors
+    /// [`SpaceTimeError`] from the engine (gaps, too few slices, unknown crime type …).
+    pub fn compute(
+        table: &IncidentTable,
+        query: &EmergingQuery,
+        harm: &HarmTable,
+    ) -> Result<Self, SpaceTimeError> {
+        let result = emerging(table, query, harm)?;
+        let cells = &result.cells;
+        let index = CentreIndex::build(cells.len(), |i| cells[i].cell, query.cube.resolution);
+        Ok(Self {
+            query: query.clone(),
+            result,
+            index,
+        })
+    }
+
+    /// Cells whose hexagon may reach into the unit-square box, in no particular order.
+    #[must_use]
+    pub fn cells_near(&self, b: [f64; 4]) -> Vec<&EmergingCell> {
+        self.index
+            .near(b)
+            .into_iter()
+            .map(|i| &self.result.cells[i])
+            .collect()
+    }
+
+    /// Weight in the cache: cells held, each slice counted as a quarter of a cell.
+    #[must_use]
+    pub fn weight(&self) -> u32 {
+        let slices = self.result.cube.slices.len();
+        let n = self.result.cells.len() * (4 + slices) / 4;
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+}
+
+/// One kernel density query's answer with a spatial index of its cells' centres:
+/// shared by its tiles and `/api/v1/kde`.
+#[derive(Debug)]
+pub struct KdeStats {
+    /// The query.
+    pub query: KdeQuery,
+    /// The answer, cells ranked by density.
+    pub result: KdeResult,
+    index: CentreIndex,
+}
+
+impl KdeStats {
+    /// Computes the density at every cell centre within the bandwidth of an incident.
+    ///
+    /// # Errors
+    /// [`QueryError`] from the engine.
+    pub fn compute(
+        table: &IncidentTable,
+        query: &KdeQuery,
+        harm: &HarmTable,
+    ) -> Result<Self, QueryError> {
+        let result = kde(table, query, harm)?;
+        let cells = &result.cells;
+        let index = CentreIndex::build(cells.len(), |i| cells[i].cell, query.resolution);
+        Ok(Self {
+            query: query.clone(),
+            result,
+            index,
+        })
+    }
+
+    /// Cells whose hexagon may reach into the unit-square box, in no particular order.
+    #[must_use]
+    pub fn cells_near(&self, b: [f64; 4]) -> Vec<&KdeCell> {
+        self.index
+            .near(b)
+            .into_iter()
+            .map(|i| &self.result.cells[i])
+            .collect()
+    }
+
+    /// Weight in the cache: cells held (a third of a hotspot cell each).
+    #[must_use]
+    pub fn weight(&self) -> u32 {
+        u32::try_from(self.result.cells.len() / 3 + 1).unwrap_or(u32::MAX)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,7 +284,7 @@ mod tests {
                 rank: 0,
             })
             .collect();
-        let got = centres(&cells);
+        let got = centres(cells.len(), |i| cells[i].cell);
         assert_eq!(got.len(), cells.len());
         for (i, (p, c)) in got.iter().zip(&cells).enumerate() {
             let ll = h3o::LatLng::from(c.cell);
@@ -160,6 +295,6 @@ mod tests {
             .num_threads(1)
             .build()
             .unwrap();
-        assert_eq!(one.install(|| centres(&cells)), got);
+        assert_eq!(one.install(|| centres(cells.len(), |i| cells[i].cell)), got);
     }
 }

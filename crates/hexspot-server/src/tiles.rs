@@ -3,12 +3,13 @@
 //! and a set's areas — as plain geometry and properties — to the pure tile crate,
 //! [`hexspot_tiles`], which does the tile maths, clipping and encoding.
 
-use hexspot_engine::{CellStat, Resolution};
+use h3o::CellIndex;
+use hexspot_engine::{CellStat, EmergingCell, KdeCell, Resolution};
 use hexspot_export::CELL_PROPERTIES;
 use hexspot_tiles::{Axis, LayerBuilder, TileCoord, TileCoordError, TileValue, ValueReuse};
 use thiserror::Error;
 
-use crate::stats::QueryStats;
+use crate::stats::{EmergingStats, KdeStats, QueryStats};
 
 pub use hexspot_tiles::{BUFFER, EXTENT, MAX_ZOOM};
 
@@ -201,24 +202,122 @@ fn cell_properties(c: &CellStat) -> impl Iterator<Item = (&'static str, TileValu
 /// [`TileError::TooManyCells`] beyond [`MAX_CELLS`].
 pub fn encode(stats: &QueryStats, tile: TileId) -> Result<Option<Vec<u8>>, TileError> {
     let coord = tile.coord();
-    let cells = stats.cells_near(coord.buffered_unit_bounds());
+    encode_cells(
+        stats.cells_near(coord.buffered_unit_bounds()),
+        tile,
+        stats.query.resolution,
+        CELL_KEYS,
+        |c| c.cell,
+        |c| cell_properties(c),
+    )
+}
+
+/// Layer [`LAYER`] of `cells` at `tile`: one polygon per cell with `props(cell)`.
+fn encode_cells<'a, T, P>(
+    cells: Vec<&'a T>,
+    tile: TileId,
+    res: Resolution,
+    keys: impl IntoIterator<Item = (&'static str, ValueReuse)>,
+    cell: impl Fn(&T) -> CellIndex,
+    props: impl Fn(&'a T) -> P,
+) -> Result<Option<Vec<u8>>, TileError>
+where
+    P: IntoIterator<Item = (&'static str, TileValue)>,
+{
+    let coord = tile.coord();
     if cells.len() > MAX_CELLS {
         return Err(TileError::TooManyCells {
             z: coord.z(),
             x: coord.x(),
             y: coord.y(),
             cells: cells.len(),
-            res: stats.query.resolution.get(),
+            res: res.get(),
         });
     }
-    let mut layer = LayerBuilder::new(LAYER, coord).with_keys(CELL_KEYS);
+    let mut layer = LayerBuilder::new(LAYER, coord).with_keys(keys);
     layer.reserve(cells.len());
     for c in cells {
-        let boundary = c.cell.boundary();
+        let boundary = cell(c).boundary();
         let ring = boundary.iter().map(|ll| [ll.lng(), ll.lat()]);
-        layer.add_ring(ring, cell_properties(c));
+        layer.add_ring(ring, props(c));
     }
     Ok(layer.encode())
+}
+
+/// The emerging hot spot layer's properties, in tile order.
+pub const EMERGING_PROPERTIES: [&str; 6] = [
+    "cell",
+    "category",
+    "hot_slices",
+    "cold_slices",
+    "final_z",
+    "trend",
+];
+
+/// Encodes the tile of an emerging hot spot answer at `tile`: layer [`LAYER`], one
+/// polygon per study-region cell with `cell`, `category` (its name), `hot_slices`,
+/// `cold_slices`, `final_z` and `trend` (`up`, `down` or `none`; both absent where
+/// undefined). `None` for an empty tile.
+///
+/// # Errors
+/// [`TileError::TooManyCells`] beyond [`MAX_CELLS`].
+pub fn encode_emerging(stats: &EmergingStats, tile: TileId) -> Result<Option<Vec<u8>>, TileError> {
+    let [cell, category, hot, cold, final_z, trend] = EMERGING_PROPERTIES;
+    let reuse = |k: &'static str| {
+        let r = if k == cell {
+            ValueReuse::Unique
+        } else {
+            ValueReuse::Shared
+        };
+        (k, r)
+    };
+    encode_cells(
+        stats.cells_near(tile.coord().buffered_unit_bounds()),
+        tile,
+        stats.query.cube.resolution,
+        EMERGING_PROPERTIES.map(reuse),
+        |c| c.cell,
+        |c: &EmergingCell| {
+            [
+                Some((cell, TileValue::Str(c.cell.to_string()))),
+                Some((category, TileValue::Str(c.category.name().to_owned()))),
+                Some((hot, TileValue::Uint(c.hot_slices as u64))),
+                Some((cold, TileValue::Uint(c.cold_slices as u64))),
+                c.final_z.map(|v| (final_z, TileValue::Double(v))),
+                c.trend
+                    .map(|t| (trend, TileValue::Str(t.name().to_owned()))),
+            ]
+            .into_iter()
+            .flatten()
+        },
+    )
+}
+
+/// Encodes the tile of a kernel density answer at `tile`: layer [`LAYER`], one polygon
+/// per evaluated cell with `cell`, `density_km2` and `rank`. `None` for an empty tile.
+///
+/// # Errors
+/// [`TileError::TooManyCells`] beyond [`MAX_CELLS`].
+pub fn encode_kde(stats: &KdeStats, tile: TileId) -> Result<Option<Vec<u8>>, TileError> {
+    let [cell, density, rank] = hexspot_export::kde::CELL_PROPERTIES;
+    encode_cells(
+        stats.cells_near(tile.coord().buffered_unit_bounds()),
+        tile,
+        stats.query.resolution,
+        [
+            (cell, ValueReuse::Unique),
+            (density, ValueReuse::Unique),
+            (rank, ValueReuse::Unique),
+        ],
+        |c| c.cell,
+        |c: &KdeCell| {
+            [
+                (cell, TileValue::Str(c.cell.to_string())),
+                (density, TileValue::Double(c.density_km2)),
+                (rank, TileValue::Uint(c.rank as u64)),
+            ]
+        },
+    )
 }
 
 /// The area layer's name.

@@ -1664,3 +1664,292 @@ async fn an_upload_while_another_process_writes_gets_503_with_retry_after() {
     let r = send(&a.router, upload("/api/v1/imports?name=sy.csv", csv)).await;
     assert_eq!(r.status, StatusCode::CREATED);
 }
+
+// ------------------------------------------------------------------ emerging hot spots and density
+
+/// A server over six consecutive Leicestershire months (2022-05..2022-10, police.uk,
+/// `../shared/data`; `HEXSPOT_SHARED_DATA` names another copy): `None`, said, where
+/// that folder is not there.
+fn leicestershire_app() -> Option<App> {
+    let shared = std::env::var_os("HEXSPOT_SHARED_DATA").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        PathBuf::from,
+    );
+    let dir = shared.join("crime/leicestershire");
+    if !dir.is_dir() {
+        eprintln!("{} not found: skipped", dir.display());
+        return None;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&tmp.path().join("l.db")).unwrap();
+    for m in 5..=10 {
+        let name = format!("2022-{m:02}-leicestershire-street.csv");
+        store
+            .import_file(
+                &dir.join(&name),
+                &name,
+                &ImportOptions::default(),
+                &mut |_| {},
+            )
+            .unwrap();
+    }
+    let state = AppState::new(store, HarmTable::default(), Settings::default());
+    state.load_snapshot().unwrap();
+    Some(App {
+        router: router(state.clone()),
+        state,
+        _dir: tmp,
+    })
+}
+
+const EMERGING: &str =
+    "/api/v1/emerging?crime_type=Violence%20and%20sexual%20offences&from=2022-05&to=2022-10&res=8";
+
+#[tokio::test]
+async fn emerging_hot_spots_are_the_clis_bytes_and_their_tiles_agree() {
+    let Some(a) = leicestershire_app() else {
+        return;
+    };
+    let r = get(&a.router, EMERGING).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.header(header::CONTENT_TYPE), "application/geo+json");
+    assert!(
+        r.header(header::CONTENT_DISPOSITION)
+            .contains("hexspot-emerging.geojson")
+    );
+
+    // the same bytes as the export crate writes for the engine's answer (the CLI's)
+    let snap = a.state.snapshot().unwrap();
+    let params = hexspot_engine::QueryParams {
+        res: Some(8),
+        crime_type: vec!["Violence and sexual offences".into()],
+        from: Some("2022-05".into()),
+        to: Some("2022-10".into()),
+        ..Default::default()
+    };
+    let query = hexspot_engine::EmergingParams::default()
+        .query(&params, hexspot_engine::StudyRegion::OccupiedWithRings)
+        .unwrap();
+    let result = hexspot_engine::emerging(&snap.table, &query, &HarmTable::default()).unwrap();
+    let ctx = hexspot_export::emerging::EmergingContext {
+        query: &query,
+        result: &result,
+        harm: &HarmTable::default(),
+        imports: &snap.sources,
+        region_source: None,
+    };
+    let mut want = Vec::new();
+    hexspot_export::emerging::write(&ctx, hexspot_export::Format::Geojson, &mut want).unwrap();
+    assert_eq!(r.body.as_ref(), want.as_slice());
+
+    let v = r.json();
+    let features = v["features"].as_array().unwrap();
+    assert_eq!(features.len(), result.cells.len());
+    assert_eq!(v["hexspot"]["slices"]["count"], 6);
+    let hot: Vec<&Value> = features
+        .iter()
+        .filter(|f| {
+            f["properties"]["category"]
+                .as_str()
+                .unwrap()
+                .ends_with("_hot")
+        })
+        .collect();
+    assert!(hot.len() > 10, "{} hot cells", hot.len());
+
+    // revalidation
+    let tag = r.header(header::ETAG).to_owned();
+    let again = get_with(&a.router, EMERGING, "if-none-match", &tag).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+
+    // CSV: one row per cell
+    let csv = get(&a.router, &format!("{EMERGING}&format=csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header(header::CONTENT_TYPE).starts_with("text/csv"));
+    let lines = String::from_utf8_lossy(&csv.body).lines().count();
+    assert_eq!(lines, result.cells.len() + 1);
+
+    // tiles carry the same category, slices, final z and trend
+    let tile_q = EMERGING.replace("/api/v1/emerging", "");
+    for f in hot.iter().take(5) {
+        let p = &f["properties"];
+        let cell = p["cell"].as_str().unwrap();
+        let (lon, lat) = centre(cell);
+        let (x, y) = tile_of(lon, lat, 11);
+        let r = get(&a.router, &format!("/tiles/emerging/11/{x}/{y}{tile_q}")).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert_eq!(
+            r.header(header::CONTENT_TYPE),
+            "application/vnd.mapbox-vector-tile"
+        );
+        let (name, _, _, tf) = decode(&r.body);
+        assert_eq!(name, "cells");
+        let t = tf
+            .iter()
+            .find(|t| t.props["cell"] == cell)
+            .unwrap_or_else(|| panic!("{cell} missing from its tile"));
+        for key in ["category", "hot_slices", "cold_slices", "final_z", "trend"] {
+            assert_eq!(t.props[key], p[key], "{cell} {key}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn emerging_hot_spots_refuse_what_the_cube_cannot_answer() {
+    let Some(a) = leicestershire_app() else {
+        return;
+    };
+    let base = "/api/v1/emerging?res=8";
+    for (uri, status, code, says) in [
+        (format!("{base}&to=2022-10"), 400, "bad_parameter", "from"),
+        (
+            format!("{base}&from=2022-08&to=2022-10"),
+            400,
+            "bad_period",
+            "at least 4",
+        ),
+        (
+            format!("{base}&from=2022-05&to=2022-10&slice_months=4"),
+            400,
+            "bad_period",
+            "whole number",
+        ),
+        (
+            format!("{base}&from=2022-01&to=2022-10"),
+            400,
+            "bad_period",
+            "2022-01, 2022-02, 2022-03, 2022-04",
+        ),
+        (
+            format!("{base}&from=2022-05&to=2022-10&rank_by=count"),
+            400,
+            "bad_parameter",
+            "rank_by",
+        ),
+        (
+            format!("{base}&from=2022-05&to=2022-10&time_lag=-1"),
+            400,
+            "bad_parameter",
+            "time_lag",
+        ),
+        (
+            format!("{base}&from=2022-05&to=2022-10&bandwidth_m=400"),
+            400,
+            "bad_parameter",
+            "unknown parameter",
+        ),
+        (
+            format!("{base}&from=2022-05&to=2022-10&crime_type=Arson"),
+            400,
+            "bad_query",
+            "Arson",
+        ),
+        (
+            "/tiles/emerging/11/1/1?res=8".to_owned(),
+            400,
+            "bad_parameter",
+            "from",
+        ),
+    ] {
+        let r = get(&a.router, &uri).await;
+        assert_error(&r, StatusCode::from_u16(status).unwrap(), code, &uri);
+        let msg = r.json()["message"].as_str().unwrap().to_owned();
+        assert!(msg.contains(says), "{uri}: {msg}");
+    }
+}
+
+#[tokio::test]
+async fn kernel_density_is_the_clis_bytes_and_its_tiles_agree() {
+    let Some(a) = leicestershire_app() else {
+        return;
+    };
+    let uri = "/api/v1/kde?crime_type=Violence%20and%20sexual%20offences&from=2022-10&to=2022-10&res=9&bandwidth_m=400";
+    let r = get(&a.router, uri).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let snap = a.state.snapshot().unwrap();
+    let params = hexspot_engine::QueryParams {
+        res: Some(9),
+        crime_type: vec!["Violence and sexual offences".into()],
+        from: Some("2022-10".into()),
+        to: Some("2022-10".into()),
+        ..Default::default()
+    };
+    let query = hexspot_engine::KdeParams { bandwidth_m: 400.0 }
+        .query(&params, None, snap.table.month_range())
+        .unwrap();
+    let result = hexspot_engine::kde(&snap.table, &query, &HarmTable::default()).unwrap();
+    let ctx = hexspot_export::kde::KdeContext {
+        query: &query,
+        result: &result,
+        imports: &snap.sources,
+        cell_source: None,
+    };
+    let mut want = Vec::new();
+    hexspot_export::kde::write(&ctx, hexspot_export::Format::Geojson, &mut want).unwrap();
+    assert_eq!(r.body.as_ref(), want.as_slice());
+
+    let top = &result.cells[0];
+    let ll = h3o::LatLng::from(top.cell);
+    let (x, y) = tile_of(ll.lng(), ll.lat(), 12);
+    let tile = get(
+        &a.router,
+        &format!("/tiles/kde/12/{x}/{y}{}", &uri["/api/v1/kde".len()..]),
+    )
+    .await;
+    assert_eq!(tile.status, StatusCode::OK);
+    let (_, _, _, tf) = decode(&tile.body);
+    let t = tf
+        .iter()
+        .find(|t| t.props["cell"] == top.cell.to_string())
+        .expect("the densest cell is in its tile");
+    assert_eq!(t.props["density_km2"].as_f64(), Some(top.density_km2));
+    assert_eq!(t.props["rank"], 1);
+
+    for (uri, code, says) in [
+        (
+            "/api/v1/kde?res=9",
+            "bad_parameter",
+            "bandwidth_m is required",
+        ),
+        (
+            "/api/v1/kde?res=9&bandwidth_m=0",
+            "bad_parameter",
+            "bandwidth_m",
+        ),
+        (
+            "/api/v1/kde?res=9&bandwidth_m=400&rank_by=z",
+            "bad_parameter",
+            "rank_by",
+        ),
+        (
+            "/api/v1/kde?res=12&bandwidth_m=20000",
+            "too_many_cells",
+            "coarser res",
+        ),
+        (
+            "/tiles/kde/12/1/1?res=9",
+            "bad_parameter",
+            "bandwidth_m is required",
+        ),
+    ] {
+        let r = get(&a.router, uri).await;
+        assert_error(&r, StatusCode::BAD_REQUEST, code, uri);
+        let msg = r.json()["message"].as_str().unwrap().to_owned();
+        assert!(msg.contains(says), "{uri}: {msg}");
+    }
+}

@@ -5,9 +5,11 @@
 
 pub mod areas;
 pub mod cells;
+pub mod emerging;
 pub mod health;
 pub mod hotspots;
 pub mod imports;
+pub mod kde;
 pub mod meta;
 pub mod outline;
 pub mod plan;
