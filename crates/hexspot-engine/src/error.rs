@@ -72,6 +72,9 @@ pub enum QueryError {
     /// A patrol plan's budget that allows nothing.
     #[error("the budget must allow something: {0}")]
     Budget(String),
+    /// Cells that cannot make a series (none, or of several resolutions).
+    #[error("cells: {0}")]
+    Cells(String),
     /// The study region is larger than the query allows.
     #[error(
         "the study region would hold more than the {max} cells allowed: use a coarser res, a smaller k or narrower filters"

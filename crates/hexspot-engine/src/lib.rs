@@ -17,6 +17,7 @@ pub mod hotspots;
 mod ij;
 pub mod kde;
 pub mod mann_kendall;
+pub mod monthly;
 pub mod params;
 pub mod plan;
 pub mod query_types;
@@ -50,6 +51,7 @@ pub use hotspots::{
 };
 pub use kde::{KdeCell, KdeQuery, KdeResult, kde};
 pub use mann_kendall::{MannKendall, MannKendallError, mann_kendall};
+pub use monthly::{Month, MonthlySeries, monthly_series, trend_of};
 pub use params::{EmergingParams, KdeParams, ParamError, QueryParams};
 pub use plan::{
     Budget, Concentration, Dose, PatrolArea, PeakWindow, Plan, PlanQuery, WeeklyProfile,

@@ -4,7 +4,9 @@
 
 use std::io::Write;
 
-use hexspot_engine::{AreaProfile, AreaRow, Comparison, DistrictRow, Filter, HarmTable};
+use hexspot_engine::{
+    Alpha, AreaProfile, AreaRow, Comparison, DistrictRow, Filter, HarmTable, Month, trend_of,
+};
 use serde_json::{Value, json};
 
 use crate::{SOFTWARE, describe_window, multipolygon_coordinates};
@@ -262,7 +264,23 @@ pub fn write_comparison_csv<W: Write>(
     Ok(())
 }
 
-/// One area's profile: its row, the monthly series and the crime-type mix.
+/// The Mann-Kendall trend of a profile's monthly counts (gaps left out) at α = 0.05.
+fn profile_trend(p: &AreaProfile) -> Value {
+    let months: Vec<Month> = p
+        .monthly
+        .iter()
+        .map(|m| Month {
+            month: m.month,
+            count: m.in_data.then_some(m.count),
+            harm: m.in_data.then_some(m.harm),
+        })
+        .collect();
+    let alpha = Alpha::default();
+    let (mk, trend) = trend_of(&months, alpha);
+    crate::monthly::trend_json(mk, trend, alpha)
+}
+
+/// One area's profile: its row, the monthly series, its trend and the crime-type mix.
 #[must_use]
 pub fn profile_json(row: &AreaRow, p: &AreaProfile) -> Value {
     json!({
@@ -275,6 +293,7 @@ pub fn profile_json(row: &AreaRow, p: &AreaProfile) -> Value {
         })).collect::<Vec<_>>(),
         "monthly_rule": "every month from the data's first to its last, the filters applied except the period; \
             a month in which none of the set's areas holds an incident is a gap (in_data false, count and harm null), not a zero",
+        "trend": profile_trend(p),
         "crime_types": p.crime_types.iter().map(|(t, n)| json!({ "crime_type": t, "count": n })).collect::<Vec<_>>(),
         "left_out": {
             "flag_not_recorded": p.exclusions.flag_not_recorded,
@@ -340,5 +359,14 @@ mod tests {
             json!({ "month": "2025-03", "count": 0, "harm": 0.0, "in_data": true })
         );
         assert!(v["monthly_rule"].as_str().unwrap().contains("gap"));
+        // two months that are not gaps: too few for Mann-Kendall, said as nulls
+        assert_eq!(v["trend"]["n"], Value::Null);
+        assert_eq!(v["trend"]["trend"], Value::Null);
+        assert!(
+            v["trend"]["test"]
+                .as_str()
+                .unwrap()
+                .contains("gap months left out")
+        );
     }
 }

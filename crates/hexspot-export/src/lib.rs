@@ -5,6 +5,7 @@
 pub mod areas;
 pub mod emerging;
 pub mod kde;
+pub mod monthly;
 pub mod plan;
 
 use std::io::Write;

@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/emerging", get(routes::emerging::emerging))
         .route("/tiles/emerging/{z}/{x}/{y}", get(routes::emerging::tile))
         .route("/api/v1/kde", get(routes::kde::kde))
+        .route("/api/v1/trend", get(routes::trend::trend))
         .route("/tiles/kde/{z}/{x}/{y}", get(routes::kde::tile))
         .route("/tiles/hotspots.json", get(routes::tiles::tilejson))
         .route("/tiles/hotspots/{z}/{x}/{y}", get(routes::tiles::tile))

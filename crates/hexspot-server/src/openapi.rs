@@ -7,7 +7,7 @@ use utoipa::OpenApi;
 
 use crate::http::{etag, representation};
 use crate::routes::{
-    areas, cells, emerging, health, hotspots, imports, kde, meta, outline, plan, tiles,
+    areas, cells, emerging, health, hotspots, imports, kde, meta, outline, plan, tiles, trend,
 };
 use crate::{error, query};
 
@@ -28,6 +28,7 @@ use crate::{error, query};
         emerging::tile,
         kde::kde,
         kde::tile,
+        trend::trend,
         outline::outline,
         tiles::tile,
         tiles::tilejson,

@@ -161,6 +161,61 @@ pub fn kde_names() -> &'static [String] {
     &NAMES
 }
 
+/// `/api/v1/trend` only.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrendParams {
+    /// An H3 cell of the series (repeat, or a comma list, for a patrol area); all of
+    /// one resolution.
+    #[serde(default)]
+    pub cell: Vec<String>,
+    /// Mann-Kendall level for the trend (default 0.05).
+    pub trend_alpha: Option<f64>,
+}
+
+/// Most cells one series may be asked for.
+pub const MAX_TREND_CELLS: usize = 10_000;
+
+impl TrendParams {
+    /// Names accepted by [`TrendParams`].
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<TrendParams>);
+        &NAMES
+    }
+
+    /// The cells, checked.
+    pub fn cells(&self) -> Result<Vec<h3o::CellIndex>, ApiError> {
+        let cells: Vec<h3o::CellIndex> = self
+            .cell
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|c| {
+                c.trim().parse().map_err(|e| {
+                    ApiError::bad_parameter(format!("cell: {c:?} is not an H3 cell ({e})"))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        if cells.is_empty() {
+            return Err(ApiError::bad_parameter(
+                "cell is required: an H3 cell (repeat for a patrol area)",
+            ));
+        }
+        if cells.len() > MAX_TREND_CELLS {
+            return Err(ApiError::too_much(format!(
+                "{} cells were given (at most {MAX_TREND_CELLS})",
+                cells.len()
+            )));
+        }
+        Ok(cells)
+    }
+
+    /// The trend level, checked.
+    pub fn alpha(&self) -> Result<hexspot_engine::Alpha, ApiError> {
+        hexspot_engine::Alpha::new(self.trend_alpha.unwrap_or(0.05))
+            .map_err(|e| ApiError::bad_parameter(format!("trend_alpha: {e}")))
+    }
+}
+
 /// `/api/v1/plan` only.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -285,7 +340,7 @@ fn names_of<T: IntoParams>() -> Vec<String> {
 }
 
 /// Parameters that may be repeated (each occurrence adds a value).
-const REPEATABLE: &[&str] = &["crime_type", "offence", "days", "map", "exclude"];
+const REPEATABLE: &[&str] = &["crime_type", "offence", "days", "map", "exclude", "cell"];
 
 /// Parses a query string into `T`, refusing names outside `known` and values that do
 /// not fit.

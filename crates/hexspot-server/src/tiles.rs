@@ -4,7 +4,7 @@
 //! [`hexspot_tiles`], which does the tile maths, clipping and encoding.
 
 use h3o::CellIndex;
-use hexspot_engine::{CellStat, EmergingCell, KdeCell, Resolution};
+use hexspot_engine::{CellStat, EmergingCell, KdeCell, Resolution, SliceState};
 use hexspot_export::CELL_PROPERTIES;
 use hexspot_tiles::{Axis, LayerBuilder, TileCoord, TileCoordError, TileValue, ValueReuse};
 use thiserror::Error;
@@ -245,26 +245,51 @@ where
 }
 
 /// The emerging hot spot layer's properties, in tile order.
-pub const EMERGING_PROPERTIES: [&str; 6] = [
+pub const EMERGING_PROPERTIES: [&str; 8] = [
     "cell",
     "category",
     "hot_slices",
     "cold_slices",
     "final_z",
     "trend",
+    "states",
+    "counts",
 ];
+
+/// A cell's counts per slice, oldest first, joined with spaces.
+fn counts_text(c: &EmergingCell) -> String {
+    c.counts
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A cell's slices as one letter each, oldest first: `H` hot, `C` cold, `.` neither.
+fn states_text(c: &EmergingCell) -> String {
+    c.states
+        .iter()
+        .map(|s| match s {
+            SliceState::Hot => 'H',
+            SliceState::Cold => 'C',
+            SliceState::NotSignificant => '.',
+        })
+        .collect()
+}
 
 /// Encodes the tile of an emerging hot spot answer at `tile`: layer [`LAYER`], one
 /// polygon per study-region cell with `cell`, `category` (its name), `hot_slices`,
 /// `cold_slices`, `final_z` and `trend` (`up`, `down` or `none`; both absent where
-/// undefined). `None` for an empty tile.
+/// undefined), `states` (a letter per slice, oldest first: `H` hot, `C` cold, `.`
+/// neither) and `counts` (the slices' counts joined with spaces). `None` for an empty
+/// tile.
 ///
 /// # Errors
 /// [`TileError::TooManyCells`] beyond [`MAX_CELLS`].
 pub fn encode_emerging(stats: &EmergingStats, tile: TileId) -> Result<Option<Vec<u8>>, TileError> {
-    let [cell, category, hot, cold, final_z, trend] = EMERGING_PROPERTIES;
+    let [cell, category, hot, cold, final_z, trend, states, counts] = EMERGING_PROPERTIES;
     let reuse = |k: &'static str| {
-        let r = if k == cell {
+        let r = if k == cell || k == counts {
             ValueReuse::Unique
         } else {
             ValueReuse::Shared
@@ -286,6 +311,8 @@ pub fn encode_emerging(stats: &EmergingStats, tile: TileId) -> Result<Option<Vec
                 c.final_z.map(|v| (final_z, TileValue::Double(v))),
                 c.trend
                     .map(|t| (trend, TileValue::Str(t.name().to_owned()))),
+                Some((states, TileValue::Str(states_text(c)))),
+                Some((counts, TileValue::Str(counts_text(c)))),
             ]
             .into_iter()
             .flatten()

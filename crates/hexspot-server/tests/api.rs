@@ -1801,6 +1801,124 @@ async fn emerging_hot_spots_are_the_clis_bytes_and_their_tiles_agree() {
         for key in ["category", "hot_slices", "cold_slices", "final_z", "trend"] {
             assert_eq!(t.props[key], p[key], "{cell} {key}");
         }
+        let counts: Vec<String> = p["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(t.props["counts"], counts.join(" "));
+        let states = t.props["states"].as_str().unwrap();
+        assert_eq!(states.len(), 6);
+        assert_eq!(
+            states.matches('H').count() as u64,
+            p["hot_slices"].as_u64().unwrap()
+        );
+
+        // with one-month slices, the cell's monthly series is its slice counts
+        let r = get(
+            &a.router,
+            &format!("/api/v1/trend?{VIOLENCE}&from=2022-05&to=2022-10&cell={cell}"),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let v = r.json();
+        let months: Vec<Value> = v["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["count"].clone())
+            .collect();
+        assert_eq!(Value::from(months), p["counts"], "{cell}");
+        assert_eq!(v["months"][0]["month"], "2022-05");
+        assert_eq!(v["trend"]["n"], 6);
+        assert!(v["trend"]["trend"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn a_trend_covers_the_data_months_and_names_what_it_cannot_use() {
+    let Some(a) = leicestershire_app() else {
+        return;
+    };
+    // Leicester's clock tower and a neighbour, at resolution 8
+    let centre = h3o::LatLng::new(52.6369, -1.1352)
+        .unwrap()
+        .to_cell(h3o::Resolution::Eight);
+    let (c1, c2) = (
+        centre.to_string(),
+        centre.grid_disk::<Vec<_>>(1)[1].to_string(),
+    );
+    let fine = centre.center_child(h3o::Resolution::Nine).unwrap();
+    // without a period: every month of the data; two cells (a patrol area) together
+    let one = get(&a.router, &format!("/api/v1/trend?cell={c1}"))
+        .await
+        .json();
+    let two = get(&a.router, &format!("/api/v1/trend?cell={c1},{c2}"))
+        .await
+        .json();
+    let both = get(&a.router, &format!("/api/v1/trend?cell={c1}&cell={c2}")).await;
+    assert_eq!(both.json(), two);
+    assert_eq!(one["months"].as_array().unwrap().len(), 6);
+    assert!(one["total"].as_u64().unwrap() > 100, "{one}");
+    assert!(two["total"].as_u64() > one["total"].as_u64());
+    // a period reaching before the data: those months are gaps, not zeros
+    let r = get(
+        &a.router,
+        &format!("/api/v1/trend?cell={c1}&from=2022-03&to=2022-06"),
+    )
+    .await
+    .json();
+    let counts: Vec<&Value> = r["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["count"])
+        .collect();
+    assert!(counts[0].is_null() && counts[1].is_null(), "{counts:?}");
+    assert!(counts[2].is_u64() && counts[3].is_u64(), "{counts:?}");
+    assert_eq!(r["trend"]["n"], Value::Null, "two months are too few");
+    for (uri, code, says) in [
+        (
+            "/api/v1/trend".to_owned(),
+            "bad_parameter",
+            "cell is required",
+        ),
+        (
+            "/api/v1/trend?cell=nope".to_owned(),
+            "bad_parameter",
+            "not an H3 cell",
+        ),
+        (
+            format!("/api/v1/trend?cell={c1}&res=9"),
+            "bad_parameter",
+            "resolution 8",
+        ),
+        (
+            format!("/api/v1/trend?cell={c1}&cell={fine}"),
+            "bad_query",
+            "one resolution",
+        ),
+        (
+            format!("/api/v1/trend?cell={c1}&trend_alpha=2"),
+            "bad_parameter",
+            "trend_alpha",
+        ),
+        (
+            format!("/api/v1/trend?cell={c1}&crime_type=Arson"),
+            "bad_query",
+            "Arson",
+        ),
+    ] {
+        let r = get(&a.router, &uri).await;
+        assert_error(&r, StatusCode::BAD_REQUEST, code, &uri);
+        let msg = r.json()["message"].as_str().unwrap().to_owned();
+        assert!(msg.contains(says), "{uri}: {msg}");
     }
 }
 

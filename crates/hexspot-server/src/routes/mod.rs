@@ -14,3 +14,4 @@ pub mod meta;
 pub mod outline;
 pub mod plan;
 pub mod tiles;
+pub mod trend;
