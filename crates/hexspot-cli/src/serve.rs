@@ -40,6 +40,17 @@ pub struct ServeArgs {
     /// Requests handled at once; more are answered 503.
     #[arg(long, default_value_t = 256)]
     max_concurrency: usize,
+    /// Connections open at once; one beyond them is closed at once (keep it under the
+    /// process's file limit, `ulimit -n`).
+    #[arg(long, default_value_t = 768)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers; a slower one is disconnected.
+    #[arg(long, default_value_t = 5)]
+    header_timeout_secs: u64,
+    /// On SIGTERM or Ctrl-C, seconds to let requests in flight finish before closing
+    /// what is left.
+    #[arg(long, default_value_t = 30)]
+    shutdown_secs: u64,
     /// Largest study region a query may have, in cells; larger ones are refused with 400
     /// (each cell takes roughly 100 bytes while its query is computed and cached).
     #[arg(long, default_value_t = 3_000_000)]
@@ -61,8 +72,15 @@ pub struct ServeArgs {
 
 pub fn run(a: &ServeArgs) -> Result<ExitCode> {
     hexspot_server::cors_origins(&a.cors_origin).map_err(anyhow::Error::msg)?;
-    if a.max_concurrency == 0 || a.timeout_secs == 0 || a.max_upload_mib == 0 {
-        bail!("--max-concurrency, --timeout-secs and --max-upload-mib must be at least 1");
+    if a.max_concurrency == 0
+        || a.timeout_secs == 0
+        || a.max_upload_mib == 0
+        || a.max_connections == 0
+        || a.header_timeout_secs == 0
+    {
+        bail!(
+            "--max-concurrency, --timeout-secs, --max-upload-mib, --max-connections and --header-timeout-secs must be at least 1"
+        );
     }
     if let Some(u) = &a.basemap_style
         && !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))
@@ -89,6 +107,11 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         cors_origins: a.cors_origin.clone(),
         basemap_style: a.basemap_style.clone(),
         public_origin,
+        connections: hexspot_server::connections::ConnectionLimits {
+            max_connections: a.max_connections,
+            header_timeout: Duration::from_secs(a.header_timeout_secs),
+            shutdown_deadline: Duration::from_secs(a.shutdown_secs),
+        },
         ..Settings::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -74,6 +74,14 @@ impl ApiError {
         }
     }
 
+    /// 503 when the server has no room for the work: try again after a second.
+    pub fn overloaded(message: impl Into<String>) -> Self {
+        Self {
+            retry_after: Some(1),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", message)
+        }
+    }
+
     /// 400 for a parameter that cannot be used.
     pub fn bad_parameter(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_parameter", message)

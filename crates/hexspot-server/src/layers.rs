@@ -65,12 +65,7 @@ pub async fn overload_or_timeout(err: BoxError) -> Response {
         )
         .into_response()
     } else if err.is::<tower::load_shed::error::Overloaded>() {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
-            "the server is busy; try again shortly",
-        )
-        .into_response()
+        ApiError::overloaded("the server is busy; try again shortly").into_response()
     } else {
         ApiError::internal(err).into_response()
     }

@@ -5,6 +5,7 @@
 //! [`AppState`]; [`serve`] runs it on a listener until a shutdown signal, letting
 //! requests in flight finish.
 
+pub mod connections;
 pub mod encoding;
 mod error;
 pub mod guard;
@@ -86,6 +87,13 @@ pub fn router(state: AppState) -> Router {
     let writes = Router::new()
         .route("/api/v1/imports", post(routes::imports::import))
         .route_layer(timeout(s.import_timeout))
+        // uploads have their own few slots: they cannot take the reads' away
+        .route_layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(layers::overload_or_timeout))
+                .load_shed()
+                .layer(GlobalConcurrencyLimitLayer::new(s.max_uploads.max(1))),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::writes,
@@ -165,8 +173,9 @@ pub fn cors_origins(origins: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Serves `state` on `listener` until `shutdown` completes; requests in flight then
-/// finish before this returns.
+/// Serves `state` on `listener` until `shutdown` completes, within the settings'
+/// connection limits (see [`connections::serve`]); requests in flight then finish, for
+/// at most the shutdown deadline, before this returns.
 ///
 /// # Errors
 /// When the listener fails.
@@ -175,9 +184,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.settings().connections;
+    connections::serve(listener, router(state), limits, shutdown).await
 }
 
 /// Completes on Ctrl-C or SIGTERM.

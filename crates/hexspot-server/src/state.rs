@@ -26,6 +26,12 @@ pub struct Settings {
     pub import_timeout: Duration,
     /// Requests in progress at once; more are shed with 503.
     pub max_concurrency: usize,
+    /// Uploads (imports) in progress at once, apart from reads; more are shed with 503.
+    pub max_uploads: usize,
+    /// New statistics (a query's hotspot statistics, emerging hot spot cube or kernel
+    /// density not yet cached) computed at once; a request that needs another is
+    /// answered 503 with `Retry-After` at once, while cached answers keep flowing.
+    pub max_computations: usize,
     /// Cells kept in the per-query statistics cache (about 100 bytes each); the
     /// emerging hot spot and kernel density caches each hold as much again.
     pub stats_cache_cells: u64,
@@ -49,6 +55,9 @@ pub struct Settings {
     /// How long a write waits for another process's import before answering 503 with
     /// `Retry-After`.
     pub busy_timeout: Duration,
+    /// Open connections, the time allowed for a request's headers, the shutdown
+    /// deadline.
+    pub connections: crate::connections::ConnectionLimits,
 }
 
 impl Default for Settings {
@@ -58,6 +67,8 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(30),
             import_timeout: Duration::from_secs(600),
             max_concurrency: 256,
+            max_uploads: 2,
+            max_computations: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             stats_cache_cells: 6_000_000,
             max_region_cells: 3_000_000,
             tile_cache_bytes: 128 << 20,
@@ -67,6 +78,7 @@ impl Default for Settings {
             listen: None,
             public_origin: None,
             busy_timeout: Duration::from_secs(2),
+            connections: crate::connections::ConnectionLimits::default(),
         }
     }
 }
@@ -85,6 +97,8 @@ struct Inner {
     /// Area comparisons by rank, keyed by data version, set and filter: the tiles and
     /// profiles of one map view all ask for the same one.
     comparisons: moka::sync::Cache<String, Arc<Comparison>>,
+    /// Room for new statistics ([`Settings::max_computations`]).
+    computations: Arc<tokio::sync::Semaphore>,
 }
 
 /// Area comparisons kept (one per set and view; each a few hundred bytes per area).
@@ -100,6 +114,7 @@ impl AppState {
     /// State over `store`; not ready until [`AppState::load_snapshot`] has run.
     #[must_use]
     pub fn new(store: Store, harm: HarmTable, settings: Settings) -> Self {
+        let computations = settings.max_computations.max(1);
         if let Err(e) = store.set_busy_timeout(settings.busy_timeout) {
             tracing::warn!(error = %e, "cannot set the store's busy timeout; keeping 10 s");
         }
@@ -133,6 +148,7 @@ impl AppState {
                 kde,
                 tiles,
                 comparisons: moka::sync::Cache::new(COMPARISONS_KEPT),
+                computations: Arc::new(tokio::sync::Semaphore::new(computations)),
             }),
         }
     }
@@ -219,6 +235,16 @@ impl AppState {
             .ok_or_else(ApiError::not_ready)
     }
 
+    /// Takes one of the slots for new statistics until the permit is dropped (`None`
+    /// when all are taken): for tests of the limit, and for an operator's tooling that
+    /// must keep the server from starting new work.
+    #[must_use]
+    pub fn hold_computation_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        Arc::clone(&self.inner.computations)
+            .try_acquire_owned()
+            .ok()
+    }
+
     /// The settings.
     #[must_use]
     pub fn settings(&self) -> &Settings {
@@ -241,10 +267,22 @@ impl AppState {
         snap: &Arc<Snapshot>,
         query: &HotspotQuery,
     ) -> Result<Arc<QueryStats>, ApiError> {
+        // one entry per query whatever its limit: the statistics cover every cell, and
+        // the tiles (all), the list (top N) and the cells route share them
+        let query = &HotspotQuery {
+            limit: hexspot_engine::Limit::All,
+            ..query.clone()
+        };
         let state = self.clone();
-        cached(&self.inner.stats, snap, query, move |snap, q| {
-            QueryStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from)
-        })
+        cached(
+            &self.inner.stats,
+            &self.inner.computations,
+            snap,
+            query,
+            move |snap, q| {
+                QueryStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from)
+            },
+        )
         .await
     }
 
@@ -258,9 +296,15 @@ impl AppState {
         query: &EmergingQuery,
     ) -> Result<Arc<EmergingStats>, ApiError> {
         let state = self.clone();
-        cached(&self.inner.emerging, snap, query, move |snap, q| {
-            EmergingStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from)
-        })
+        cached(
+            &self.inner.emerging,
+            &self.inner.computations,
+            snap,
+            query,
+            move |snap, q| {
+                EmergingStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from)
+            },
+        )
         .await
     }
 
@@ -274,9 +318,13 @@ impl AppState {
         query: &KdeQuery,
     ) -> Result<Arc<KdeStats>, ApiError> {
         let state = self.clone();
-        cached(&self.inner.kde, snap, query, move |snap, q| {
-            KdeStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from)
-        })
+        cached(
+            &self.inner.kde,
+            &self.inner.computations,
+            snap,
+            query,
+            move |snap, q| KdeStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from),
+        )
         .await
     }
 
@@ -339,10 +387,11 @@ impl AppState {
 }
 
 /// `query`'s answer from `cache` (keyed by data version and query), or computed by
-/// `compute` off the async threads; concurrent requests for the same key wait for one
-/// computation.
+/// `compute` off the async threads when there is `room` (503 at once when there is
+/// not); concurrent requests for the same key wait for one computation.
 async fn cached<Q, T>(
     cache: &moka::sync::Cache<String, Arc<T>>,
+    room: &Arc<tokio::sync::Semaphore>,
     snap: &Arc<Snapshot>,
     query: &Q,
     compute: impl FnOnce(&Snapshot, &Q) -> Result<T, ApiError> + Send + 'static,
@@ -356,8 +405,16 @@ where
         return Ok(s);
     }
     let (cache, snap, query) = (cache.clone(), Arc::clone(snap), query.clone());
+    let room = Arc::clone(room);
     tokio::task::spawn_blocking(move || {
-        cache.try_get_with(key, || compute(&snap, &query).map(Arc::new))
+        cache.try_get_with(key, || {
+            let _permit = room.try_acquire().map_err(|_| {
+                ApiError::overloaded(
+                    "the server is computing as many new analyses as it has room for; try again shortly (answers already computed are served meanwhile)",
+                )
+            })?;
+            compute(&snap, &query).map(Arc::new)
+        })
     })
     .await
     .map_err(ApiError::internal)?

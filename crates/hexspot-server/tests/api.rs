@@ -863,6 +863,71 @@ async fn over_the_concurrency_limit_requests_are_shed_with_503() {
 }
 
 #[tokio::test]
+async fn uploads_have_their_own_slots_and_cannot_take_the_reads() {
+    let a = app_with(
+        Settings {
+            max_uploads: 1,
+            ..Settings::default()
+        },
+        true,
+    );
+    let (tx, body) = held_body();
+    let held = tokio::spawn(a.router.clone().oneshot(upload("/api/v1/imports", body)));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = send(&a.router, upload("/api/v1/imports", "Crime ID\n")).await;
+    assert_error(
+        &second,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        "second upload",
+    );
+    assert_eq!(second.header(header::RETRY_AFTER), "1");
+    // reads go on
+    let r = get(&a.router, &format!("/api/v1/hotspots?{VIOLENCE}&top=3")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    drop(tx);
+    held.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn new_statistics_beyond_their_room_get_503_at_once_while_cached_ones_flow() {
+    let a = app_with(
+        Settings {
+            max_computations: 1,
+            ..Settings::default()
+        },
+        true,
+    );
+    let cached = format!("/api/v1/hotspots?{VIOLENCE}&res=9&top=3");
+    assert_eq!(get(&a.router, &cached).await.status, StatusCode::OK);
+    let slot = a
+        .state
+        .hold_computation_slot()
+        .expect("the one slot is free");
+    for uri in [
+        format!("/api/v1/hotspots?{VIOLENCE}&res=10&top=3"),
+        "/tiles/hotspots/12/2029/1323?res=8".to_owned(),
+        "/api/v1/kde?bandwidth_m=300".to_owned(),
+    ] {
+        let r = get(&a.router, &uri).await;
+        assert_error(&r, StatusCode::SERVICE_UNAVAILABLE, "overloaded", &uri);
+        assert_eq!(r.header(header::RETRY_AFTER), "1", "{uri}");
+    }
+    // what is cached, and what needs no statistics, is still answered
+    assert_eq!(get(&a.router, &cached).await.status, StatusCode::OK);
+    let tile = format!("/tiles/hotspots/12/2029/1323?{VIOLENCE}&res=9");
+    assert!(get(&a.router, &tile).await.status.is_success());
+    assert_eq!(get(&a.router, "/healthz").await.status, StatusCode::OK);
+    drop(slot);
+    let r = get(
+        &a.router,
+        &format!("/api/v1/hotspots?{VIOLENCE}&res=10&top=3"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "a refusal is not cached");
+}
+
+#[tokio::test]
 async fn a_request_over_the_time_limit_gets_503() {
     let a = app_with(
         Settings {
