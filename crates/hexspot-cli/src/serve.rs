@@ -99,7 +99,15 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
     };
     let fresh = !a.db.exists();
     let store = Store::open(&a.db).with_context(|| format!("cannot open {}", a.db.display()))?;
+    // uploads are spooled beside the database (same disk, the same access rules), in a
+    // folder of their own that is cleaned of a killed server's leftovers now
+    let mut uploads = a.db.as_os_str().to_owned();
+    uploads.push(".uploads");
+    let upload_dir = PathBuf::from(uploads);
+    let removed = hexspot_server::clean_upload_dir(&upload_dir)
+        .with_context(|| format!("cannot prepare the upload folder {}", upload_dir.display()))?;
     let settings = Settings {
+        upload_dir: Some(upload_dir.clone()),
         max_upload_bytes: a.max_upload_mib << 20,
         request_timeout: Duration::from_secs(a.timeout_secs),
         max_concurrency: a.max_concurrency,
@@ -124,6 +132,9 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", a.addr))?;
         let local = listener.local_addr()?;
+        if removed > 0 {
+            tracing::info!(removed, dir = %upload_dir.display(), "removed the temporary files of uploads an earlier server left");
+        }
         if fresh {
             tracing::warn!(db = %a.db.display(), "new, empty database: upload files to POST /api/v1/imports or run `hexspot import`");
         }

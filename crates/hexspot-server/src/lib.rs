@@ -38,6 +38,7 @@ use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use crate::http::{GEOJSON, MVT};
+pub use crate::routes::imports::clean_upload_dir;
 pub use error::{ApiError, ErrorBody};
 pub use state::{AppState, Settings};
 

@@ -55,6 +55,16 @@ pub struct Settings {
     /// How long a write waits for another process's import before answering 503 with
     /// `Retry-After`.
     pub busy_timeout: Duration,
+    /// Folder for uploads' temporary files (`None`: the system's); `hexspot serve`
+    /// uses one beside the database and cleans it at start.
+    pub upload_dir: Option<std::path::PathBuf>,
+    /// An upload that sends nothing for this long is cut off with 408.
+    pub upload_idle_timeout: Duration,
+    /// After its first `upload_rate_grace`, an upload slower than this many bytes a
+    /// second on average is cut off with 408.
+    pub min_upload_rate: u64,
+    /// How long an upload may run before it is held to the minimum rate.
+    pub upload_rate_grace: Duration,
     /// Open connections, the time allowed for a request's headers, the shutdown
     /// deadline.
     pub connections: crate::connections::ConnectionLimits,
@@ -78,6 +88,10 @@ impl Default for Settings {
             listen: None,
             public_origin: None,
             busy_timeout: Duration::from_secs(2),
+            upload_dir: None,
+            upload_idle_timeout: Duration::from_secs(10),
+            min_upload_rate: 16 << 10,
+            upload_rate_grace: Duration::from_secs(10),
             connections: crate::connections::ConnectionLimits::default(),
         }
     }

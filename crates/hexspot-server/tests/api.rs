@@ -928,6 +928,74 @@ async fn new_statistics_beyond_their_room_get_503_at_once_while_cached_ones_flow
 }
 
 #[tokio::test]
+async fn an_upload_that_stalls_or_trickles_is_cut_off_with_408() {
+    let a = app_with(
+        Settings {
+            upload_idle_timeout: Duration::from_millis(200),
+            ..Settings::default()
+        },
+        true,
+    );
+    let (_tx, body) = held_body();
+    let r = send(&a.router, upload("/api/v1/imports", body)).await;
+    assert_error(&r, StatusCode::REQUEST_TIMEOUT, "slow_upload", "stalled");
+    assert!(r.json()["message"].as_str().unwrap().contains("no bytes"));
+
+    let spool = tempfile::tempdir().unwrap();
+    let a = app_with(
+        Settings {
+            upload_rate_grace: Duration::from_millis(200),
+            min_upload_rate: 1 << 20,
+            upload_dir: Some(spool.path().to_owned()),
+            ..Settings::default()
+        },
+        true,
+    );
+    let (tx, body) = held_body();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..50 {
+            if tx
+                .send(Bytes::from_static(b"Crime ID,Month\n"))
+                .await
+                .is_err()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    let r = send(&a.router, upload("/api/v1/imports", body)).await;
+    assert_error(&r, StatusCode::REQUEST_TIMEOUT, "slow_upload", "trickle");
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("minimum"),
+        "{}",
+        r.json()
+    );
+    trickle.abort();
+    // the spooled part is gone, and nothing was imported
+    assert_eq!(std::fs::read_dir(spool.path()).unwrap().count(), 0);
+    let meta = get(&a.router, "/api/v1/meta").await.json();
+    assert_eq!(meta["imports"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn leftover_upload_files_are_removed_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let uploads = dir.path().join("t.db.uploads");
+    std::fs::create_dir(&uploads).unwrap();
+    std::fs::write(uploads.join("hexspot-upload-abc.csv"), "x").unwrap();
+    std::fs::write(uploads.join("hexspot-upload-def"), "x").unwrap();
+    std::fs::write(uploads.join("keep.txt"), "x").unwrap();
+    assert_eq!(hexspot_server::clean_upload_dir(&uploads).unwrap(), 2);
+    let left: Vec<_> = std::fs::read_dir(&uploads).unwrap().collect();
+    assert_eq!(left.len(), 1);
+    // a folder that is not there is made
+    let fresh = dir.path().join("new.uploads");
+    assert_eq!(hexspot_server::clean_upload_dir(&fresh).unwrap(), 0);
+    assert!(fresh.is_dir());
+}
+
+#[tokio::test]
 async fn a_request_over_the_time_limit_gets_503() {
     let a = app_with(
         Settings {

@@ -114,6 +114,37 @@ impl ImportReport {
     }
 }
 
+/// The name every upload's temporary file starts with (the folder is cleaned of them
+/// at start, see [`clean_upload_dir`]).
+pub const UPLOAD_PREFIX: &str = "hexspot-upload-";
+
+/// 408: a body too slow to be worth a slot.
+fn slow_upload(message: String) -> ApiError {
+    ApiError::new(StatusCode::REQUEST_TIMEOUT, "slow_upload", message)
+}
+
+/// Removes the temporary files of uploads a killed server left in `dir` (creating the
+/// folder if need be); returns how many were removed.
+///
+/// # Errors
+/// When the folder cannot be made or read.
+pub fn clean_upload_dir(dir: &std::path::Path) -> std::io::Result<usize> {
+    std::fs::create_dir_all(dir)?;
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let leftover = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(UPLOAD_PREFIX)
+            && entry.file_type()?.is_file();
+        if leftover && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 fn file_name_ok(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 200
@@ -133,6 +164,7 @@ fn file_name_ok(name: &str) -> bool {
         (status = 200, description = "the same bytes were imported before; nothing written", body = ImportReport),
         (status = 400, description = "a bad parameter", body = ErrorBody),
         (status = 403, description = "sent by a page from another origin (not allowed by --cors-origin)", body = ErrorBody),
+        (status = 408, description = "the body arrived too slowly (nothing for the idle limit, or under the minimum rate after the grace time)", body = ErrorBody),
         (status = 413, description = "larger than the upload limit", body = ErrorBody),
         (status = 415, description = "no Content-Type, or one a page may send cross-site unasked (text/plain, a form)", body = ErrorBody),
         (status = 421, description = "the Host header does not name this server (DNS rebinding)", body = ErrorBody),
@@ -163,14 +195,28 @@ pub async fn import(
         .extension()
         .map(|e| format!(".{}", e.to_string_lossy()))
         .unwrap_or_default();
-    let tmp = tempfile::Builder::new()
-        .prefix("hexspot-upload-")
-        .suffix(&suffix)
-        .tempfile()
-        .map_err(ApiError::internal)?;
+    let settings = state.settings();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(UPLOAD_PREFIX).suffix(&suffix);
+    let tmp = match &settings.upload_dir {
+        Some(dir) => builder.tempfile_in(dir),
+        None => builder.tempfile(),
+    }
+    .map_err(ApiError::internal)?;
     let mut file = tokio::fs::File::from_std(tmp.reopen().map_err(ApiError::internal)?);
     let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    let started = tokio::time::Instant::now();
+    let mut received: u64 = 0;
+    loop {
+        let next = tokio::time::timeout(settings.upload_idle_timeout, stream.next())
+            .await
+            .map_err(|_| {
+                slow_upload(format!(
+                    "no bytes of the upload arrived for {} s",
+                    settings.upload_idle_timeout.as_secs()
+                ))
+            })?;
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| {
             let limit = std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
@@ -180,13 +226,24 @@ pub async fn import(
                     "payload_too_large",
                     format!(
                         "the upload exceeds the limit of {} bytes",
-                        state.settings().max_upload_bytes
+                        settings.max_upload_bytes
                     ),
                 )
             } else {
                 ApiError::bad_parameter(format!("the upload broke off: {e}"))
             }
         })?;
+        received += chunk.len() as u64;
+        let elapsed = started.elapsed();
+        if elapsed > settings.upload_rate_grace
+            && (received as f64) < settings.min_upload_rate as f64 * elapsed.as_secs_f64()
+        {
+            return Err(slow_upload(format!(
+                "the upload arrives at {:.0} bytes/s, under the minimum of {} bytes/s",
+                received as f64 / elapsed.as_secs_f64(),
+                settings.min_upload_rate
+            )));
+        }
         file.write_all(&chunk).await.map_err(ApiError::internal)?;
     }
     file.flush().await.map_err(ApiError::internal)?;
