@@ -66,6 +66,17 @@ pub struct Filter {
     pub bbox: Option<BBox>,
 }
 
+impl Filter {
+    /// Checks that `table` can answer the filter — its crime types and offences are
+    /// in the data — without running it (every query checks the same way).
+    ///
+    /// # Errors
+    /// [`QueryError::UnknownCrimeType`] or [`QueryError::UnknownOffence`].
+    pub fn check(&self, table: &IncidentTable) -> Result<(), QueryError> {
+        CompiledFilter::new(self, table).map(|_| ())
+    }
+}
+
 /// Rows a query left out because the data could not answer it (not because they failed
 /// an ordinary filter). Each row is counted once, under the first reason that applies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -110,7 +110,7 @@ pub struct Alpha(f64);
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum AlphaError {
     /// Not strictly between 0 and 1 (NaN included).
-    #[error("must be between 0 and 1 (exclusive), got {0}")]
+    #[error("must be between 0 and 1 (exclusive), got {0:?}")]
     OutOfRange(f64),
     /// Not a number.
     #[error("must be a number between 0 and 1 (exclusive), got {0:?}")]
@@ -315,7 +315,7 @@ pub struct Bandwidth(f64);
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum BandwidthError {
     /// Not in (0, [`MAX_BANDWIDTH_M`]] (NaN included).
-    #[error("must be more than 0 and at most {MAX_BANDWIDTH_M} metres, got {0}")]
+    #[error("must be more than 0 and at most {MAX_BANDWIDTH_M} metres, got {0:?}")]
     OutOfRange(f64),
 }
 

@@ -52,3 +52,21 @@ fn alpha_errors_name_the_value_and_the_rule() {
         "must be between 0 and 1 (exclusive), got 2"
     );
 }
+
+#[test]
+fn huge_numbers_in_messages_are_short() {
+    for msg in [
+        Alpha::new(1e308).unwrap_err().to_string(),
+        Bandwidth::new(1e300).unwrap_err().to_string(),
+    ] {
+        assert!(msg.contains("e30"), "{msg}");
+        assert!(msg.len() < 100, "{msg}");
+    }
+    // ordinary values read as written
+    assert!(
+        Alpha::new(1.5)
+            .unwrap_err()
+            .to_string()
+            .ends_with("got 1.5")
+    );
+}

@@ -565,6 +565,17 @@ async fn tilejson_describes_the_layer_and_carries_the_query() {
         .trim_start_matches("http://127.0.0.1:8080")
         .replace("{z}/{x}/{y}", "11/1015/660");
     assert_eq!(get(&a.router, &path).await.status, StatusCode::OK);
+    // a query its tiles would refuse is refused here too, in the same words
+    let tile = get(&a.router, "/tiles/hotspots/11/1015/660?crime_type=Arson").await;
+    let r = get_with(
+        &a.router,
+        "/tiles/hotspots.json?crime_type=Arson",
+        "host",
+        "127.0.0.1:8080",
+    )
+    .await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "bad_query", "unknown type");
+    assert_eq!(r.json(), tile.json());
 }
 
 #[tokio::test]

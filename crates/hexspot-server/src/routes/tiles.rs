@@ -83,8 +83,10 @@ pub async fn tilejson(
 ) -> Result<Response, ApiError> {
     let filters = FilterParams::parse(raw.as_deref(), &[FilterParams::names()])?;
     let snap = state.snapshot()?;
-    // check the query now, so a bad one fails here rather than in every tile
+    // check the query now, as the tiles will, so a bad one fails here rather than in
+    // every tile
     let query = build_query(&state, &snap, &filters, Limit::All)?;
+    query.filter.check(&snap.table)?;
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
