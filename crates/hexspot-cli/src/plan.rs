@@ -52,7 +52,10 @@ fn budget(a: &PlanArgs) -> Result<Budget> {
         (Some(0), _) => bail!("--cells: must be at least 1"),
         (Some(n), _) => Ok(Budget::Cells(n)),
         (None, Some(km2)) if km2 > 0.0 && km2.is_finite() => Ok(Budget::AreaKm2(km2)),
-        (None, Some(km2)) => bail!("--area-km2: must be a positive number, got {km2:?}"),
+        (None, Some(km2)) => bail!(
+            "--area-km2: must be a positive number, got {}",
+            hexspot_engine::short_number(km2)
+        ),
         (None, None) => bail!("give a budget: --cells N or --area-km2 X"),
     }
 }

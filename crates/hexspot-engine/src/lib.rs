@@ -59,7 +59,7 @@ pub use plan::{
 };
 pub use query_types::{
     Alpha, AlphaError, Bandwidth, BandwidthError, K, KError, MAX_K, SliceMonths, SliceMonthsError,
-    TimeLag, TimeLagError,
+    TimeLag, TimeLagError, short_number,
 };
 pub use region::{EARTH_RADIUS_M, cells_covering, haversine_m, outline};
 pub use space_time::{Slice, SliceState, SpaceTimeCube, SpaceTimeError, SpaceTimeQuery, cube};

@@ -458,7 +458,8 @@ pub fn plan(table: &IncidentTable, q: &PlanQuery, harm: &HarmTable) -> Result<Pl
         Budget::Cells(0) => return Err(QueryError::Budget("at least one cell".into())),
         Budget::AreaKm2(a) if !(a > 0.0 && a.is_finite()) => {
             return Err(QueryError::Budget(format!(
-                "a positive area, got {a:?} km²"
+                "a positive area, got {} km²",
+                crate::query_types::short_number(a)
             )));
         }
         _ => {}

@@ -105,12 +105,31 @@ impl fmt::Display for K {
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Alpha(f64);
 
+/// A number as a message shows it: as written for ordinary sizes (`2`, `0.5`), in
+/// exponent form for huge or tiny ones (`1e308`, not 309 digits).
+///
+/// ```
+/// use hexspot_engine::short_number;
+/// assert_eq!(short_number(2.0), "2");
+/// assert_eq!(short_number(1e308), "1e308");
+/// assert_eq!(short_number(-1.5e-9), "-1.5e-9");
+/// ```
+#[must_use]
+pub fn short_number(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || !a.is_finite() || (1e-4..1e15).contains(&a) {
+        v.to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// An FDR level that cannot be used. The message reads after the parameter's name
 /// (`alpha: must be between 0 and 1 (exclusive), got 2`).
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum AlphaError {
     /// Not strictly between 0 and 1 (NaN included).
-    #[error("must be between 0 and 1 (exclusive), got {0:?}")]
+    #[error("must be between 0 and 1 (exclusive), got {}", short_number(*.0))]
     OutOfRange(f64),
     /// Not a number.
     #[error("must be a number between 0 and 1 (exclusive), got {0:?}")]
@@ -315,7 +334,7 @@ pub struct Bandwidth(f64);
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum BandwidthError {
     /// Not in (0, [`MAX_BANDWIDTH_M`]] (NaN included).
-    #[error("must be more than 0 and at most {MAX_BANDWIDTH_M} metres, got {0:?}")]
+    #[error("must be more than 0 and at most {MAX_BANDWIDTH_M} metres, got {}", short_number(*.0))]
     OutOfRange(f64),
 }
 

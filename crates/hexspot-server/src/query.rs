@@ -249,7 +249,8 @@ impl PlanParams {
             (Some(n), None) => Ok(Budget::Cells(n)),
             (None, Some(a)) if a > 0.0 && a.is_finite() => Ok(Budget::AreaKm2(a)),
             (None, Some(a)) => Err(ApiError::bad_parameter(format!(
-                "area_km2: must be a positive number, got {a:?}"
+                "area_km2: must be a positive number, got {}",
+                hexspot_engine::short_number(a)
             ))),
             (None, None) => Err(ApiError::bad_parameter(
                 "a budget is needed: cells=N or area_km2=X",
