@@ -40,6 +40,11 @@ pub struct ServeArgs {
     /// Requests handled at once; more are answered 503.
     #[arg(long, default_value_t = 256)]
     max_concurrency: usize,
+    /// New analyses (statistics, emerging hot spot cubes, densities not yet cached)
+    /// computed at once; a request needing another is answered 503 with Retry-After at
+    /// once, while cached answers keep flowing. Default: the number of cores.
+    #[arg(long)]
+    max_computations: Option<usize>,
     /// Connections open at once; one beyond them is closed at once (keep it under the
     /// process's file limit, `ulimit -n`).
     #[arg(long, default_value_t = 768)]
@@ -77,9 +82,10 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         || a.max_upload_mib == 0
         || a.max_connections == 0
         || a.header_timeout_secs == 0
+        || a.max_computations == Some(0)
     {
         bail!(
-            "--max-concurrency, --timeout-secs, --max-upload-mib, --max-connections and --header-timeout-secs must be at least 1"
+            "--max-concurrency, --timeout-secs, --max-upload-mib, --max-connections, --header-timeout-secs and --max-computations must be at least 1"
         );
     }
     if let Some(u) = &a.basemap_style
@@ -115,6 +121,9 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         cors_origins: a.cors_origin.clone(),
         basemap_style: a.basemap_style.clone(),
         public_origin,
+        max_computations: a
+            .max_computations
+            .unwrap_or(Settings::default().max_computations),
         connections: hexspot_server::connections::ConnectionLimits {
             max_connections: a.max_connections,
             header_timeout: Duration::from_secs(a.header_timeout_secs),
