@@ -1,5 +1,7 @@
 // The server's API, typed as the map uses it (see /api/v1/openapi.json).
 
+import type { TrendTest } from './trend';
+
 export interface Meta {
   software: string;
   data_version: string;
@@ -49,23 +51,32 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The server's `error` (`bad_period`, `too_many_cells`, …), where it gave one. */
+    readonly code: string | null = null,
   ) {
     super(message);
   }
+}
+
+/** The error a non-2xx answer explains (`{"error","message"}`), else its status line. */
+async function apiError(res: Response): Promise<ApiError> {
+  let message = `${res.status} ${res.statusText}`;
+  let code: string | null = null;
+  try {
+    const body = (await res.json()) as { error?: string; message?: string };
+    if (body.message) message = body.message;
+    if (body.error) code = body.error;
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new ApiError(res.status, message, code);
 }
 
 /** GETs JSON; a non-2xx answer becomes an [`ApiError`] carrying the server's message. */
 export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(url, { signal, headers: { Accept: 'application/json, application/geo+json' } });
   if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`;
-    try {
-      const body = (await res.json()) as { message?: string };
-      if (body.message) message = body.message;
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new ApiError(res.status, message);
+    throw await apiError(res);
   }
   return (await res.json()) as T;
 }
@@ -251,6 +262,8 @@ export interface AreaProfile {
   crime_types: { crime_type: string; count: number }[];
   top_hotspots?: { cell: string; count: number; harm: number; gi_star_z: number | null; significant: boolean; rank: number }[];
   top_hotspots_rule?: string;
+  /** The Mann-Kendall trend of the monthly counts. */
+  trend?: TrendTest;
 }
 
 /** The areas of a set as GeoJSON (used for their outlines' extents). */
@@ -272,3 +285,86 @@ export const getAreaProfile = (set: string, code: string, params: URLSearchParam
 
 /** Where a set's comparison is downloaded from. */
 export const areasUrl = (set: string, params: URLSearchParams) => `${setPath(set)}?${params.toString()}`;
+
+// ---------------------------------------------------------------- trends and density
+
+/** A cell's emerging hot spot properties, as in `/tiles/emerging` (final_z and trend absent where undefined). */
+export interface EmergingTileProperties {
+  cell: string;
+  category: string;
+  hot_slices: number;
+  cold_slices: number;
+  final_z?: number;
+  trend?: 'up' | 'down' | 'none';
+  /** One letter a slice, oldest first: H hot, C cold, . neither. */
+  states: string;
+  /** The slices' counts joined with spaces. */
+  counts: string;
+}
+
+/** The `hexspot` member of `/api/v1/emerging`, as used here. */
+export interface EmergingMeta {
+  cells: number;
+  category_totals: Record<string, number>;
+  no_pattern_undefined_z: number;
+  query: { res: number; from: string; to: string; slice_months: number; time_lag: number; k: number; alpha: number; trend_alpha: number };
+  rules: { at_least_90_percent: string; categories: { name: string; rule: string }[] };
+  slices: { count: number; months_each: number; caution: string | null; rule: string; slices: { first: string; last: string; hot: number; cold: number; incidents: number }[] };
+  statistics: { method: string; trend: string };
+  incidents: { counted: number };
+}
+
+export interface EmergingCollection {
+  type: 'FeatureCollection';
+  hexspot: EmergingMeta;
+}
+
+export const emergingUrl = (params: URLSearchParams) => `/api/v1/emerging?${params.toString()}`;
+
+export const getEmerging = (params: URLSearchParams, signal?: AbortSignal) => getJson<EmergingCollection>(emergingUrl(params), signal);
+
+/** `/api/v1/trend`: a cell's (or cells') months, gaps as nulls, and the Mann-Kendall trend. */
+export interface TrendSeries {
+  months: { month: string; count: number | null; harm: number | null }[];
+  total: number;
+  trend: TrendTest;
+}
+
+export const getTrend = (params: URLSearchParams, signal?: AbortSignal) => getJson<TrendSeries>(`/api/v1/trend?${params.toString()}`, signal);
+
+export const kdeUrl = (params: URLSearchParams) => `/api/v1/kde?${params.toString()}`;
+
+/**
+ * The largest density of a kernel density query: the first row of its CSV (ranked by
+ * density, largest first), read without fetching the rest. `null` when no cell has any.
+ */
+export async function getKdeMax(params: URLSearchParams, signal?: AbortSignal): Promise<number | null> {
+  const csv = new URLSearchParams(params);
+  csv.set('format', 'csv');
+  const res = await fetch(kdeUrl(csv), { signal, headers: { Accept: 'text/csv' } });
+  if (!res.ok || !res.body) throw await apiError(res);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  try {
+    // the header and the first row
+    while ((text.match(/\n/g) ?? []).length < 2) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  return firstCsvValue(text, 'density_km2');
+}
+
+/** The value of `column` in the first row of a CSV's text (its header first); null when there is no row. */
+export function firstCsvValue(text: string, column: string): number | null {
+  const [header, row] = text.split(/\r?\n/);
+  if (!header || !row) return null;
+  const i = header.split(',').indexOf(column);
+  if (i < 0) throw new Error(`no column ${column} in ${header}`);
+  // the columns before density (rank, cell) hold no commas or quotes
+  const v = Number(row.split(',')[i]);
+  return Number.isFinite(v) ? v : null;
+}

@@ -26,20 +26,18 @@ import {
   areaFillColour,
   areaLegend,
   ariaSort,
-  barPath,
   defaultMeasure,
   defaultSet,
   describeChange,
-  describeMonthly,
   describePeriods,
   formatMonth,
-  gapPath,
   formatPopulation,
   formatRate,
-  monthlyBars,
   nextSort,
 } from './areaview';
+import { monthlySvg } from './charts';
 import { formatValue, formatZ } from './format';
+import { describeTrend, trendArrow } from './trend';
 import { formatShare } from './planview';
 import { type AreaMeasure, type AreaSortKey, type AreaState, type ViewState, areaParams, areaTileParams, filterParams } from './state';
 
@@ -529,43 +527,7 @@ function select(code: string, fly: boolean) {
 }
 
 function monthlyChart(p: AreaProfile, periods: Comparison['hexspot']['periods'] | null): HTMLElement {
-  const width = 280;
-  const height = 56;
-  const { max, bars } = monthlyBars(p.monthly, width, height, periods);
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('class', 'bars');
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', describeMonthly(p.monthly));
-  svg.setAttribute('preserveAspectRatio', 'none');
-  const gaps = gapPath(bars, height);
-  if (gaps !== '') {
-    // hatching: a diagonal line every 4 px
-    const pattern = document.createElementNS(ns, 'pattern');
-    pattern.setAttribute('id', 'areas-gap-hatch');
-    pattern.setAttribute('patternUnits', 'userSpaceOnUse');
-    pattern.setAttribute('width', '4');
-    pattern.setAttribute('height', '4');
-    const line = document.createElementNS(ns, 'path');
-    line.setAttribute('d', 'M0,4L4,0');
-    pattern.append(line);
-    const defs = document.createElementNS(ns, 'defs');
-    defs.append(pattern);
-    svg.append(defs);
-    const path = document.createElementNS(ns, 'path');
-    path.setAttribute('d', gaps);
-    path.setAttribute('class', 'gap');
-    svg.append(path);
-  }
-  for (const period of ['other', 'previous', 'current'] as const) {
-    const d = barPath(bars.filter((b) => b.period === period));
-    if (d === '') continue;
-    const path = document.createElementNS(ns, 'path');
-    path.setAttribute('d', d);
-    path.setAttribute('class', period);
-    svg.append(path);
-  }
+  const { svg, max, gaps } = monthlySvg(p.monthly, 280, 56, periods, 'areas-gap-hatch');
   const fig = el('figure', { className: 'monthly' });
   const first = p.monthly[0]?.month;
   const last = p.monthly[p.monthly.length - 1]?.month;
@@ -575,7 +537,7 @@ function monthlyChart(p: AreaProfile, periods: Comparison['hexspot']['periods'] 
     className: 'hint',
     text:
       `Incidents a month (most ${formatValue(max)}); darker: the period compared, mid: the one before` +
-      (gaps !== '' ? '; hatched: no data that month (a gap, not a zero).' : '.'),
+      (gaps ? '; hatched: no data that month (a gap, not a zero).' : '.'),
   });
   caption.title = p.monthly_rule;
   fig.append(svg, labels, caption);
@@ -597,6 +559,10 @@ function showProfile() {
     (a.district_share !== null ? ` · ${formatShare(a.district_share)} of its district's` : '') +
     ` · change: ${change.label}.`;
   $('areas-monthly').replaceChildren(monthlyChart(p, comparison?.hexspot.periods ?? null));
+  const trend = $('areas-trend');
+  trend.hidden = !p.trend;
+  trend.textContent = p.trend ? `Monthly trend: ${trendArrow(p.trend)}${trendArrow(p.trend) ? ' ' : ''}${describeTrend(p.trend)}.` : '';
+  if (p.trend) trend.title = `${p.trend.test}, α = ${p.trend.alpha}, ${p.trend.n} months with data`;
   const types = $('areas-crime-types');
   const item = (name: string, n: number, className = '') =>
     el('li', { className }, el('span', { text: name }), el('span', { className: 'n', text: formatValue(n) }));

@@ -17,23 +17,28 @@ import {
 } from 'maplibre-gl';
 import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 
-import { ApiError, type CellFeature, type CellProperties, type Hotspots, type Meta, getHotspots, getMeta } from './api';
+import { ApiError, type CellFeature, type CellProperties, type Hotspots, type Meta, getHotspots, getKdeMax, getMeta, kdeUrl } from './api';
+import { refreshCellTrend, currentCellTrend } from './celltrend';
 import { $, option } from './dom';
 import { CELL_AREA_KM2, formatArea, formatP, formatValue, formatZ } from './format';
 import { clusterExtent, ringCentre } from './geometry';
-import { type ColourBy, fillColour, legend, sequentialBreaks } from './palette';
+import { type ColourBy, densityBreaks, fillColour, legend, sequentialBreaks } from './palette';
 import {
   type ViewState,
+  MAX_BANDWIDTH_M,
   MAX_RES,
   MAX_TOP,
   MIN_RES,
   formatState,
   hotspotParams,
+  kdeParams,
   minZoomFor,
   parseState,
   resolutionAt,
+  tileKind,
   tileParams,
 } from './state';
+import { currentTrends, initTrends, refreshTrends, setTrendsVisible, trendsLayers, trendsSource, trendsZoomNotice, wireTrendsMap } from './trends';
 import { DAYS, NIGHT_TIME_ECONOMY, ANY_TIME, type Day, coverage, describe, hoursPerWeek, sameWindow } from './timewindow';
 import { currentPlan, initPlan, planLayers, planSource, refreshPlan, setPlanVisible, showPlanControls, wirePlanMap } from './plan';
 import {
@@ -136,6 +141,8 @@ function showState() {
   end.disabled = view.hours === null;
   $<HTMLSelectElement>('res').value = view.res === null ? '' : String(view.res);
   $<HTMLSelectElement>('colour').value = view.colour;
+  $<HTMLInputElement>('bandwidth').value = String(view.bandwidthM);
+  $('bandwidth-label').hidden = view.colour !== 'density';
   $<HTMLSelectElement>('measure').value = view.measure;
   $<HTMLSelectElement>('rank-by').value = view.rankBy;
   $<HTMLInputElement>('top').value = String(view.top);
@@ -199,6 +206,11 @@ function readControls(): { next: ViewState; problems: string[] } {
   const res = $<HTMLSelectElement>('res').value;
   next.res = res === '' ? null : Number(res);
   next.colour = $<HTMLSelectElement>('colour').value as ColourBy;
+  $('bandwidth-label').hidden = next.colour !== 'density';
+  const bw = $<HTMLInputElement>('bandwidth').value;
+  const h = Number(bw);
+  if (bw !== '' && Number.isFinite(h) && h > 0 && h <= MAX_BANDWIDTH_M) next.bandwidthM = h;
+  else problems.push(`bandwidth: a number of metres above 0 and at most ${MAX_BANDWIDTH_M.toLocaleString('en-GB')}`);
   next.measure = $<HTMLSelectElement>('measure').value as ViewState['measure'];
   next.rankBy = $<HTMLSelectElement>('rank-by').value as ViewState['rankBy'];
   const top = Number($<HTMLInputElement>('top').value);
@@ -225,9 +237,10 @@ const TABS = [
   ['list', 'tab-list', 'ranking'],
   ['plan', 'tab-plan', 'plan-panel'],
   ['areas', 'tab-areas', 'areas-panel'],
+  ['trends', 'tab-trends', 'trends-panel'],
 ] as const;
 
-/** Shows the panel the view names: the ranked list, the patrol plan or the areas. */
+/** Shows the panel the view names: the ranked list, the patrol plan, the areas or the trends. */
 function showPanel() {
   for (const [panel, tabId, panelId] of TABS) {
     const on = view.panel === panel;
@@ -237,19 +250,25 @@ function showPanel() {
     tab.tabIndex = on ? 0 : -1;
   }
   for (const m of markers) m.getElement().hidden = view.panel !== 'list';
-  // the areas have their own legend
-  $('legend').hidden = view.panel === 'areas';
+  // the areas and the trends have their own legends
+  $('legend').hidden = view.panel === 'areas' || view.panel === 'trends';
   showLayers();
+  if (mapReady) updateSelection();
+  else void refreshCellTrend(view);
 }
 
-/** The cells are drawn except in the areas view; the plan and the areas only in their own. */
+/** The hotspot cells are drawn except in the areas and trends views; the plan, the areas and the trends only in their own. */
 function showLayers() {
   if (!mapReady) return;
-  const cells = view.panel === 'areas' ? 'none' : 'visible';
+  const cells = hotspotCellsShown() ? 'visible' : 'none';
   for (const id of CELL_LAYERS) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', cells);
   setPlanVisible(view.panel === 'plan');
   setAreasVisible();
+  setTrendsVisible();
+  updateZoomNotice();
 }
+
+const hotspotCellsShown = () => view.panel !== 'areas' && view.panel !== 'trends';
 
 function setPanel(panel: ViewState['panel']) {
   if (view.panel === panel) return;
@@ -258,6 +277,7 @@ function setPanel(panel: ViewState['panel']) {
   showPanel();
   if (panel === 'plan') void refreshPlan();
   if (panel === 'areas') void refreshAreas();
+  if (panel === 'trends') void refreshTrends();
 }
 
 /** Shows a cell in the ranked list: selects it and switches to the list. */
@@ -306,11 +326,11 @@ function wireControls() {
 // ---------------------------------------------------------------- map
 
 function tileUrl(): string {
-  return `${location.origin}/tiles/hotspots/{z}/{x}/{y}?${tileParams(view, meta.data_version).toString()}`;
+  return `${location.origin}/tiles/${tileKind(view)}/{z}/{x}/{y}?${tileParams(view, meta.data_version).toString()}`;
 }
 
 function cellLayers(): LayerSpecification[] {
-  const visibility = view.panel === 'areas' ? 'none' : 'visible';
+  const visibility = hotspotCellsShown() ? 'visible' : 'none';
   const src = { source: 'cells', 'source-layer': 'cells', layout: { visibility } } as const;
   const selected: ExpressionSpecification = ['==', ['get', 'cell'], view.cell ?? ''];
   return [
@@ -340,7 +360,7 @@ function cellSource() {
     tiles: [tileUrl()],
     minzoom: 0,
     maxzoom: TILE_MAX_ZOOM,
-    attribution: 'hexspot: H3 cells, Getis-Ord Gi*',
+    attribution: view.colour === 'density' ? 'hexspot: H3 cells, quartic kernel density' : 'hexspot: H3 cells, Getis-Ord Gi*',
   };
 }
 
@@ -353,12 +373,14 @@ function offlineStyle(): StyleSpecification {
       cells: cellSource(),
       plan: planSource(),
       areas: areasSource(),
+      trends: trendsSource(),
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#f7f6f2' } },
       { id: 'outline-fill', type: 'fill', source: 'outline', paint: { 'fill-color': '#e9e6dc' } },
       { id: 'outline-line', type: 'line', source: 'outline', paint: { 'line-color': '#9b968a', 'line-width': 1 } },
       ...cellLayers(),
+      ...trendsLayers(),
       ...planLayers(),
       ...areaLayers(),
     ],
@@ -395,7 +417,8 @@ function addCellLayersToBasemap() {
   map.addSource('cells', cellSource());
   map.addSource('plan', planSource());
   map.addSource('areas', areasSource());
-  for (const l of [...cellLayers(), ...planLayers(), ...areaLayers()]) map.addLayer(l);
+  map.addSource('trends', trendsSource());
+  for (const l of [...cellLayers(), ...trendsLayers(), ...planLayers(), ...areaLayers()]) map.addLayer(l);
 }
 
 /** Notices over the map, by what raised them (each clears only its own). */
@@ -422,10 +445,15 @@ function updateMap() {
 }
 
 function updateZoomNotice() {
+  if (!mapReady) return;
+  if (view.panel === 'trends') {
+    setNotice('zoom', trendsZoomNotice());
+    return;
+  }
   const minZoom = minZoomFor(view.res);
   setNotice(
     'zoom',
-    view.res !== null && map.getZoom() < minZoom
+    view.res !== null && map.getZoom() < minZoom && hotspotCellsShown()
       ? `Resolution ${view.res} is drawn from zoom ${minZoom}: zoom in, or choose Automatic`
       : null,
   );
@@ -437,12 +465,14 @@ function updateSelection() {
   for (const [i, m] of markers.entries()) m.getElement().classList.toggle('selected', list[i]?.properties.cell === view.cell);
   for (const b of document.querySelectorAll<HTMLButtonElement>('#hotspot-list button'))
     b.setAttribute('aria-current', String(b.dataset.cell === view.cell));
+  void refreshCellTrend(view);
 }
 
 function colourMap(max: number) {
-  const breaks = view.colour === 'z' ? [] : sequentialBreaks(max, undefined, view.colour === 'count');
-  map.setPaintProperty('cells-fill', 'fill-color', fillColour(view.colour, breaks) as ExpressionSpecification);
-  const lg = legend(view.colour, breaks, listRes);
+  const by = view.colour;
+  const breaks = by === 'z' ? [] : by === 'density' ? densityBreaks(max) : sequentialBreaks(max, undefined, by === 'count');
+  map.setPaintProperty('cells-fill', 'fill-color', fillColour(by, breaks) as ExpressionSpecification);
+  const lg = legend(by, breaks, listRes, { bandwidthM: view.bandwidthM, measure: view.measure });
   const box = $('legend');
   const title = document.createElement('h3');
   title.textContent = lg.title;
@@ -455,21 +485,35 @@ function colourMap(max: number) {
     li.append(sw, item.label);
     ul.append(li);
   }
-  const sig = document.createElement('li');
-  const sw = document.createElement('span');
-  sw.className = 'swatch sig';
-  sig.append(sw, `significant hot or cold spot (FDR 5 %)`);
-  ul.append(sig);
+  // kernel density tiles carry no significance
+  if (by !== 'density') {
+    const sig = document.createElement('li');
+    const sw = document.createElement('span');
+    sw.className = 'swatch sig';
+    sig.append(sw, `significant hot or cold spot (FDR 5 %)`);
+    ul.append(sig);
+  }
   box.replaceChildren(title, ul);
 }
 
 // ---------------------------------------------------------------- hover card
 
-function cellCard(p: CellProperties): HTMLElement {
+/** A kernel density tile's cell. */
+interface DensityProperties {
+  cell: string;
+  density_km2: number;
+  rank: number;
+}
+
+function cellCard(p: CellProperties | DensityProperties): HTMLElement {
   const card = document.createElement('div');
   card.className = 'cell-card';
   const t = document.createElement('table');
-  const rows: [string, string][] = [
+  const rows: [string, string][] = 'density_km2' in p ? [
+    ['Density rank', `${p.rank}`],
+    [view.measure === 'harm' ? 'Harm per km²' : 'Incidents per km²', formatValue(p.density_km2)],
+    ['Bandwidth', `${formatValue(view.bandwidthM)} m`],
+  ] : [
     ['Rank', `${p.rank}`],
     ['Incidents', formatValue(p.count)],
     ['Harm', formatValue(p.harm)],
@@ -505,7 +549,7 @@ function wireMapEvents() {
     hover.remove();
   });
   map.on('click', 'cells-fill', (e: MapLayerMouseEvent) => {
-    // with the plan or the areas open, a click selects a patrol area or an area instead
+    // with the plan, the areas or the trends open, a click selects something of theirs instead
     if (view.panel !== 'list') return;
     const cell = (e.features?.[0]?.properties as CellProperties | undefined)?.cell;
     if (!cell) return;
@@ -622,6 +666,11 @@ function setDownloads(params: URLSearchParams) {
   const c = $<HTMLAnchorElement>('download-csv');
   c.href = `/api/v1/hotspots?${csv.toString()}`;
   c.download = `${name}.csv`;
+  // the density drawn, when colouring by it
+  const density = $<HTMLAnchorElement>('download-density');
+  density.hidden = view.colour !== 'density';
+  density.href = kdeUrl(kdeParams(view, listRes, { format: 'csv' }));
+  density.download = `hexspot-kde-${view.bandwidthM}m-res${listRes}.csv`;
 }
 
 /** Fetches the ranked list (and, when colouring by a value, its largest value) at the map's resolution. */
@@ -636,15 +685,18 @@ async function refreshList(fitFirst = false) {
   document.body.dataset.loading = 'true';
   try {
     const colourBy = view.colour;
-    const wantMax = colourBy !== 'z' && view.rankBy !== colourBy;
-    const [h, maxList] = await Promise.all([
+    const wantMax = (colourBy === 'count' || colourBy === 'harm') && view.rankBy !== colourBy;
+    const [h, maxList, maxDensity] = await Promise.all([
       getHotspots(params, abort.signal),
       wantMax ? getHotspots(hotspotParams(view, res, { top: '1', rank_by: colourBy }), abort.signal) : Promise.resolve(null),
+      // the largest density, asked of the server (the first row of its ranked answer)
+      colourBy === 'density' ? getKdeMax(kdeParams(view, res), abort.signal) : Promise.resolve(null),
     ]);
     list = h.features;
     listRes = res;
     const top = (maxList ?? h).features[0]?.properties;
-    const max = colourBy === 'z' || !top ? 0 : colourBy === 'count' ? top.count : top.harm;
+    const max =
+      colourBy === 'density' ? (maxDensity ?? 0) : colourBy === 'z' || !top ? 0 : colourBy === 'count' ? top.count : top.harm;
     $('hotspot-list').replaceChildren(...list.map(listRow));
     const rankName = { z: 'Gi* z-score', count: 'incident count', harm: 'harm' }[view.rankBy];
     caption.textContent =
@@ -686,6 +738,7 @@ function apply() {
   void refreshList();
   void refreshPlan();
   void refreshAreas();
+  void refreshTrends();
 }
 
 async function loadMeta(): Promise<Meta> {
@@ -766,6 +819,15 @@ async function main() {
     showCell,
     fitOnLoad: view.camera === null && view.panel === 'areas',
   });
+  initTrends({
+    map: () => map,
+    view: () => view,
+    setView: (v) => {
+      view = v;
+      writeUrl();
+    },
+    meta: () => meta,
+  });
   showState();
   wireControls();
   wireTabs();
@@ -779,6 +841,8 @@ async function main() {
     plan: currentPlan,
     areas: currentComparison,
     areaProfile: currentProfile,
+    trends: currentTrends,
+    cellTrend: currentCellTrend,
     checkData,
   };
   watchData();
@@ -788,12 +852,14 @@ async function main() {
     wireMapEvents();
     wirePlanMap();
     wireAreasMap();
+    wireTrendsMap();
     updateMap();
     showLayers();
     // the areas view fits its own set (initAreas' fitOnLoad)
     void refreshList(!hadCamera && view.panel !== 'areas');
     void refreshPlan();
     void refreshAreas();
+    void refreshTrends();
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ColourBy, EMPTY, type Legend, RDBU, VIRIDIS, Z_BREAKS, fillColour, legend, niceCeil, sequentialBreaks } from './palette';
+import { type ColourBy, EMPTY, type Legend, RDBU, VIRIDIS, YLORRD, Z_BREAKS, densityBreaks, fillColour, legend, niceCeil, sequentialBreaks } from './palette';
 
 /** What MapLibre's `step` expression gives for `value`: the default below the first stop, else the last stop ≤ value. */
 function evalStep(expr: unknown[], value: number): string {
@@ -368,5 +368,51 @@ describe('the legend describes what the map draws', () => {
     }
     // no gap at the bottom
     if (by !== 'z') expect(rows[0]!.range).toEqual([0, 0]);
+  });
+});
+
+describe('kernel density', () => {
+  it("YlOrRd, 7 classes, light to dark, none of them the other palettes' colours", () => {
+    expect(YLORRD).toHaveLength(7);
+    for (let i = 1; i < YLORRD.length; i++) expect(luminance(YLORRD[i]!)).toBeLessThan(luminance(YLORRD[i - 1]!));
+    for (const c of YLORRD) {
+      expect(c).toMatch(HEX);
+      expect([...VIRIDIS, ...RDBU, EMPTY]).not.toContain(c);
+    }
+  });
+
+  it('breaks: six increasing bounds on a square-root scale up to the largest density', () => {
+    const b = densityBreaks(4201);
+    expect(b).toHaveLength(6);
+    for (let i = 1; i < b.length; i++) expect(b[i]!).toBeGreaterThan(b[i - 1]!);
+    expect(b[b.length - 1]!).toBeLessThanOrEqual(4201);
+    expect(b[0]!).toBeGreaterThan(0);
+    // tiny and missing maxima still give a usable scale
+    expect(densityBreaks(0).length).toBeGreaterThanOrEqual(1);
+    expect(densityBreaks(0.02).every((x) => x > 0)).toBe(true);
+  });
+
+  it('fill-color reads density_km2: the lightest class below the first bound, the darkest from the last', () => {
+    const b = densityBreaks(1000);
+    const e = fillColour('density', b);
+    expect(e[1]).toEqual(['to-number', ['get', 'density_km2'], 0]);
+    expect(evalStep(e, b[0]! / 2)).toBe(YLORRD[0]);
+    expect(evalStep(e, b[0]!)).toBe(YLORRD[1]);
+    expect(evalStep(e, 1e9)).toBe(YLORRD[b.length]);
+    expect(new Set(stops(e)).size).toBe(b.length);
+  });
+
+  it('legend: per km², with the bandwidth; a row a class, most first, matching the expression', () => {
+    const b = densityBreaks(1000);
+    const l = legend('density', b, 9, { bandwidthM: 400, measure: 'count' });
+    expect(l.title).toMatch(/incidents per km²/);
+    expect(l.title).toMatch(/400 m/);
+    expect(l.title).toMatch(/H3 res 9/);
+    expect(legend('density', b, null, { bandwidthM: 1500, measure: 'harm' }).title).toMatch(/harm per km².*1,500 m/);
+    const rows = [...l.items].reverse();
+    const e = fillColour('density', b);
+    expect(rows.map((r) => r.colour)).toEqual([e[2], ...e.filter((_, i) => i >= 4 && i % 2 === 0)]);
+    expect(rows[0]!.label).toBe(`below ${b[0]}`);
+    expect(rows[rows.length - 1]!.label).toMatch(/or more$/);
   });
 });

@@ -1,14 +1,18 @@
 // Colour scales for the cells, all safe for colour-blind readers: viridis (sequential)
-// for counts and harm, ColorBrewer's RdBu (diverging) for Gi* z-scores.
+// for counts and harm, ColorBrewer's YlOrRd (sequential) for kernel density, and
+// ColorBrewer's RdBu (diverging) for Gi* z-scores.
 
-/** What the cells are coloured by. */
-export type ColourBy = 'z' | 'count' | 'harm';
+/** What the cells are coloured by (`density`: kernel density, drawn from its own tiles). */
+export type ColourBy = 'z' | 'count' | 'harm' | 'density';
 
 /** Viridis, 7 classes, light for few and dark for many (so the most stands out on a pale map). */
 export const VIRIDIS = ['#fde725', '#90d743', '#35b779', '#21918c', '#31688e', '#443983', '#440154'];
 
 /** ColorBrewer RdBu, 7 classes, cold (blue) to hot (red). */
 export const RDBU = ['#2166ac', '#67a9cf', '#d1e5f0', '#f7f7f7', '#fddbc7', '#ef8a62', '#b2182b'];
+
+/** ColorBrewer YlOrRd, 7 classes, light for sparse and dark red for dense. */
+export const YLORRD = ['#ffffb2', '#fed976', '#feb24c', '#fd8d3c', '#fc4e2a', '#e31a1c', '#b10026'];
 
 /** Cells with nothing in them, when colouring by count or harm. */
 export const EMPTY = '#f2f2f2';
@@ -73,16 +77,50 @@ export function fillColour(by: ColourBy, breaks: number[]): Expression {
     Z_BREAKS.forEach((b, i) => step.push(b, RDBU[i + 1]));
     return step;
   }
+  if (by === 'density') {
+    // every drawn cell has a density above 0: the lightest class is "below the first bound"
+    const step: unknown[] = ['step', ['to-number', ['get', 'density_km2'], 0], YLORRD[0]];
+    breaks.forEach((b, i) => step.push(b, YLORRD[Math.min(i + 1, YLORRD.length - 1)]));
+    return step;
+  }
   const step: unknown[] = ['step', ['to-number', ['get', by], 0], EMPTY];
   breaks.forEach((b, i) => step.push(b, VIRIDIS[Math.min(i, VIRIDIS.length - 1)]));
   return step;
 }
 
+/**
+ * Class bounds for kernel densities up to `max` (per km²): six square-root steps, the
+ * lightest class below the first, so the seven YlOrRd classes are all used.
+ */
+export function densityBreaks(max: number): number[] {
+  const b = sequentialBreaks(max, YLORRD.length, false);
+  return b.length > 1 ? b.slice(1) : b;
+}
+
 const fmt = (x: number) => (Number.isInteger(x) ? x.toLocaleString('en-GB') : x.toLocaleString('en-GB', { maximumSignificantDigits: 3 }));
 
-/** The legend for `by`, with units. */
-export function legend(by: ColourBy, breaks: number[], res: number | null): Legend {
+/** The kernel behind a density legend: its bandwidth, and whether incidents or harm are summed. */
+export interface Kernel {
+  bandwidthM: number;
+  measure: 'count' | 'harm';
+}
+
+/** The legend for `by`, with units (`kernel`: for density). */
+export function legend(by: ColourBy, breaks: number[], res: number | null, kernel: Kernel = { bandwidthM: 400, measure: 'count' }): Legend {
   const per = res === null ? 'per cell' : `per cell (H3 res ${res})`;
+  if (by === 'density') {
+    const items: LegendItem[] = [{ colour: YLORRD[0]!, label: `below ${fmt(breaks[0] ?? 0)}` }];
+    breaks.forEach((b, i) => {
+      const next = breaks[i + 1];
+      items.push({ colour: YLORRD[Math.min(i + 1, YLORRD.length - 1)]!, label: next === undefined ? `${fmt(b)} or more` : `${fmt(b)}–${fmt(next)}` });
+    });
+    return {
+      title:
+        `Kernel density: ${kernel.measure === 'harm' ? 'harm' : 'incidents'} per km² ` +
+        `(quartic kernel, bandwidth ${fmt(kernel.bandwidthM)} m, at cell centres${res === null ? '' : `, H3 res ${res}`})`,
+      items: items.reverse(),
+    };
+  }
   if (by === 'z') {
     const edges = Z_BREAKS;
     const items = RDBU.map((colour, i) => {

@@ -1,6 +1,12 @@
 import { describe, expect, it, test } from 'vitest';
 import { CELL_AREA_KM2 } from './format';
 import {
+  DEFAULT_TRENDS,
+  emergingParams,
+  kdeParams,
+  tileKind,
+  trendParams,
+  trendsPeriod,
   AREA_MEASURES,
   AREA_SORT_KEYS,
   DEFAULT_AREAS,
@@ -33,12 +39,14 @@ const FULL: ViewState = {
   rankBy: 'count',
   measure: 'harm',
   colour: 'harm',
+  bandwidthM: 250,
   top: 50,
   camera: { zoom: 12.5, lat: 53.79648, lon: -1.54785 },
   cell: '89195da49b7ffff',
   panel: 'plan',
   plan: { budget: { kind: 'area', km2: 0.75 }, rankBy: 'count', res: 10, area: 3, exclude: ['8a195da49a37fff'] },
   areas: { set: 'msoa', measure: 'change_pct', sort: 'count', order: 'desc', code: 'E02002483' },
+  trends: { sliceMonths: 3, res: 9 },
 };
 
 /** FULL as a person would write it. */
@@ -51,6 +59,7 @@ const FULL_PARAMS: Record<string, string> = {
   rank_by: 'count',
   measure: 'harm',
   colour: 'harm',
+  bandwidth_m: '250',
   top: '50',
   map: '12.5/53.79648/-1.54785',
   cell: '89195da49b7ffff',
@@ -65,6 +74,8 @@ const FULL_PARAMS: Record<string, string> = {
   area_sort: 'count',
   area_order: 'desc',
   area_code: 'E02002483',
+  slice_months: '3',
+  trends_res: '9',
 };
 
 function query(params: Record<string, string>): string {
@@ -100,9 +111,9 @@ describe('parseState', () => {
     const q =
       '?crime_type=Violence%20and%20sexual%20offences&crime_type=Criminal+damage+%26+arson' +
       '&from=2023-04&to=2024-03&days=Friday&days=sat&hours=20-04&res=9&rank_by=count&measure=harm' +
-      '&colour=harm&top=50&map=12.5/53.79648/-1.54785&cell=89195da49b7ffff' +
+      '&colour=harm&bandwidth_m=250&top=50&map=12.5/53.79648/-1.54785&cell=89195da49b7ffff' +
       '&panel=plan&plan_area_km2=0.75&plan_rank_by=count&plan_res=10&plan_exclude=8a195da49a37fff&patrol_area=3' +
-      '&area_set=msoa&area_measure=change_pct&area_sort=count&area_order=desc&area_code=E02002483';
+      '&area_set=msoa&area_measure=change_pct&area_sort=count&area_order=desc&area_code=E02002483&slice_months=3&trends_res=9';
     expect(parseState(q)).toEqual({ state: FULL, problems: [] });
     // without the leading '?'
     expect(parseState(q.slice(1))).toEqual({ state: FULL, problems: [] });
@@ -245,9 +256,10 @@ describe('formatState', () => {
     expect(formatState(FULL)).toBe(
       '?crime_type=Violence+and+sexual+offences&crime_type=Criminal+damage+%26+arson' +
         '&from=2023-04&to=2024-03&days=fri%2Csat&hours=20-04&rank_by=count&measure=harm' +
-        '&res=9&colour=harm&top=50&map=12.50%2F53.79648%2F-1.54785&cell=89195da49b7ffff' +
+        '&res=9&colour=harm&bandwidth_m=250&top=50&map=12.50%2F53.79648%2F-1.54785&cell=89195da49b7ffff' +
         '&panel=plan&plan_area_km2=0.75&plan_rank_by=count&plan_res=10&plan_exclude=8a195da49a37fff&patrol_area=3' +
-        '&area_set=msoa&area_measure=change_pct&area_sort=count&area_order=desc&area_code=E02002483',
+        '&area_set=msoa&area_measure=change_pct&area_sort=count&area_order=desc&area_code=E02002483' +
+        '&slice_months=3&trends_res=9',
     );
     expect(formatState({ ...DEFAULT_STATE, top: 5 })).toBe('?top=5');
     expect(formatState({ ...DEFAULT_STATE, hours: { start: 9, end: 17 } })).toBe('?hours=09-17');
@@ -517,5 +529,128 @@ describe('areaParams and areaTileParams', () => {
     expect(areaTileParams(DEFAULT_STATE, 'abc').toString()).toBe('v=abc');
     expect(incidentFilterParams(DEFAULT_STATE).toString()).toBe('');
     expect(keys(incidentFilterParams(FULL))).toEqual(['crime_type', 'crime_type', 'from', 'to', 'days', 'hours']);
+  });
+});
+
+describe('the trends view and density in the URL', () => {
+  it('reads panel=trends, slice_months, trends_res, colour=density and bandwidth_m', () => {
+    const { state, problems } = parseState('?panel=trends&slice_months=3&trends_res=10&colour=density&bandwidth_m=750');
+    expect(problems).toEqual([]);
+    expect(state.panel).toBe('trends');
+    expect(state.trends).toEqual({ sliceMonths: 3, res: 10 });
+    expect(state.colour).toBe('density');
+    expect(state.bandwidthM).toBe(750);
+    expect(formatState(state)).toBe('?colour=density&bandwidth_m=750&panel=trends&slice_months=3&trends_res=10');
+  });
+
+  it('defaults: 1-month slices at res 8, 400 m, all left out of the URL', () => {
+    expect(DEFAULT_STATE.trends).toEqual({ sliceMonths: 1, res: 8 });
+    expect(DEFAULT_STATE.bandwidthM).toBe(400);
+    expect(formatState({ ...DEFAULT_STATE, panel: 'trends' })).toBe('?panel=trends');
+    expect(parseState('?slice_months=1&trends_res=8&bandwidth_m=400')).toEqual({ state: DEFAULT_STATE, problems: [] });
+  });
+
+  it('drops bad values with their reasons and keeps the defaults', () => {
+    const { state, problems } = parseState('?slice_months=0&trends_res=11&bandwidth_m=-5&colour=kde');
+    expect(state.trends).toEqual(DEFAULT_TRENDS);
+    expect(state.bandwidthM).toBe(400);
+    expect(state.colour).toBe('z');
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['bandwidth_m', 'colour', 'slice_months', 'trends_res']);
+    for (const q of ['?slice_months=13', '?slice_months=1.5', '?slice_months=', '?bandwidth_m=20001', '?bandwidth_m=', '?bandwidth_m=abc', '?trends_res=6']) {
+      expect(parseState(q).problems, q).toHaveLength(1);
+    }
+    expect(parseState('?bandwidth_m=20000').state.bandwidthM).toBe(20_000);
+    expect(parseState('?bandwidth_m=12.5').state.bandwidthM).toBe(12.5);
+  });
+
+  it('round-trips trends and density views', () => {
+    const views: ViewState[] = [
+      { ...DEFAULT_STATE, panel: 'trends', trends: { sliceMonths: 12, res: 7 } },
+      { ...DEFAULT_STATE, colour: 'density', bandwidthM: 1500 },
+      { ...DEFAULT_STATE, panel: 'trends', from: '2021-11', to: '2022-10', cell: '88195a5a9bfffff' },
+    ];
+    for (const v of views) expect(parseState(formatState(v))).toEqual({ state: v, problems: [] });
+  });
+});
+
+describe('trendsPeriod', () => {
+  const v = (from: string | null, to: string | null, sliceMonths = 1): ViewState => ({ ...DEFAULT_STATE, from, to, trends: { ...DEFAULT_TRENDS, sliceMonths } });
+
+  it("is the view's own period when it names both ends", () => {
+    expect(trendsPeriod(v('2021-11', '2022-10'), '2020-01', '2024-12')).toEqual({ from: '2021-11', to: '2022-10' });
+    // even one the server will refuse: it says why
+    expect(trendsPeriod(v('2022-01', '2022-02'), '2020-01', '2024-12')).toEqual({ from: '2022-01', to: '2022-02' });
+  });
+
+  it('defaults to the last 12 months of the data, across a year end', () => {
+    expect(trendsPeriod(v(null, null), '2019-12', '2022-10')).toEqual({ from: '2021-11', to: '2022-10' });
+    expect(trendsPeriod(v(null, null), '2019-12', '2024-12')).toEqual({ from: '2024-01', to: '2024-12' });
+  });
+
+  it('ends at the view’s to, or starts at its from, when it names one end', () => {
+    expect(trendsPeriod(v(null, '2021-06'), '2019-12', '2022-10')).toEqual({ from: '2020-07', to: '2021-06' });
+    expect(trendsPeriod(v('2020-03', null), '2019-12', '2022-10')).toEqual({ from: '2020-03', to: '2021-02' });
+  });
+
+  it('is whole slices: 12 months of 1–4-month slices, else 4 slices', () => {
+    expect(trendsPeriod(v(null, null, 3), '2015-01', '2022-12')).toEqual({ from: '2022-01', to: '2022-12' });
+    expect(trendsPeriod(v(null, null, 5), '2015-01', '2022-12')).toEqual({ from: '2021-05', to: '2022-12' });
+    expect(trendsPeriod(v(null, null, 12), '2015-01', '2022-12')).toEqual({ from: '2019-01', to: '2022-12' });
+  });
+
+  it('keeps to whole slices within the data where they hold fewer months', () => {
+    // 7 months of data: 7 one-month slices, or 2 of 3 months (the server says that is too few)
+    expect(trendsPeriod(v(null, null), '2022-04', '2022-10')).toEqual({ from: '2022-04', to: '2022-10' });
+    expect(trendsPeriod(v(null, null, 3), '2022-04', '2022-10')).toEqual({ from: '2022-05', to: '2022-10' });
+  });
+
+  it('is null when the data hold no months', () => {
+    expect(trendsPeriod(v(null, null), null, null)).toBeNull();
+  });
+});
+
+/** Names the server's /api/v1/emerging, /api/v1/kde and /api/v1/trend accept beyond the filters. */
+const API_EMERGING = ['slice_months', 'time_lag', 'trend_alpha', 'format', 'v'];
+const API_KDE = ['bandwidth_m', 'format', 'v'];
+const API_TREND = ['cell', 'trend_alpha'];
+
+describe('emergingParams, kdeParams, trendParams and the density tiles', () => {
+  const period = { from: '2021-11', to: '2022-10' };
+
+  it('emerging: the filters over the period, the trends resolution, the slices; no rank_by (the server refuses it)', () => {
+    const p = emergingParams(FULL, period);
+    expect(p.get('from')).toBe('2021-11');
+    expect(p.get('to')).toBe('2022-10');
+    expect(p.get('res')).toBe('9');
+    expect(p.get('slice_months')).toBe('3');
+    expect(p.has('rank_by')).toBe(false);
+    expect(p.getAll('crime_type')).toEqual(FULL.crimeTypes);
+    expectServerAccepts(p, [...API_FILTER.filter((k) => k !== 'rank_by'), ...API_EMERGING]);
+    expect(emergingParams(DEFAULT_STATE, period).toString()).toBe('from=2021-11&to=2022-10&res=8');
+    expect(emergingParams(DEFAULT_STATE, period, { format: 'csv' }).get('format')).toBe('csv');
+  });
+
+  it('kde: the filters, the bandwidth and the resolution; no rank_by', () => {
+    const p = kdeParams(FULL, 10);
+    expect(p.get('bandwidth_m')).toBe('250');
+    expect(p.get('res')).toBe('10');
+    expect(p.has('rank_by')).toBe(false);
+    expectServerAccepts(p, [...API_FILTER, ...API_KDE]);
+  });
+
+  it('trend: the cell and the incident filters, no resolution (the cell has its own)', () => {
+    const p = trendParams(FULL, '88195a5a9bfffff');
+    expect(p.get('cell')).toBe('88195a5a9bfffff');
+    expect(p.has('res')).toBe(false);
+    expect(p.get('from')).toBe('2023-04');
+    expectServerAccepts(p, [...API_FILTER, ...API_TREND]);
+  });
+
+  it('colouring by density draws the kde tiles with the bandwidth; the others the hotspot tiles without it', () => {
+    const density = { ...DEFAULT_STATE, colour: 'density' as const, bandwidthM: 600 };
+    expect(tileKind(density)).toBe('kde');
+    expect(tileParams(density, 'v1').get('bandwidth_m')).toBe('600');
+    expect(tileKind(FULL)).toBe('hotspots');
+    expect(tileParams(FULL, 'v1').has('bandwidth_m')).toBe(false);
   });
 });

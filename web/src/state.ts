@@ -2,6 +2,7 @@
 // so a view can be bookmarked and shared. Filter names are the API's own, so a view's
 // URL reads like the query behind it.
 
+import { addMonths, monthsBetween } from './months';
 import type { ColourBy } from './palette';
 import { type Day, type Hours, formatHours, parseDays, parseHours } from './timewindow';
 
@@ -9,8 +10,8 @@ export type RankBy = 'z' | 'count' | 'harm';
 export type Measure = 'count' | 'harm';
 
 /** The right-hand panel shown. */
-export type Panel = 'list' | 'plan' | 'areas';
-export const PANELS: readonly Panel[] = ['list', 'plan', 'areas'];
+export type Panel = 'list' | 'plan' | 'areas' | 'trends';
+export const PANELS: readonly Panel[] = ['list', 'plan', 'areas', 'trends'];
 
 /** A patrol plan's budget: a number of cells, or an area in km². */
 export type Budget = { kind: 'cells'; cells: number } | { kind: 'area'; km2: number };
@@ -77,6 +78,23 @@ export interface AreaState {
   code: string | null;
 }
 
+/** The trends view's settings (the filters are the view's own; its period is the view's, or a default). */
+export interface TrendsState {
+  /** Months per slice of the space-time cube (`slice_months`). */
+  sliceMonths: number;
+  /** H3 resolution of the cube's cells (`trends_res`): one analysis, whatever the zoom. */
+  res: number;
+}
+
+export const MAX_SLICE_MONTHS = 12;
+/** Resolutions offered for trends: district (7) to street block (10). */
+export const TRENDS_RES = [7, 8, 9, 10] as const;
+export const DEFAULT_TRENDS: TrendsState = { sliceMonths: 1, res: 8 };
+
+/** The kernel density's bandwidth in metres, when the cells are coloured by density. */
+export const DEFAULT_BANDWIDTH_M = 400;
+export const MAX_BANDWIDTH_M = 20_000;
+
 export const DEFAULT_AREAS: AreaState = { set: null, measure: null, sort: 'rank', order: 'asc', code: null };
 
 export const MAX_PLAN_CELLS = 1000;
@@ -103,6 +121,8 @@ export interface ViewState {
   rankBy: RankBy;
   measure: Measure;
   colour: ColourBy;
+  /** The kernel's bandwidth in metres (`bandwidth_m`), used when colouring by density. */
+  bandwidthM: number;
   top: number;
   camera: Camera | null;
   /** The selected (highlighted) cell. */
@@ -110,6 +130,7 @@ export interface ViewState {
   panel: Panel;
   plan: PlanState;
   areas: AreaState;
+  trends: TrendsState;
 }
 
 export const DEFAULT_PLAN: PlanState = { budget: { kind: 'cells', cells: 20 }, rankBy: 'harm', res: 9, area: null, exclude: [] };
@@ -128,14 +149,17 @@ export const DEFAULT_STATE: ViewState = {
   rankBy: 'z',
   measure: 'count',
   colour: 'z',
+  bandwidthM: DEFAULT_BANDWIDTH_M,
   top: 20,
   camera: null,
   cell: null,
   panel: 'list',
   plan: DEFAULT_PLAN,
   areas: DEFAULT_AREAS,
+  trends: DEFAULT_TRENDS,
 };
 
+const COLOURS: readonly ColourBy[] = ['z', 'count', 'harm', 'density'];
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const CELL = /^[0-9a-f]{15}$/;
 /** A boundary set's name or an area's code: letters, digits and `_ . -`, up to 64. */
@@ -154,7 +178,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[]): T | null
 /** Reads a view from a query string (`?crime_type=…&map=12/53.8/-1.55`). */
 export function parseState(search: string): Parsed {
   const p = new URLSearchParams(search);
-  const state: ViewState = { ...DEFAULT_STATE, crimeTypes: [], days: [], plan: { ...DEFAULT_PLAN, exclude: [] }, areas: { ...DEFAULT_AREAS } };
+  const state: ViewState = { ...DEFAULT_STATE, crimeTypes: [], days: [], plan: { ...DEFAULT_PLAN, exclude: [] }, areas: { ...DEFAULT_AREAS }, trends: { ...DEFAULT_TRENDS } };
   const problems: string[] = [];
   const bad = (name: string, why: string) => problems.push(`${name}: ${why}`);
 
@@ -198,7 +222,13 @@ export function parseState(search: string): Parsed {
   };
   enumParam('rank_by', ['z', 'count', 'harm'] as const, (v) => (state.rankBy = v));
   enumParam('measure', ['count', 'harm'] as const, (v) => (state.measure = v));
-  enumParam('colour', ['z', 'count', 'harm'] as const, (v) => (state.colour = v));
+  enumParam('colour', COLOURS, (v) => (state.colour = v));
+  const bw = p.get('bandwidth_m');
+  if (bw !== null) {
+    const h = Number(bw);
+    if (bw.trim() !== '' && Number.isFinite(h) && h > 0 && h <= MAX_BANDWIDTH_M) state.bandwidthM = h;
+    else bad('bandwidth_m', `must be a number of metres above 0 and at most ${MAX_BANDWIDTH_M}, got ${JSON.stringify(bw)}`);
+  }
   const top = p.get('top');
   if (top !== null) {
     const n = Number(top);
@@ -225,6 +255,18 @@ export function parseState(search: string): Parsed {
   }
   parsePlan(p, state, bad, enumParam);
   parseAreas(p, state, bad, enumParam);
+  const slice = p.get('slice_months');
+  if (slice !== null) {
+    const n = Number(slice);
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_SLICE_MONTHS) state.trends.sliceMonths = n;
+    else bad('slice_months', `must be a whole number of months 1–${MAX_SLICE_MONTHS}, got ${JSON.stringify(slice)}`);
+  }
+  const tres = p.get('trends_res');
+  if (tres !== null) {
+    const r = Number(tres);
+    if ((TRENDS_RES as readonly number[]).includes(r)) state.trends.res = r;
+    else bad('trends_res', `must be one of ${TRENDS_RES.join(', ')}, got ${JSON.stringify(tres)}`);
+  }
   return { state, problems };
 }
 
@@ -294,6 +336,7 @@ export function formatState(s: ViewState): string {
   const p = filterParams(s);
   if (s.res !== null) p.set('res', String(s.res));
   if (s.colour !== DEFAULT_STATE.colour) p.set('colour', s.colour);
+  if (s.bandwidthM !== DEFAULT_STATE.bandwidthM) p.set('bandwidth_m', String(s.bandwidthM));
   if (s.top !== DEFAULT_STATE.top) p.set('top', String(s.top));
   if (s.camera !== null) {
     const { zoom, lat, lon } = s.camera;
@@ -314,6 +357,8 @@ export function formatState(s: ViewState): string {
   if (a.sort !== DEFAULT_AREAS.sort) p.set('area_sort', a.sort);
   if (a.order !== DEFAULT_AREAS.order) p.set('area_order', a.order);
   if (a.code !== null) p.set('area_code', a.code);
+  if (s.trends.sliceMonths !== DEFAULT_TRENDS.sliceMonths) p.set('slice_months', String(s.trends.sliceMonths));
+  if (s.trends.res !== DEFAULT_TRENDS.res) p.set('trends_res', String(s.trends.res));
   const q = p.toString();
   return q === '' ? '' : `?${q}`;
 }
@@ -377,11 +422,76 @@ export function areaTileParams(s: ViewState, dataVersion: string): URLSearchPara
   return p;
 }
 
-/** Query parameters for the tiles: the filters, a fixed resolution if any, and the data version. */
+/** Query parameters for the tiles: the filters, a fixed resolution if any, the bandwidth when colouring by density, and the data version. */
 export function tileParams(s: ViewState, dataVersion: string): URLSearchParams {
   const p = filterParams(s);
   if (s.res !== null) p.set('res', String(s.res));
+  if (s.colour === 'density') p.set('bandwidth_m', String(s.bandwidthM));
   p.set('v', dataVersion);
+  return p;
+}
+
+/** The tiles the hotspot view draws: kernel density when colouring by it, else the hotspots. */
+export const tileKind = (s: ViewState): 'kde' | 'hotspots' => (s.colour === 'density' ? 'kde' : 'hotspots');
+
+/** Query parameters for `/api/v1/kde` at resolution `res` (the density legend's largest value, the download). */
+export function kdeParams(s: ViewState, res: number, extra: Record<string, string> = {}): URLSearchParams {
+  const p = filterParams(s);
+  p.delete('rank_by');
+  p.set('bandwidth_m', String(s.bandwidthM));
+  p.set('res', String(res));
+  for (const [k, v] of Object.entries(extra)) p.set(k, v);
+  return p;
+}
+
+/** A period of whole months, both ends included. */
+export interface MonthRange {
+  from: string;
+  to: string;
+}
+
+/** Slices in the default trends period: 12 months, or 4 slices where slices are longer than 3 months. */
+export const DEFAULT_TREND_SLICES = (sliceMonths: number) => Math.max(4, Math.ceil(12 / sliceMonths));
+
+/**
+ * The trends view's period: the view's own when it names both ends; otherwise the last
+ * whole slices of the data (12 months of 1-month slices) ending at the view's `to` or
+ * the data's last month, cut to whole slices within the data where they hold fewer
+ * months. `null` when the data hold no months.
+ */
+export function trendsPeriod(s: ViewState, firstMonth: string | null, lastMonth: string | null): MonthRange | null {
+  if (s.from !== null && s.to !== null) return { from: s.from, to: s.to };
+  const to = s.to ?? lastMonth;
+  if (to === null) return null;
+  const slice = s.trends.sliceMonths;
+  const start = s.from ?? firstMonth;
+  let months = slice * DEFAULT_TREND_SLICES(slice);
+  if (s.from !== null) return { from: s.from, to: addMonths(s.from, months - 1) };
+  if (start !== null) {
+    const held = Math.floor(monthsBetween(start, to) / slice) * slice;
+    if (held > 0) months = Math.min(months, held);
+  }
+  return { from: addMonths(to, -(months - 1)), to };
+}
+
+/** Query parameters for `/api/v1/emerging` and its tiles: the filters over `period`, the trends' resolution and the slice length. */
+export function emergingParams(s: ViewState, period: MonthRange, extra: Record<string, string> = {}): URLSearchParams {
+  const p = filterParams(s);
+  // every cell of the study region, unranked: the server refuses rank_by
+  p.delete('rank_by');
+  p.set('from', period.from);
+  p.set('to', period.to);
+  p.set('res', String(s.trends.res));
+  if (s.trends.sliceMonths !== DEFAULT_TRENDS.sliceMonths) p.set('slice_months', String(s.trends.sliceMonths));
+  for (const [k, v] of Object.entries(extra)) p.set(k, v);
+  return p;
+}
+
+/** Query parameters for `/api/v1/trend` of one cell: the filters alone (its resolution is the cell's own). */
+export function trendParams(s: ViewState, cell: string, extra: Record<string, string> = {}): URLSearchParams {
+  const p = incidentFilterParams(s);
+  p.set('cell', cell);
+  for (const [k, v] of Object.entries(extra)) p.set(k, v);
   return p;
 }
 
