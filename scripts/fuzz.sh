@@ -24,13 +24,14 @@ if ! rustup toolchain list | grep -q '^nightly'; then
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "== installing cargo-fuzz from crates.io"
-    cargo install cargo-fuzz --locked --version 0.13.1
+    cargo install cargo-fuzz --locked --version 0.13.2
 fi
 
 corpus=target/fuzz-corpus
 seed() { # TARGET FILE [LINES]: the file's head (whole when LINES is empty) as a seed
     local t="$1" f="$2" n="${3:-}"
     [ -f "$f" ] || return 0
+    mkdir -p "$corpus/$t"
     local out
     out="$corpus/$t/$(basename "$f")"
     if [ -n "$n" ]; then head -n "$n" "$f" >"$out"; else cp "$f" "$out"; fi
