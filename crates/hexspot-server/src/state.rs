@@ -33,7 +33,8 @@ pub struct Settings {
     /// answered 503 with `Retry-After` at once, while cached answers keep flowing.
     pub max_computations: usize,
     /// Cells kept in the per-query statistics cache (about 100 bytes each); the
-    /// emerging hot spot and kernel density caches each hold as much again.
+    /// emerging hot spot and kernel density caches each hold a quarter as much (in the
+    /// same units: an emerging cell weighs 1 + slices/4, a density cell a third).
     pub stats_cache_cells: u64,
     /// Largest study region a query may have (memory and time grow with it).
     pub max_region_cells: usize,
@@ -137,11 +138,11 @@ impl AppState {
             .weigher(|_k: &String, v: &Arc<QueryStats>| v.weight())
             .build();
         let emerging = moka::sync::Cache::builder()
-            .max_capacity(settings.stats_cache_cells)
+            .max_capacity(settings.stats_cache_cells / 4)
             .weigher(|_k: &String, v: &Arc<EmergingStats>| v.weight())
             .build();
         let kde = moka::sync::Cache::builder()
-            .max_capacity(settings.stats_cache_cells)
+            .max_capacity(settings.stats_cache_cells / 4)
             .weigher(|_k: &String, v: &Arc<KdeStats>| v.weight())
             .build();
         let tiles = moka::sync::Cache::builder()
