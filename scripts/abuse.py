@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Hostile-load harness for `hexspot serve` (loopback only, bounded in time and count).
+
+Starts the server on a database, then, one scenario at a time, attacks it while a
+well-behaved client measures what normal requests get:
+
+  slow-headers  N connections that send a request's headers a byte a second
+  slow-bodies   N uploads whose bodies trickle in a byte a second
+  overload      4 x the server's computation slots of distinct uncached queries at once
+  sigterm       SIGTERM while requests are in flight: exit time, every complete request
+                answered
+
+and prints the figures (p50/p99 of /healthz and of a cached tile while under attack,
+how the attackers were answered, exit time). Standard library only.
+
+    scripts/abuse.py --bin target/release/hexspot --db out/load/load.db [--short]
+
+--short (CI) uses smaller counts and shorter waits. Exit status 1 when a target is
+missed: normal requests' p99 over 50 ms or any of them failing, an overflow answered
+slower than 100 ms or other than 503, or SIGTERM not ending the process within its
+deadline.
+"""
+
+import argparse
+import http.client
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HOST = "127.0.0.1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def get(port, path, timeout=10.0):
+    """(status, seconds) of one GET on a new connection; status 0 on a socket error."""
+    t = time.perf_counter()
+    try:
+        c = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        c.request("GET", path, headers={"Host": f"{HOST}:{port}"})
+        r = c.getresponse()
+        r.read()
+        c.close()
+        return r.status, time.perf_counter() - t
+    except OSError:
+        return 0, time.perf_counter() - t
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+
+
+def probe(port, paths, n):
+    """Latencies of n normal requests spread over paths, and how many failed."""
+    lat, failed = [], 0
+    for i in range(n):
+        status, dt = get(port, paths[i % len(paths)])
+        if status == 200 or status == 204:
+            lat.append(dt)
+        else:
+            failed += 1
+        time.sleep(0.01)
+    return lat, failed
+
+
+class Server:
+    def __init__(self, binary, db, shutdown_secs):
+        self.port = free_port()
+        env = dict(os.environ, RUST_LOG="warn")
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--db", db, "--addr", f"{HOST}:{self.port}",
+             "--watch-secs", "0", "--shutdown-secs", str(shutdown_secs)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(300):
+            if get(self.port, "/readyz", 1.0)[0] == 200:
+                return
+            time.sleep(0.1)
+        self.stop()
+        sys.exit("the server did not become ready in 30 s")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def hold(port, n, payload, every, seconds):
+    """n connections each sending payload a byte every `every` seconds for `seconds`;
+    returns the sockets' fates: answered (the first bytes back), closed, still open."""
+    fates = {"answered": 0, "closed": 0, "open": 0}
+    lock = threading.Lock()
+
+    def one():
+        fate = "open"
+        try:
+            s = socket.create_connection((HOST, port), timeout=seconds + 5)
+            s.settimeout(every)
+            end = time.monotonic() + seconds
+            for b in payload:
+                if time.monotonic() > end:
+                    break
+                try:
+                    s.sendall(bytes([b]))
+                except OSError:
+                    fate = "closed"
+                    break
+                try:
+                    data = s.recv(64)
+                    fate = "answered" if data else "closed"
+                    break
+                except socket.timeout:
+                    continue
+                except OSError:
+                    fate = "closed"
+                    break
+            s.close()
+        except OSError:
+            fate = "closed"
+        with lock:
+            fates[fate] += 1
+
+    threads = [threading.Thread(target=one, daemon=True) for _ in range(n)]
+    for t in threads:
+        t.start()
+    return threads, fates
+
+
+def report(name, lat, failed, extra):
+    print(f"{name:13s} normal requests: {len(lat) + failed}, failed {failed}, "
+          f"p50 {pct(lat, 50) * 1000:.1f} ms, p99 {pct(lat, 99) * 1000:.1f} ms; {extra}")
+    return failed == 0 and pct(lat, 99) <= 0.050
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="target/release/hexspot")
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--short", action="store_true")
+    a = ap.parse_args()
+    short = a.short
+    ok = True
+    server = Server(a.bin, a.db, shutdown_secs=3 if short else 10)
+    port = server.port
+    tile = "/tiles/hotspots/12/2030/1319?res=9"
+    normal = ["/healthz", tile]
+    try:
+        get(port, tile)  # cached from now on
+        probes = 100 if short else 400
+
+        # slow headers
+        n = 100 if short else 500
+        wait = 6 if short else 20
+        line = f"GET /healthz HTTP/1.1\r\nHost: {HOST}:{port}\r\nX-Pad: {'a' * 200}\r\n\r\n"
+        threads, fates = hold(port, n, line.encode(), 1.0, wait)
+        time.sleep(1)
+        lat, failed = probe(port, normal, probes)
+        for t in threads:
+            t.join()
+        ok &= report("slow-headers", lat, failed,
+                     f"{n} attackers: {fates['closed']} cut off, {fates['open']} still open after {wait} s")
+
+        # slow bodies
+        n = 60 if short else 300
+        head = (f"POST /api/v1/imports?name=slow.csv HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+                "Content-Type: text/csv\r\nContent-Length: 100000\r\n\r\n").encode()
+        body = head + b"Crime ID,Month\n" * 100
+
+        def slow_body(fates, lock):
+            try:
+                s = socket.create_connection((HOST, port), timeout=30)
+                s.sendall(head)
+                s.settimeout(1.0)
+                got = b""
+                for b in body[len(head):]:
+                    try:
+                        s.sendall(bytes([b]))
+                        got = s.recv(64)
+                        if got:
+                            break
+                    except socket.timeout:
+                        continue
+                    except OSError:
+                        break
+                s.close()
+                code = got[9:12].decode() if got.startswith(b"HTTP/1.1 ") else "closed"
+            except OSError:
+                code = "closed"
+            with lock:
+                fates[code] = fates.get(code, 0) + 1
+
+        fates, lock = {}, threading.Lock()
+        threads = [threading.Thread(target=slow_body, args=(fates, lock), daemon=True) for _ in range(n)]
+        for t in threads:
+            t.start()
+        time.sleep(1)
+        lat, failed = probe(port, normal, probes)
+        for t in threads:
+            t.join(timeout=40)
+        ok &= report("slow-bodies", lat, failed, f"{n} uploads answered: {dict(sorted(fates.items()))}")
+
+        # overload: distinct uncached queries, 4 x the computation slots, at once
+        n = 4 * (os.cpu_count() or 2) * (2 if short else 8)
+        answers, lock = [], threading.Lock()
+
+        def query(i):
+            status, dt = get(port, f"/api/v1/hotspots?res=10&k={1 + i % 5}&alpha={0.01 + i / 10000:.4f}&top=5", 60)
+            with lock:
+                answers.append((status, dt))
+
+        threads = [threading.Thread(target=query, args=(i,), daemon=True) for i in range(n)]
+        for t in threads:
+            t.start()
+        lat, failed = probe(port, normal, probes // 2)
+        for t in threads:
+            t.join()
+        shed = [dt for s, dt in answers if s == 503]
+        served = [dt for s, dt in answers if s == 200]
+        other = [s for s, _ in answers if s not in (200, 503)]
+        shed_ok = not other and (not shed or max(shed) <= 0.100)
+        ok &= report("overload", lat, failed,
+                     f"{n} distinct new queries: {len(served)} answered (p50 {pct(served, 50) * 1000:.0f} ms), "
+                     f"{len(shed)} shed with 503 (slowest {max(shed, default=0) * 1000:.1f} ms), other {other}") and shed_ok
+
+        # SIGTERM under load
+        done, lock = [], threading.Lock()
+
+        def busy(i):
+            status, _ = get(port, f"/api/v1/hotspots?res=9&k={1 + i % 3}&top={1 + i}", 30)
+            with lock:
+                done.append(status)
+
+        threads = [threading.Thread(target=busy, args=(i,), daemon=True) for i in range(40)]
+        for t in threads:
+            t.start()
+        time.sleep(0.05)
+        # and a half-sent request that would hold a plain graceful shutdown for ever
+        stuck = socket.create_connection((HOST, port))
+        stuck.sendall(b"GET /healthz HTTP/1.1\r\nHo")
+        t0 = time.perf_counter()
+        server.proc.send_signal(signal.SIGTERM)
+        try:
+            server.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+        exit_s = time.perf_counter() - t0
+        for t in threads:
+            t.join(timeout=5)
+        stuck.close()
+        deadline = 3 if short else 10
+        answered = sum(1 for s in done if s in (200, 503))
+        print(f"{'sigterm':13s} exited {server.proc.returncode} after {exit_s:.2f} s (deadline {deadline} s); "
+              f"{answered} of {len(done)} requests that completed were answered (others: {[s for s in done if s not in (200, 503)]})")
+        ok &= server.proc.returncode == 0 and exit_s <= deadline + 2
+    finally:
+        server.stop()
+    print("all targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
