@@ -595,8 +595,7 @@ fn by_ij(
                         continue;
                     };
                     let to = cells
-                        .filter(|&&r| near(occ_unit[r as usize], q))
-                        .last()
+                        .rfind(|&&r| near(occ_unit[r as usize], q))
                         .map_or(from, |&r| r) as usize;
                     // summed in registers, two lanes (the chain of adds is the bound)
                     let span = run[from as usize]..run[to + 1];
