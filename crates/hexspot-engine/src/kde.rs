@@ -10,7 +10,10 @@
 //! one query finds exactly the points within h, and `d = 2R·asin(chord/2)` is the
 //! haversine distance itself (`sin²(d/2R)` is the haversine formula's `a` = chord²/4).
 //! Candidate cells come from each occupied cell's k-ring, with k bounded from the
-//! bandwidth and the cell's own size.
+//! bandwidth and the cell's own size. Where every cell lies in one base cell (any one
+//! force's data) the occupied cells sit on a dense local-IJ grid: candidates are found
+//! row by row, and each sums, row by row of its ring, one contiguous run of points
+//! laid out in grid order (see `by_ij`); elsewhere an R-tree answers (`by_rtree`).
 
 use h3o::{CellIndex, LatLng};
 use rayon::prelude::*;
@@ -113,7 +116,6 @@ struct Weighed {
 
 struct Chunk {
     points: Vec<(f64, f64, f64, u32, u32)>,
-    occupied: Vec<u32>,
     exclusions: Exclusions,
     imports: Vec<bool>,
 }
@@ -179,7 +181,6 @@ pub fn kde_with(
         .map(|c| {
             let mut out = Chunk {
                 points: Vec::new(),
-                occupied: Vec::new(),
                 exclusions: Exclusions::default(),
                 imports: vec![false; table.max_import as usize + 1],
             };
@@ -206,16 +207,12 @@ pub fn kde_with(
                     }
                     _ => out.points.push((lon, lat, w, 1, slot)),
                 }
-                if out.occupied.last() != Some(&slot) {
-                    out.occupied.push(slot);
-                }
             }
             out
         })
         .collect();
     let mut exclusions = Exclusions::default();
     let mut imports = vec![false; table.max_import as usize + 1];
-    let mut occupied: Vec<u32> = Vec::new();
     let mut raw: Vec<(f64, f64, f64, u32, u32)> = Vec::new();
     for c in chunks {
         let (e, f) = (&mut exclusions, &c.exclusions);
@@ -226,7 +223,6 @@ pub fn kde_with(
         for (a, b) in imports.iter_mut().zip(&c.imports) {
             *a |= b;
         }
-        occupied.extend(c.occupied);
         raw.extend(c.points);
     }
     let incidents: usize = raw.iter().map(|p| p.3 as usize).sum();
@@ -237,45 +233,66 @@ pub fn kde_with(
         .filter(|(_, b)| **b)
         .map(|(i, _)| i as u32)
         .collect();
-    // points in cell order, the same point once (its rows' weights in row order)
-    let mut keys: Vec<(u64, u64, u64, u32)> = raw
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            (
-                col.cells()[p.4 as usize],
-                p.0.to_bits(),
-                p.1.to_bits(),
-                i as u32,
-            )
-        })
-        .collect();
-    keys.par_sort_unstable();
-    let mut points: Vec<Weighed> = Vec::with_capacity(raw.len());
-    let mut last: Option<(u64, u64, u64)> = None;
-    for &(c, x, y, i) in &keys {
-        let (lon, lat, w, n, slot) = raw[i as usize];
-        if last == Some((c, x, y)) {
-            let p = points.last_mut().expect("a point was pushed");
-            p.w += w;
-            p.n += n;
-        } else {
-            points.push(Weighed {
-                unit: unit(lon, lat),
-                w,
-                n,
-                slot,
+    // points in cell order, the same point once (its rows' weights in row order): the
+    // points counted into their slots (slots ascend with the cells), each slot's run
+    // then sorted by coordinates and row
+    let n_slots = col.cells().len();
+    let mut at = vec![0u32; n_slots + 1];
+    for p in &raw {
+        at[p.4 as usize + 1] += 1;
+    }
+    for s in 0..n_slots {
+        at[s + 1] += at[s];
+    }
+    let mut order = vec![0u32; raw.len()];
+    let mut next = at.clone();
+    for (i, p) in raw.iter().enumerate() {
+        let s = p.4 as usize;
+        order[next[s] as usize] = i as u32;
+        next[s] += 1;
+    }
+    drop(next);
+    order
+        .par_chunk_by_mut(|&x, &y| raw[x as usize].4 == raw[y as usize].4)
+        .for_each(|run| {
+            run.sort_unstable_by_key(|&i| {
+                let p = &raw[i as usize];
+                (p.0.to_bits(), p.1.to_bits(), i)
             });
-            last = Some((c, x, y));
+        });
+    let mut merged: Vec<(f64, f64, f64, u32, u32)> = Vec::with_capacity(raw.len());
+    for &i in &order {
+        let q = raw[i as usize];
+        match merged.last_mut() {
+            Some(p)
+                if p.4 == q.4
+                    && p.0.to_bits() == q.0.to_bits()
+                    && p.1.to_bits() == q.1.to_bits() =>
+            {
+                p.2 += q.2;
+                p.3 += q.3;
+            }
+            _ => merged.push(q),
         }
     }
-    drop(keys);
+    drop(order);
     drop(raw);
+    let points: Vec<Weighed> = merged
+        .par_iter()
+        .map(|&(lon, lat, w, n, slot)| Weighed {
+            unit: unit(lon, lat),
+            w,
+            n,
+            slot,
+        })
+        .collect();
+    drop(merged);
     let n_points = points.len();
-
-    occupied.par_sort_unstable();
-    occupied.dedup();
-    let occupied: Vec<u64> = occupied.iter().map(|&s| col.cells()[s as usize]).collect();
+    let occupied: Vec<u64> = (0..n_slots)
+        .filter(|&s| at[s + 1] > at[s])
+        .map(|s| col.cells()[s])
+        .collect();
+    drop(at);
     let given: Option<Vec<u64>> = query.cells.as_ref().map(|cells| {
         let mut v: Vec<u64> = cells.iter().map(|&c| u64::from(c)).collect();
         v.sort_unstable();
@@ -309,24 +326,63 @@ pub fn kde_with(
     })
 }
 
-/// The density contributions of the points `near` a centre `q`: (per m², incidents).
-#[inline]
-fn add(q: [f64; 3], p: &Weighed, h: f64, chord2: f64, acc: &mut (f64, u32)) {
-    let g = p.unit;
-    let ch2 = (g[0] - q[0]).powi(2) + (g[1] - q[1]).powi(2) + (g[2] - q[2]).powi(2);
-    if ch2 >= chord2 {
-        return;
+/// The kernel's constants for one bandwidth.
+#[derive(Clone, Copy)]
+struct Kernel {
+    /// h².
+    h2: f64,
+    /// 1/h².
+    inv_h2: f64,
+    /// The squared chord between unit vectors a hair more than h apart.
+    chord2: f64,
+    /// 3/(π h²), per km².
+    scale_km2: f64,
+}
+
+impl Kernel {
+    fn new(h: f64) -> Self {
+        let h2 = h * h;
+        Self {
+            h2,
+            inv_h2: 1.0 / h2,
+            chord2: chord2(h),
+            scale_km2: 3.0 / (std::f64::consts::PI * h2) * 1e6,
+        }
     }
-    // d = 2R·asin(x), x = chord/2 ≤ sin(h/2R) < 2e-3: asin's series to x⁷ is exact in
-    // double precision there (the next term is below 1e-22 of the sum)
-    let x2 = ch2 / 4.0;
-    let s = 1.0 + x2 * (1.0 / 6.0 + x2 * (3.0 / 40.0 + x2 * (5.0 / 112.0)));
-    let d2 = EARTH_RADIUS * EARTH_RADIUS * ch2 * s * s;
-    let h2 = h * h;
-    if d2 < h2 {
-        let u = 1.0 - d2 / h2;
-        acc.0 += p.w * 3.0 / (std::f64::consts::PI * h2) * u * u;
-        acc.1 += p.n;
+
+    /// Adds a point's contribution to a centre `q`'s sums: (Σ w·(1 − d²/h²)², incidents).
+    #[inline]
+    fn add(&self, q: [f64; 3], p: &Weighed, acc: &mut (f64, u32)) {
+        let (x, n) = self.term(q, p.unit, p.w, p.n);
+        acc.0 += x;
+        acc.1 += n;
+    }
+
+    /// One point's terms of [`Kernel::add`], without branches: a point at d ≥ h gives
+    /// exactly (0, 0), so any superset of the points within h may be fed in.
+    #[inline]
+    fn term(&self, q: [f64; 3], g: [f64; 3], w: f64, n: u32) -> (f64, u32) {
+        let ch2 = (g[0] - q[0]).powi(2) + (g[1] - q[1]).powi(2) + (g[2] - q[2]).powi(2);
+        // d = 2R·asin(x), x = chord/2: where d is near h ≤ 20 km, x < 2e-3 and asin's
+        // series to x⁷ is exact in double precision (the next term is below 1e-20 of
+        // the sum); the series increases with x, so a farther point's d is above h too
+        let x2 = ch2 / 4.0;
+        let s = 1.0 + x2 * (1.0 / 6.0 + x2 * (3.0 / 40.0 + x2 * (5.0 / 112.0)));
+        let d2 = EARTH_RADIUS * EARTH_RADIUS * ch2 * s * s;
+        let hit = d2 < self.h2;
+        let u = 1.0 - d2 * self.inv_h2;
+        (f64::from(u8::from(hit)) * (w * u * u), u32::from(hit) * n)
+    }
+
+    /// The cell's density from its sums; `None` for a cell no point reaches unless
+    /// `keep_all`.
+    fn finish(&self, cell: CellIndex, acc: (f64, u32), keep_all: bool) -> Option<KdeCell> {
+        (keep_all || acc.1 > 0).then_some(KdeCell {
+            cell,
+            density_km2: acc.0 * self.scale_km2,
+            incidents: acc.1,
+            rank: 0,
+        })
     }
 }
 
@@ -334,15 +390,6 @@ fn chord2(m: f64) -> f64 {
     let c = 2.0 * (m / (2.0 * EARTH_RADIUS)).sin();
     // a hair wide: the exact test is on the distance
     c * c * (1.0 + 1e-9)
-}
-
-fn finish(cell: CellIndex, acc: (f64, u32), keep_all: bool) -> Option<KdeCell> {
-    (keep_all || acc.1 > 0).then_some(KdeCell {
-        cell,
-        density_km2: acc.0 * 1e6,
-        incidents: acc.1,
-        rank: 0,
-    })
 }
 
 /// Per resolution-3 ancestor of the occupied cells: the ring bound and its largest cell
@@ -394,7 +441,8 @@ fn by_rtree(points: &[Weighed], occupied: &[u64], given: Option<&[u64]>, h: f64)
             .map(|(i, p)| GeomWithData::new(p.unit, (p.w, i as u32)))
             .collect(),
     );
-    let c2 = chord2(h);
+    let kernel = Kernel::new(h);
+    let c2 = kernel.chord2;
     candidates
         .par_iter()
         .filter_map(|&c| {
@@ -403,17 +451,26 @@ fn by_rtree(points: &[Weighed], occupied: &[u64], given: Option<&[u64]>, h: f64)
             let q = unit(ll.lng(), ll.lat());
             let mut acc = (0.0, 0);
             for p in tree.locate_within_distance(q, c2) {
-                add(q, &points[p.data.1 as usize], h, c2, &mut acc);
+                kernel.add(q, &points[p.data.1 as usize], &mut acc);
             }
-            finish(cell, acc, given.is_some())
+            kernel.finish(cell, acc, given.is_some())
         })
         .collect()
 }
 
-/// The fast path, when every cell lies in one non-pentagon base cell: the candidate
-/// cells and the occupied cells in local IJ coordinates; each candidate gathers the
-/// points of the occupied cells in its ring whose centres are near enough. `None` when
-/// the cells do not fit one frame.
+/// The largest IJ rectangle the fast path lays out densely: 16 slots per occupied cell,
+/// and never less than 4M slots (16 MB); data spread more thinly than that (a few
+/// points far apart at a fine resolution) takes the R-tree path.
+fn max_grid_slots(occupied: usize) -> usize {
+    occupied.saturating_mul(16).max(1 << 22)
+}
+
+/// The fast path, when every cell lies in one non-pentagon base cell: the occupied
+/// cells on a dense grid of local IJ coordinates over their bounding box widened by
+/// the ring bound k. The candidates are the grid's cells with an occupied cell within
+/// k, found row by row; each candidate gathers the points of the occupied cells in its
+/// k-ring whose centres are near enough, in the ring's order. `None` when the cells do
+/// not fit one frame or the grid would be too large.
 fn by_ij(
     points: &[Weighed],
     occupied: &[u64],
@@ -425,7 +482,7 @@ fn by_ij(
     let first = given.and_then(|g| g.first()).or(occupied.first())?;
     let frame = ij::Frame::new(cell(*first))?;
     let (k, radius) = bounds(occupied, h);
-    let offsets = ij::ring_offsets(k);
+    let rows = ij::ring_rows(k);
     // points are in cell order: each occupied cell's run
     let mut start = Vec::with_capacity(occupied.len() + 1);
     let mut at = 0;
@@ -440,69 +497,163 @@ fn by_ij(
         .par_iter()
         .map(|&c| frame.ij(cell(c)))
         .collect::<Option<_>>()?;
-    let occ_unit: Vec<[f64; 3]> = occupied
-        .par_iter()
-        .map(|&c| {
-            let ll = LatLng::from(cell(c));
-            unit(ll.lng(), ll.lat())
-        })
-        .collect();
-    let mut grid = ij::TileGrid::new();
-    for (i, &(a, b)) in occ_ij.iter().enumerate() {
-        grid.get_or_insert(a, b, || i as u32);
-    }
+    let mut grid = {
+        let ki = k as i32;
+        let (mut i, mut j) = ((i32::MAX, i32::MIN), (i32::MAX, i32::MIN));
+        for &(a, b) in &occ_ij {
+            i = (i.0.min(a), i.1.max(a));
+            j = (j.0.min(b), j.1.max(b));
+        }
+        if occ_ij.is_empty() {
+            (i, j) = ((0, -1), (0, -1));
+        }
+        let mut g = ij::DenseGrid::new(
+            (i.0.saturating_sub(ki), i.1.saturating_add(ki)),
+            (j.0.saturating_sub(ki), j.1.saturating_add(ki)),
+            max_grid_slots(occupied.len()),
+        )?;
+        for (o, &(a, b)) in occ_ij.iter().enumerate() {
+            g.set(a, b, o as u32);
+        }
+        g
+    };
     let cand: Vec<(i32, i32)> = match given {
         Some(g) => g
             .iter()
             .map(|&c| frame.ij(cell(c)))
             .collect::<Option<_>>()?,
-        None => {
-            let mut seen = ij::TileGrid::new();
-            let mut v = Vec::new();
-            for &(a, b) in &occ_ij {
-                for &(di, dj) in &offsets {
-                    let (x, y) = (a + di, b + dj);
-                    seen.get_or_insert(x, y, || {
-                        v.push((x, y));
-                        0
-                    });
-                }
-            }
-            v
-        }
+        None => grid
+            .rows()
+            .into_par_iter()
+            .flat_map_iter(|a| candidate_row(&grid, &rows, a))
+            .collect(),
     };
-    let c2 = chord2(h);
-    let reach2 = chord2(h + radius);
-    let out: Option<Vec<Option<KdeCell>>> = cand
+    // the occupied cells renumbered in grid order (row by row), their points laid out
+    // in that order: the cells of a run of one row are a run of points
+    let by_rank = grid.renumber();
+    let mut run = Vec::with_capacity(by_rank.len() + 1);
+    let mut order: Vec<u32> = Vec::with_capacity(points.len());
+    for &o in &by_rank {
+        run.push(order.len());
+        let o = o as usize;
+        order.extend(start[o] as u32..start[o + 1] as u32);
+    }
+    run.push(order.len());
+    let laid: Vec<([f64; 3], f64)> = order
+        .par_iter()
+        .map(|&i| (points[i as usize].unit, points[i as usize].w))
+        .collect();
+    let laid_n: Vec<u32> = order.par_iter().map(|&i| points[i as usize].n).collect();
+    drop(order);
+    // the candidates' centres (an occupied cell's own index, the others' from IJ), then
+    // the occupied cells' from theirs where they are candidates
+    let centres: Vec<(CellIndex, [f64; 3])> = cand
         .par_iter()
         .map(|&(a, b)| {
-            let c = frame.cell((a, b))?;
+            let c = match grid.get(a, b) {
+                Some(r) => cell(occupied[by_rank[r as usize] as usize]),
+                None => frame.cell((a, b))?,
+            };
             let ll = LatLng::from(c);
-            let q = unit(ll.lng(), ll.lat());
-            let mut acc = (0.0, 0);
-            let mut near: Vec<u32> = Vec::with_capacity(offsets.len());
-            let mut tile = None;
-            for &(di, dj) in &offsets {
-                let Some(o) = grid.peek(a + di, b + dj, &mut tile) else {
-                    continue;
-                };
-                let u = occ_unit[o as usize];
-                let d2 = (u[0] - q[0]).powi(2) + (u[1] - q[1]).powi(2) + (u[2] - q[2]).powi(2);
-                if d2 < reach2 {
-                    near.push(o);
-                }
-            }
-            // the ring's order, then the points' (a fixed order: no thread changes it)
-            for o in near {
-                let o = o as usize;
-                for p in &points[start[o]..start[o + 1]] {
-                    add(q, p, h, c2, &mut acc);
-                }
-            }
-            Some(finish(c, acc, given.is_some()))
+            Some((c, unit(ll.lng(), ll.lat())))
+        })
+        .collect::<Option<_>>()?;
+    let mut occ_unit: Vec<Option<[f64; 3]>> = vec![None; by_rank.len()];
+    for (&(a, b), &(_, q)) in cand.iter().zip(&centres) {
+        if let Some(r) = grid.get(a, b) {
+            occ_unit[r as usize] = Some(q);
+        }
+    }
+    let occ_unit: Vec<[f64; 3]> = occ_unit
+        .into_par_iter()
+        .zip(&by_rank)
+        .map(|(u, &o)| {
+            u.unwrap_or_else(|| {
+                let ll = LatLng::from(cell(occupied[o as usize]));
+                unit(ll.lng(), ll.lat())
+            })
         })
         .collect();
-    Some(out?.into_iter().flatten().collect())
+    let kernel = Kernel::new(h);
+    let reach2 = chord2(h + radius);
+    let near = |u: [f64; 3], q: [f64; 3]| {
+        (u[0] - q[0]).powi(2) + (u[1] - q[1]).powi(2) + (u[2] - q[2]).powi(2) < reach2
+    };
+    Some(
+        cand.par_iter()
+            .zip(&centres)
+            .filter_map(|(&(a, b), &(c, q))| {
+                let mut acc = (0.0, 0);
+                // the ring's rows in order, each summed in a fixed order (no thread
+                // changes it); in each of its rows, the points of the cells from the first to
+                // the last whose centre is within h + radius (the exact test is the
+                // kernel's)
+                for &(di, lo, hi) in &rows {
+                    let row = grid.row(a + di, b + lo, b + hi);
+                    let mut cells = row.iter().filter(|&&r| r != ij::DenseGrid::EMPTY);
+                    let Some(&from) = cells.find(|&&r| near(occ_unit[r as usize], q)) else {
+                        continue;
+                    };
+                    let to = cells
+                        .rfind(|&&r| near(occ_unit[r as usize], q))
+                        .map_or(from, |&r| r) as usize;
+                    // summed in registers, two lanes (the chain of adds is the bound)
+                    let span = run[from as usize]..run[to + 1];
+                    let (pts, ns) = (&laid[span.clone()], &laid_n[span]);
+                    let mut sum = [0.0; 2];
+                    let mut count = [0; 2];
+                    let mut pairs = pts.chunks_exact(2).zip(ns.chunks_exact(2));
+                    for (p, n) in &mut pairs {
+                        let a = kernel.term(q, p[0].0, p[0].1, n[0]);
+                        let b = kernel.term(q, p[1].0, p[1].1, n[1]);
+                        sum = [sum[0] + a.0, sum[1] + b.0];
+                        count = [count[0] + a.1, count[1] + b.1];
+                    }
+                    if pts.len() % 2 == 1 {
+                        let (&(g, w), &n) = (pts.last().expect("odd"), ns.last().expect("odd"));
+                        let a = kernel.term(q, g, w, n);
+                        sum[0] += a.0;
+                        count[0] += a.1;
+                    }
+                    acc.0 += sum[0] + sum[1];
+                    acc.1 += count[0] + count[1];
+                }
+                kernel.finish(c, acc, given.is_some())
+            })
+            .collect(),
+    )
+}
+
+/// The cells of grid row `a` with an occupied cell within the ring `rows`: each
+/// occupied cell (i, j) of row a + di makes candidates of j − hi ..= j − lo.
+fn candidate_row(grid: &ij::DenseGrid, rows: &[(i32, i32, i32)], a: i32) -> Vec<(i32, i32)> {
+    let (j0, width) = grid.columns();
+    let last = j0 + width as i32 - 1;
+    // +1 where a run of candidates starts, −1 after it ends
+    let mut edge = vec![0i32; width + 1];
+    for &(di, lo, hi) in rows {
+        let row = grid.row(a + di, j0, last);
+        for (x, &o) in row.iter().enumerate() {
+            if o == ij::DenseGrid::EMPTY {
+                continue;
+            }
+            let j = j0 + x as i32;
+            let (from, to) = ((j - hi).max(j0), (j - lo).min(last));
+            if from <= to {
+                edge[(from - j0) as usize] += 1;
+                edge[(to - j0) as usize + 1] -= 1;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut depth = 0;
+    for (x, e) in edge[..width].iter().enumerate() {
+        depth += e;
+        if depth > 0 {
+            out.push((a, j0 + x as i32));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

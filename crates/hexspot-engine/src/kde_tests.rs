@@ -158,3 +158,74 @@ fn the_ij_and_rtree_paths_agree() {
         }
     }
 }
+
+/// A fixed-seed generator for the property test below.
+fn lcg(s: &mut u64) -> f64 {
+    *s = s
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (*s >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The fast path against every point measured to every cell of a wide disk: the same
+/// cells, incidents and densities, with points scattered, stacked and a hair inside and
+/// outside h of a cell centre.
+#[test]
+fn the_fast_path_matches_every_point_against_every_cell() {
+    for (res, h, k) in [(9, 600.0, 12), (10, 250.0, 26)] {
+        let r = h3o::Resolution::try_from(res).unwrap();
+        let c = leeds(r);
+        let (lon, lat) = centre(c);
+        let mut s = u64::from(res);
+        let mut pts: Vec<(f64, f64)> = (0..3000)
+            .map(|_| destination(lon, lat, 1500.0 * lcg(&mut s).sqrt(), 6.3 * lcg(&mut s)))
+            .collect();
+        // stacked points (police.uk's shared map points)
+        for i in 0..200 {
+            pts.push(pts[i * 7]);
+        }
+        // a hair (1 mm) inside and outside h of some cell centres
+        for (i, cell) in c.grid_disk::<Vec<_>>(5).into_iter().enumerate().take(60) {
+            let (x, y) = centre(cell);
+            let d = if i % 2 == 0 { h - 1e-3 } else { h + 1e-3 };
+            pts.push(destination(x, y, d, f64::from(i as u32) * 0.37));
+        }
+        let t = table(&pts);
+        let got = kde(&t, &query(res, h), &HarmTable::default()).unwrap();
+        let mut want: Vec<(CellIndex, f64, u32)> = c
+            .grid_disk::<Vec<_>>(k)
+            .into_iter()
+            .filter_map(|cell| {
+                let (x, y) = centre(cell);
+                let near: Vec<f64> = pts
+                    .iter()
+                    .map(|p| haversine_m(p.0, p.1, x, y))
+                    .filter(|&d| d < h)
+                    .collect();
+                (!near.is_empty()).then(|| {
+                    let d = near.iter().map(|&d| quartic(d, h)).sum::<f64>() * 1e6;
+                    (cell, d, near.len() as u32)
+                })
+            })
+            .collect();
+        // the disk is wide enough: its rim has no cell within h of a point
+        let rim: Vec<CellIndex> = c.grid_ring_fast(k).flatten().collect();
+        assert!(
+            rim.iter().all(|r| want.iter().all(|w| w.0 != *r)),
+            "res {res}"
+        );
+        want.sort_by_key(|w| w.0);
+        let mut cells = got.cells.clone();
+        cells.sort_by_key(|x| x.cell);
+        assert_eq!(cells.len(), want.len(), "res {res}");
+        for (x, (cell, d, n)) in cells.iter().zip(&want) {
+            assert_eq!((x.cell, x.incidents), (*cell, *n), "res {res}");
+            assert!(
+                (x.density_km2 - d).abs() <= 1e-9 * d,
+                "res {res} {cell}: {} vs {d}",
+                x.density_km2
+            );
+        }
+        assert_eq!(got.incidents, pts.len());
+    }
+}

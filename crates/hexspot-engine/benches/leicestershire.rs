@@ -1,0 +1,111 @@
+//! Emerging hot spots on real police.uk data (issue 14): violence and sexual offences,
+//! Leicestershire, all 35 months 2019-12..2022-10 as monthly slices, res 8, default k,
+//! alpha and time lag. The months are read from `../shared/data/crime/leicestershire`
+//! (`HEXSPOT_SHARED_DATA` names another copy of `shared/data`); where that folder is not
+//! there the bench says it skipped.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hexspot_engine::{
+    Alpha, Category, EmergingQuery, Filter, HarmTable, IncidentRow, IncidentTable,
+    IncidentTableBuilder, K, Measure, Period, Resolution, SliceMonths, SpaceTimeQuery, StudyRegion,
+    TimeLag, YearMonth, emerging,
+};
+use hexspot_ingest::{ReadOptions, read_file};
+
+const VIOLENCE: &str = "Violence and sexual offences";
+
+/// The Leicestershire folder, if it is there.
+fn leicestershire() -> Option<PathBuf> {
+    let shared = std::env::var_os("HEXSPOT_SHARED_DATA").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        PathBuf::from,
+    );
+    let dir = shared.join("crime/leicestershire");
+    dir.is_dir().then_some(dir)
+}
+
+/// Every month 2019-12..2022-10 read into one table, one import per file.
+fn load(dir: &Path) -> IncidentTable {
+    let mut b = IncidentTableBuilder::default();
+    let first = YearMonth::new(2019, 12).expect("valid").index();
+    let last = YearMonth::new(2022, 10).expect("valid").index();
+    for (import_id, index) in (1..).zip(first..=last) {
+        let month = YearMonth::from_index(index).expect("valid");
+        let path = dir.join(format!("{month}-leicestershire-street.csv"));
+        read_file(&path, &ReadOptions::default(), &mut |_| {}, &mut |r| {
+            b.push(&IncidentRow {
+                location: r.location,
+                fine_cell: r.fine_cell,
+                month: r.when.month,
+                day: r.when.day,
+                time: r.when.time,
+                crime_type: r.crime_type,
+                offence: r.offence,
+                flags: r.flags,
+                weight: r.weight,
+                import_id,
+            })
+        })
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    b.build()
+}
+
+fn bench_leicestershire(c: &mut Criterion) {
+    let Some(dir) = leicestershire() else {
+        eprintln!("shared/data/crime/leicestershire not found: leicestershire bench skipped");
+        return;
+    };
+    let started = Instant::now();
+    let table = load(&dir);
+    eprintln!("read {} rows in {:.2?}", table.len(), started.elapsed());
+    let month = |s: &str| s.parse::<YearMonth>().expect("valid month");
+    let query = EmergingQuery {
+        cube: SpaceTimeQuery {
+            filter: Filter {
+                period: Some(Period::months(month("2019-12"), month("2022-10")).expect("a period")),
+                crime_types: vec![VIOLENCE.to_owned()],
+                ..Filter::default()
+            },
+            resolution: Resolution::try_from(8).expect("valid"),
+            k: K::default(),
+            measure: Measure::Count,
+            region: StudyRegion::OccupiedWithRings,
+            alpha: Alpha::default(),
+            slice_months: SliceMonths::default(),
+            time_lag: TimeLag::default(),
+            max_region_cells: usize::MAX,
+        },
+        trend_alpha: Alpha::default(),
+    };
+    let harm = HarmTable::default();
+    let t = Instant::now();
+    let r = emerging(&table, &query, &harm).expect("runs");
+    eprintln!(
+        "emerging res 8, violence, {} slices: {} cells, {} incidents; {} (first run, cells located: {:.2?})",
+        r.cube.slices.len(),
+        r.cells.len(),
+        r.cube.incidents,
+        Category::ALL
+            .iter()
+            .map(|c| format!("{} {}", c.name(), r.total(*c)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        t.elapsed()
+    );
+    let mut group = c.benchmark_group("leicestershire");
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_secs(2));
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("emerging_violence_res8_35_months", |b| {
+        b.iter(|| emerging(black_box(&table), black_box(&query), &harm).expect("runs"));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_leicestershire);
+criterion_main!(benches);
