@@ -208,7 +208,7 @@ pub fn encode(stats: &QueryStats, tile: TileId) -> Result<Option<Vec<u8>>, TileE
         stats.query.resolution,
         CELL_KEYS,
         |c| c.cell,
-        |c| cell_properties(c),
+        cell_properties,
     )
 }
 
