@@ -8,8 +8,9 @@ use std::path::PathBuf;
 /// A temporary file holding `data`, named `*.{ext}`; removed when dropped.
 pub fn file_with(data: &[u8], ext: &str) -> tempfile::NamedTempFile {
     let dir = PathBuf::from("/dev/shm");
+    let suffix = format!(".{ext}");
     let mut b = tempfile::Builder::new();
-    b.prefix("hexspot-fuzz-").suffix(&format!(".{ext}"));
+    b.prefix("hexspot-fuzz-").suffix(&suffix);
     let mut f = if dir.is_dir() {
         b.tempfile_in(dir)
     } else {

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         1 => {
             // a force extract with its columns named by a mapping
             let mut m = hexspot_ingest::ColumnMap::default();
-            for pair in ["lat=Lat", "lon=Long", "date=Date", "crime_type=Type"] {
+            for pair in ["latitude=Lat", "longitude=Long", "datetime=Date", "crime_type=Type"] {
                 m.add_pair(pair).expect("a valid pair");
             }
             ("csv", m)
