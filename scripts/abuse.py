@@ -9,6 +9,10 @@ well-behaved client measures what normal requests get:
   overload      4 x the server's computation slots of distinct uncached queries at once
   sigterm       SIGTERM while requests are in flight: exit time, every complete request
                 answered
+  kill-9        `hexspot import` killed with SIGKILL at a random moment, again and
+                again, on a copy of the database: after each, SQLite's integrity check,
+                and the incidents counted equal the rows the listed imports hold (an
+                import is there whole or not at all; nothing lost or doubled)
 
 and prints the figures (p50/p99 of /healthz and of a cached tile while under attack,
 how the attackers were answered, exit time). Standard library only.
@@ -22,8 +26,13 @@ deadline.
 """
 
 import argparse
+import glob
 import http.client
+import json
 import os
+import random
+import shutil
+import sqlite3
 import signal
 import socket
 import statistics
@@ -133,6 +142,45 @@ def hold(port, n, payload, every, seconds):
     for t in threads:
         t.start()
     return threads, fates
+
+
+def kill9(binary, db, rounds, files):
+    """Kills imports at random moments; returns (rounds survived intact, messages)."""
+    work = db + ".kill9"
+    shutil.copy(db, work)
+    rng = random.Random(9)
+    bad = []
+    cut = 0
+    before = None
+    for i in range(rounds):
+        f = files[i % len(files)]
+        p = subprocess.Popen([binary, "import", "--db", work, f],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.01, 0.4))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        listed = subprocess.run([binary, "imports", "--db", work], capture_output=True, text=True)
+        held, n = 0, 0
+        for line in listed.stdout.splitlines():
+            cells = [c.strip() for c in line.strip("│ ").split("   ") if c.strip()]
+            if cells and cells[0].isdigit():
+                held += int(cells[4])
+                n += 1
+        if before is not None and n == before:
+            cut += 1
+        before = n
+        out = subprocess.run([binary, "hotspots", "--db", work, "--top", "1", "--format", "geojson"],
+                             capture_output=True, text=True)
+        counted = json.loads(out.stdout)["hexspot"]["incidents"]["counted"] if out.returncode == 0 else None
+        with sqlite3.connect(work) as c:
+            integrity = c.execute("PRAGMA integrity_check").fetchone()[0]
+        if integrity != "ok" or counted != held:
+            bad.append(f"round {i}: integrity {integrity}, counted {counted}, imports hold {held}")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(work + suffix):
+            os.remove(work + suffix)
+    shutil.rmtree(work + ".uploads", ignore_errors=True)
+    return rounds - len(bad), cut, bad
 
 
 def report(name, lat, failed, extra):
@@ -263,6 +311,13 @@ def main():
         ok &= server.proc.returncode == 0 and exit_s <= deadline + 2
     finally:
         server.stop()
+
+    files = sorted(glob.glob("../shared/data/crime/leicestershire/*.csv")) or sorted(glob.glob("data/police-uk/*.csv"))
+    rounds = 5 if short else 50
+    intact, cut, bad = kill9(a.bin, a.db, rounds, files)
+    print(f"{'kill-9':13s} {rounds} imports killed at random moments ({cut} before their commit): {intact} left the store intact "
+          f"(integrity ok, every listed import whole){''.join(chr(10) + '  ' + b for b in bad)}")
+    ok &= not bad
     print("all targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
 
