@@ -102,6 +102,16 @@ describe('the patrol-plan panel', { timeout: 120_000 }, () => {
     assert.match(await p.textContent('#plan-matrix caption'), /Harm by hour of the week/);
     assert.ok(maxHarm > 0);
 
+    // and its monthly trend: the area's cells together, with the map's filters
+    await p.waitForFunction(() => document.body.dataset.planTrendLoading === 'false' && Number(document.body.dataset.planTrendVersion) >= 1);
+    assert.match(await p.textContent('#plan-trend-text'), /^Trend: /);
+    assert.match(await p.textContent('#plan-trend figcaption'), /Incidents a month in this patrol area/);
+    assert.equal(await p.locator('#plan-trend svg path.other').count(), 1, 'the bars');
+    // the same incidents as the area's own count: the plan's filters, every month
+    const trend = await p.evaluate(() => window.hexspot.areaTrend());
+    assert.deepEqual(trend.hexspot.cells.toSorted(), first.cells.toSorted());
+    assert.equal(trend.total, first.count);
+
     // downloads: the plan shown, as GeoJSON, CSV and the printable briefing
     const [gj] = await Promise.all([p.waitForEvent('download'), p.click('#plan-download-geojson')]);
     assert.match(gj.suggestedFilename(), /\.geojson$/);

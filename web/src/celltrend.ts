@@ -1,6 +1,6 @@
-// The selected cell's monthly trend under the ranked list: its months as bars (gap
-// months hatched, "no data") and the Mann-Kendall trend in words, from /api/v1/trend
-// with the view's filters.
+// A monthly trend from /api/v1/trend with the view's filters: its months as bars (gap
+// months hatched, "no data") and the Mann-Kendall trend in words. Shown for the
+// selected cell under the ranked list, and for the selected patrol area in the plan.
 
 import { ApiError, type TrendSeries, getTrend } from './api';
 import { formatMonth } from './areaview';
@@ -10,13 +10,61 @@ import { formatValue } from './format';
 import { type ViewState, trendParams } from './state';
 import { describeTrend, trendArrow } from './trend';
 
-let abort: AbortController | null = null;
-/** The query of the series shown (or being fetched), so a repeat asks nothing. */
-let shownKey: string | null = null;
-let series: TrendSeries | null = null;
-let version = 0;
+/** One place a series is shown: its element ids, what it is of, and what it shows. */
+class TrendBox {
+  abort: AbortController | null = null;
+  /** The query of the series shown (or being fetched), so a repeat asks nothing. */
+  shownKey: string | null = null;
+  series: TrendSeries | null = null;
+  version = 0;
 
-function draw(cell: string, s: TrendSeries) {
+  /** `prefix`: the ids are PREFIX-chart, PREFIX-text; `noun`: "this cell", "this patrol area". */
+  constructor(
+    readonly prefix: string,
+    readonly noun: string,
+    readonly dataKey: string,
+  ) {}
+
+  forget() {
+    this.abort?.abort();
+    this.shownKey = null;
+  }
+
+  /** Fetches and draws the series of `params` unless it is the one shown. */
+  async show(params: URLSearchParams, label: string) {
+    const key = params.toString();
+    if (key === this.shownKey) return;
+    this.abort?.abort();
+    const ac = new AbortController();
+    this.abort = ac;
+    this.shownKey = key;
+    const data = document.body.dataset;
+    data[`${this.dataKey}Loading`] = 'true';
+    $(`${this.prefix}-text`).textContent = 'Loading the months…';
+    try {
+      this.series = await getTrend(params, ac.signal);
+      draw(this, label, this.series);
+    } catch (e) {
+      if (ac.signal.aborted) return;
+      this.series = null;
+      this.shownKey = null;
+      $(`${this.prefix}-chart`).replaceChildren();
+      $(`${this.prefix}-text`).textContent =
+        e instanceof ApiError ? `The server said: ${e.message}` : `Cannot reach the server: ${String(e)}`;
+    } finally {
+      if (this.abort === ac) {
+        data[`${this.dataKey}Loading`] = 'false';
+        this.version += 1;
+        data[`${this.dataKey}Version`] = String(this.version);
+      }
+    }
+  }
+}
+
+const cellBox = new TrendBox('cell-trend', 'this cell', 'cellTrend');
+const areaBox = new TrendBox('plan-trend', 'this patrol area', 'planTrend');
+
+function draw(box: TrendBox, label: string, s: TrendSeries) {
   const { svg, max, gaps } = monthlySvg(s.months, 280, 48, null, 'cell-gap-hatch');
   const fig = document.createElement('figure');
   fig.className = 'monthly';
@@ -34,14 +82,14 @@ function draw(cell: string, s: TrendSeries) {
   caption.className = 'hint';
   const gapMonths = s.months.filter((m) => m.count === null).length;
   caption.textContent =
-    `Incidents a month in this cell (most ${formatValue(max)}; ${formatValue(s.total)} in all)` +
+    `Incidents a month in ${box.noun} (most ${formatValue(max)}; ${formatValue(s.total)} in all)` +
     (gaps ? `; hatched: no data (${formatValue(gapMonths)} ${gapMonths === 1 ? 'month' : 'months'} the data hold nothing at all, not zeros).` : '.');
   fig.append(svg, ends, caption);
-  $('cell-trend-chart').replaceChildren(fig);
+  $(`${box.prefix}-chart`).replaceChildren(fig);
   const arrow = trendArrow(s.trend);
-  const text = $('cell-trend-text');
+  const text = $(`${box.prefix}-text`);
   text.textContent = `Trend: ${arrow}${arrow ? ' ' : ''}${describeTrend(s.trend)}.`;
-  text.title = `${s.trend.test}, α = ${s.trend.alpha}, ${s.trend.n} months with data · cell ${cell}`;
+  text.title = `${s.trend.test}, α = ${s.trend.alpha}, ${s.trend.n} months with data · ${label}`;
 }
 
 /**
@@ -53,39 +101,26 @@ export async function refreshCellTrend(view: ViewState) {
   const cell = view.cell;
   if (cell === null || view.panel !== 'list') {
     box.hidden = true;
-    if (cell === null) {
-      abort?.abort();
-      shownKey = null;
-    }
+    if (cell === null) cellBox.forget();
     return;
   }
-  const params = trendParams(view, cell);
-  const key = params.toString();
   box.hidden = false;
-  if (key === shownKey) return;
-  abort?.abort();
-  const ac = new AbortController();
-  abort = ac;
-  shownKey = key;
-  document.body.dataset.cellTrendLoading = 'true';
-  $('cell-trend-text').textContent = 'Loading the months…';
-  try {
-    series = await getTrend(params, ac.signal);
-    draw(cell, series);
-  } catch (e) {
-    if (ac.signal.aborted) return;
-    series = null;
-    shownKey = null;
-    $('cell-trend-chart').replaceChildren();
-    $('cell-trend-text').textContent = e instanceof ApiError ? `The server said: ${e.message}` : `Cannot reach the server: ${String(e)}`;
-  } finally {
-    if (abort === ac) {
-      document.body.dataset.cellTrendLoading = 'false';
-      version += 1;
-      document.body.dataset.cellTrendVersion = String(version);
-    }
+  await cellBox.show(trendParams(view, cell), `cell ${cell}`);
+}
+
+/**
+ * Shows the monthly trend of a patrol area's cells (all of them together) in the plan's
+ * area profile; `cells` empty forgets it.
+ */
+export async function refreshAreaTrend(view: ViewState, cells: string[], name: string) {
+  if (cells.length === 0) {
+    areaBox.forget();
+    return;
   }
+  await areaBox.show(trendParams(view, cells.join(',')), name);
 }
 
 /** The series shown (for tests). */
-export const currentCellTrend = () => series;
+export const currentCellTrend = () => cellBox.series;
+/** The patrol area's series shown (for tests). */
+export const currentAreaTrend = () => areaBox.series;

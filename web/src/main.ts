@@ -18,7 +18,7 @@ import {
 import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 
 import { ApiError, type CellFeature, type CellProperties, type Hotspots, type Meta, getHotspots, getKdeMax, getMeta, kdeUrl } from './api';
-import { refreshCellTrend, currentCellTrend } from './celltrend';
+import { refreshCellTrend, currentAreaTrend, currentCellTrend } from './celltrend';
 import { $, option } from './dom';
 import { CELL_AREA_KM2, formatArea, formatP, formatValue, formatZ } from './format';
 import { clusterExtent, ringCentre } from './geometry';
@@ -843,6 +843,7 @@ async function main() {
     areaProfile: currentProfile,
     trends: currentTrends,
     cellTrend: currentCellTrend,
+    areaTrend: currentAreaTrend,
     checkData,
   };
   watchData();

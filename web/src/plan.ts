@@ -6,6 +6,7 @@ import { LngLatBounds, Marker, type GeoJSONSource, type Map as MapLibre, type Ma
 import type { ExpressionSpecification, LayerSpecification, SourceSpecification } from '@maplibre/maplibre-gl-style-spec';
 
 import { ApiError, type PatrolAreaFeature, type PlanCollection, getPlan } from './api';
+import { refreshAreaTrend } from './celltrend';
 import { $, option } from './dom';
 import { CELL_AREA_KM2, formatArea, formatValue } from './format';
 import { HEAT, curvePath, describeArea, describePeaks, formatAreaM2, formatShare, heatMatrix } from './planview';
@@ -300,9 +301,13 @@ function showProfile() {
   const box = $('plan-profile');
   const f = selectedArea();
   box.hidden = !f;
-  if (!f) return;
+  if (!f) {
+    void refreshAreaTrend(host.view(), [], '');
+    return;
+  }
   const a = f.properties;
   $('plan-profile-title').textContent = `Area ${a.area_rank}: ${describeArea(a)}`;
+  void refreshAreaTrend(host.view(), a.cells, `patrol area ${a.area_rank}, ${a.cells.length} cells`);
   $('plan-profile-text').textContent = `Peak windows: ${describePeaks(a)}. Dose: ${a.dose.text}.`;
   const by = $<HTMLSelectElement>('plan-matrix-measure').value === 'count' ? 'count' : 'harm';
   const { max, rows } = heatMatrix(a.weekly_profile[by], a.peak_windows);
