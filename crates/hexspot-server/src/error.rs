@@ -92,6 +92,20 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "too_many_cells", message)
     }
 
+    /// 400 when an answer would list `n` cells, more than the `max` one response may
+    /// hold; `advice` says how to ask for fewer.
+    ///
+    /// # Errors
+    /// That 400, when `n > max`.
+    pub fn at_most_cells(n: usize, max: usize, advice: &str) -> Result<(), Self> {
+        if n > max {
+            return Err(Self::too_much(format!(
+                "the answer would list {n} cells (at most {max}): {advice}"
+            )));
+        }
+        Ok(())
+    }
+
     /// 503 until the snapshot is loaded.
     pub fn not_ready() -> Self {
         Self::new(

@@ -193,3 +193,22 @@ pub(crate) async fn tile_response(
         .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     Ok(res)
 }
+
+/// A tile of cells cut from a query's cached answer: `answer` fetches (or computes) it
+/// only when the tile is not cached, and `encode` cuts the tile from it off the async
+/// threads (an empty tile: no body).
+pub(crate) async fn cell_tile<T: Send + Sync + 'static>(
+    state: &AppState,
+    headers: &HeaderMap,
+    tag: String,
+    cache: &'static str,
+    answer: impl std::future::Future<Output = Result<std::sync::Arc<T>, ApiError>>,
+    encode: impl FnOnce(&T) -> Result<Option<Vec<u8>>, crate::tiles::TileError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    tile_response(state, headers, tag, cache, async move {
+        let answer = answer.await?;
+        let b = blocking(move || Ok(encode(&answer)?)).await?;
+        Ok(Bytes::from(b.unwrap_or_default()))
+    })
+    .await
+}

@@ -15,7 +15,7 @@ use hexspot_data::Snapshot;
 use hexspot_engine::{HotspotQuery, StudyRegion};
 
 use crate::error::ApiError;
-use crate::http::GEOJSON;
+use crate::http::{GEOJSON, IMMUTABLE, REVALIDATE};
 use crate::state::AppState;
 
 /// The hotspot filters and statistics settings: the engine's [`QueryParams`] — the one
@@ -57,6 +57,14 @@ impl FilterParams {
     pub fn names() -> &'static [String] {
         static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<FilterParams>);
         &NAMES
+    }
+
+    /// A tile's filters: without `res`, the resolution the tile's zoom draws.
+    pub fn with_zoom_res(mut self, z: u8) -> Self {
+        if self.query.res.is_none() {
+            self.query.res = Some(crate::tiles::resolution_for_zoom(z).get());
+        }
+        self
     }
 
     /// Reads the filters from a query string, as [`parse`] does (`known`: every name
@@ -306,6 +314,16 @@ impl TileParams {
     pub fn names() -> &'static [String] {
         static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<TileParams>);
         &NAMES
+    }
+
+    /// The tile's caching rule: kept for a day when its URL names the data version
+    /// served, else revalidated.
+    pub fn cache_rule(&self, data_version: &str) -> &'static str {
+        if self.v.as_deref() == Some(data_version) {
+            IMMUTABLE
+        } else {
+            REVALIDATE
+        }
     }
 }
 

@@ -16,8 +16,8 @@ use hexspot_data::{AreaSet, Snapshot, sort_order, with_period};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::http::{
-    GEOJSON, IMMUTABLE, REVALIDATE, blocking, download, etag, json_representation, matches,
-    not_modified, representation, tile_response,
+    GEOJSON, REVALIDATE, blocking, download, etag, json_representation, matches, not_modified,
+    representation, tile_response,
 };
 use crate::query::{AreasFormatParam, AreasParams, FilterParams, TileParams, build_query, parse};
 use crate::state::AppState;
@@ -303,11 +303,7 @@ pub async fn area_tile(
     let Request {
         snap, set, filter, ..
     } = request(&state, &name, raw.as_deref(), &known)?;
-    let cache = if extra.v.as_deref() == Some(snap.version.as_str()) {
-        IMMUTABLE
-    } else {
-        REVALIDATE
-    };
+    let cache = extra.cache_rule(&snap.version);
     let tag = etag(&[
         "area-tile",
         &snap.version,

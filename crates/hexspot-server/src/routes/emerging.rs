@@ -9,7 +9,7 @@ use hexspot_engine::EmergingParams;
 use hexspot_export::emerging::EmergingContext;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::http::{Binary, IMMUTABLE, REVALIDATE, blocking, download, etag, tile_response};
+use crate::http::{Binary, blocking, cell_tile, download, etag};
 use crate::query::{FileParams, FilterParams, TileParams, emerging_names, emerging_query, parse};
 use crate::state::AppState;
 use crate::tiles::{self, TileId};
@@ -42,15 +42,11 @@ pub async fn emerging(
     let (content_type, name) = format.content_type_and_file("hexspot-emerging");
     download(&headers, &tag, content_type, name, async move {
         let stats = state.emerging(&snap, &query).await?;
-        let (n, max) = (
+        ApiError::at_most_cells(
             stats.result.cells.len(),
             state.settings().max_response_cells,
-        );
-        if n > max {
-            return Err(ApiError::too_much(format!(
-                "the answer would list {n} cells (at most {max}): use a coarser res or narrower filters (the tiles draw any size)"
-            )));
-        }
+            "use a coarser res or narrower filters (the tiles draw any size)",
+        )?;
         blocking(move || {
             let ctx = EmergingContext {
                 query: &stats.query,
@@ -93,25 +89,16 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let id = TileId::parse(&z, &x, &y)?;
     let known = [FilterParams::names(), emerging_names(), TileParams::names()];
-    let mut filters = FilterParams::parse(raw.as_deref(), &known)?;
+    let filters = FilterParams::parse(raw.as_deref(), &known)?.with_zoom_res(id.z());
     let extra: EmergingParams = parse(raw.as_deref(), &known)?;
     let version: TileParams = parse(raw.as_deref(), &known)?;
     let snap = state.snapshot()?;
-    if filters.query.res.is_none() {
-        filters.query.res = Some(tiles::resolution_for_zoom(id.z()).get());
-    }
     let query = emerging_query(&state, &filters, &extra)?;
-    let cache = if version.v.as_deref() == Some(snap.version.as_str()) {
-        IMMUTABLE
-    } else {
-        REVALIDATE
-    };
+    let cache = version.cache_rule(&snap.version);
     let tag = etag(&["emerging-tile", &snap.version, &format!("{id}|{query:?}")]);
-    let state2 = state.clone();
-    tile_response(&state, &headers, tag, cache, async move {
-        let stats = state2.emerging(&snap, &query).await?;
-        let b = blocking(move || Ok(tiles::encode_emerging(&stats, id)?)).await?;
-        Ok(Bytes::from(b.unwrap_or_default()))
+    let answer = state.emerging(&snap, &query);
+    cell_tile(&state, &headers, tag, cache, answer, move |s| {
+        tiles::encode_emerging(s, id)
     })
     .await
 }

@@ -40,12 +40,11 @@ pub async fn hotspots(
             Limit::All => stats.result.cells.len(),
             Limit::Top(n) => n.min(stats.result.cells.len()),
         };
-        let max = state.settings().max_response_cells;
-        if n > max {
-            return Err(ApiError::too_much(format!(
-                "the answer would list {n} cells (at most {max}): use top=N, a coarser res or narrower filters"
-            )));
-        }
+        ApiError::at_most_cells(
+            n,
+            state.settings().max_response_cells,
+            "use top=N, a coarser res or narrower filters",
+        )?;
         let state2 = state.clone();
         blocking(move || {
             let result = stats.result_with(stats.result.cells[..n].to_vec());

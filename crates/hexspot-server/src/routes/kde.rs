@@ -9,7 +9,7 @@ use hexspot_engine::KdeParams;
 use hexspot_export::kde::KdeContext;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::http::{Binary, IMMUTABLE, REVALIDATE, blocking, download, etag, tile_response};
+use crate::http::{Binary, blocking, cell_tile, download, etag};
 use crate::query::{FileParams, FilterParams, TileParams, kde_names, kde_query, parse};
 use crate::state::AppState;
 use crate::tiles::{self, TileId};
@@ -40,15 +40,11 @@ pub async fn kde(
     let (content_type, name) = format.content_type_and_file("hexspot-kde");
     download(&headers, &tag, content_type, name, async move {
         let stats = state.kde(&snap, &query).await?;
-        let (n, max) = (
+        ApiError::at_most_cells(
             stats.result.cells.len(),
             state.settings().max_response_cells,
-        );
-        if n > max {
-            return Err(ApiError::too_much(format!(
-                "the answer would list {n} cells (at most {max}): use a coarser res, a smaller bandwidth or narrower filters (the tiles draw any size)"
-            )));
-        }
+            "use a coarser res, a smaller bandwidth or narrower filters (the tiles draw any size)",
+        )?;
         blocking(move || {
             let ctx = KdeContext {
                 query: &stats.query,
@@ -89,24 +85,15 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let id = TileId::parse(&z, &x, &y)?;
     let known = [FilterParams::names(), kde_names(), TileParams::names()];
-    let mut filters = FilterParams::parse(raw.as_deref(), &known)?;
+    let filters = FilterParams::parse(raw.as_deref(), &known)?.with_zoom_res(id.z());
     let version: TileParams = parse(raw.as_deref(), &known)?;
     let snap = state.snapshot()?;
-    if filters.query.res.is_none() {
-        filters.query.res = Some(tiles::resolution_for_zoom(id.z()).get());
-    }
     let query = kde_query(&state, &snap, &filters, raw.as_deref(), &known)?;
-    let cache = if version.v.as_deref() == Some(snap.version.as_str()) {
-        IMMUTABLE
-    } else {
-        REVALIDATE
-    };
+    let cache = version.cache_rule(&snap.version);
     let tag = etag(&["kde-tile", &snap.version, &format!("{id}|{query:?}")]);
-    let state2 = state.clone();
-    tile_response(&state, &headers, tag, cache, async move {
-        let stats = state2.kde(&snap, &query).await?;
-        let b = blocking(move || Ok(tiles::encode_kde(&stats, id)?)).await?;
-        Ok(Bytes::from(b.unwrap_or_default()))
+    let answer = state.kde(&snap, &query);
+    cell_tile(&state, &headers, tag, cache, answer, move |s| {
+        tiles::encode_kde(s, id)
     })
     .await
 }

@@ -3,15 +3,12 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use bytes::Bytes;
 use hexspot_engine::{BBox, Limit};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::guard;
-use crate::http::{
-    Binary, IMMUTABLE, REVALIDATE, blocking, etag, json_representation, tile_response,
-};
+use crate::http::{Binary, cell_tile, etag, json_representation};
 use crate::query::{FilterParams, TileParams, build_query, parse};
 use crate::state::AppState;
 use crate::tiles::{self, TileId};
@@ -40,24 +37,15 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let id = TileId::parse(&z, &x, &y)?;
     let known = [FilterParams::names(), TileParams::names()];
-    let mut filters = FilterParams::parse(raw.as_deref(), &known)?;
+    let filters = FilterParams::parse(raw.as_deref(), &known)?.with_zoom_res(id.z());
     let extra: TileParams = parse(raw.as_deref(), &known)?;
     let snap = state.snapshot()?;
-    if filters.query.res.is_none() {
-        filters.query.res = Some(tiles::resolution_for_zoom(id.z()).get());
-    }
     let query = build_query(&state, &snap, &filters, Limit::All)?;
-    let cache = if extra.v.as_deref() == Some(snap.version.as_str()) {
-        IMMUTABLE
-    } else {
-        REVALIDATE
-    };
+    let cache = extra.cache_rule(&snap.version);
     let tag = etag(&["tile", &snap.version, &format!("{id}|{query:?}")]);
-    let state2 = state.clone();
-    tile_response(&state, &headers, tag, cache, async move {
-        let stats = state2.stats(&snap, &query).await?;
-        let b = blocking(move || Ok(tiles::encode(&stats, id)?)).await?;
-        Ok(Bytes::from(b.unwrap_or_default()))
+    let answer = state.stats(&snap, &query);
+    cell_tile(&state, &headers, tag, cache, answer, move |s| {
+        tiles::encode(s, id)
     })
     .await
 }
