@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hexspot_engine::{
-    Alpha, Bandwidth, Category, EmergingQuery, Filter, HarmTable, K, KdeQuery, Measure, Period,
-    Resolution, SliceMonths, SpaceTimeQuery, StudyRegion, TimeLag, YearMonth, emerging, kde,
+    Bandwidth, Category, EmergingQuery, Filter, HarmTable, KdeQuery, Measure, Period, Resolution,
+    YearMonth, emerging, kde,
 };
 use hexspot_synth::{SynthConfig, incident_table};
 
@@ -27,20 +27,8 @@ fn bench_emerging(c: &mut Criterion) {
         period: Some(Period::months(month("2024-01"), month("2024-12")).expect("a period")),
         ..Filter::default()
     };
-    let query = EmergingQuery {
-        cube: SpaceTimeQuery {
-            filter: filter.clone(),
-            resolution: Resolution::try_from(9).expect("valid"),
-            k: K::default(),
-            measure: Measure::Count,
-            region: StudyRegion::OccupiedWithRings,
-            alpha: Alpha::default(),
-            slice_months: SliceMonths::default(),
-            time_lag: TimeLag::default(),
-            max_region_cells: usize::MAX,
-        },
-        trend_alpha: Alpha::default(),
-    };
+    let query =
+        EmergingQuery::with_defaults(filter.clone(), Resolution::try_from(9).expect("valid"));
     let kq = KdeQuery {
         filter: Filter::default(),
         resolution: Resolution::try_from(10).expect("valid"),

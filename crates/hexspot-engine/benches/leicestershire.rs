@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hexspot_engine::{
-    Alpha, Category, EmergingQuery, Filter, HarmTable, IncidentRow, IncidentTable,
-    IncidentTableBuilder, K, Measure, Period, Resolution, SliceMonths, SpaceTimeQuery, StudyRegion,
-    TimeLag, YearMonth, emerging,
+    Category, EmergingQuery, Filter, HarmTable, IncidentRow, IncidentTable, IncidentTableBuilder,
+    Period, Resolution, YearMonth, emerging,
 };
 use hexspot_ingest::{ReadOptions, read_file};
 
@@ -64,24 +63,14 @@ fn bench_leicestershire(c: &mut Criterion) {
     let table = load(&dir);
     eprintln!("read {} rows in {:.2?}", table.len(), started.elapsed());
     let month = |s: &str| s.parse::<YearMonth>().expect("valid month");
-    let query = EmergingQuery {
-        cube: SpaceTimeQuery {
-            filter: Filter {
-                period: Some(Period::months(month("2019-12"), month("2022-10")).expect("a period")),
-                crime_types: vec![VIOLENCE.to_owned()],
-                ..Filter::default()
-            },
-            resolution: Resolution::try_from(8).expect("valid"),
-            k: K::default(),
-            measure: Measure::Count,
-            region: StudyRegion::OccupiedWithRings,
-            alpha: Alpha::default(),
-            slice_months: SliceMonths::default(),
-            time_lag: TimeLag::default(),
-            max_region_cells: usize::MAX,
+    let query = EmergingQuery::with_defaults(
+        Filter {
+            period: Some(Period::months(month("2019-12"), month("2022-10")).expect("a period")),
+            crime_types: vec![VIOLENCE.to_owned()],
+            ..Filter::default()
         },
-        trend_alpha: Alpha::default(),
-    };
+        Resolution::try_from(8).expect("valid"),
+    );
     let harm = HarmTable::default();
     let t = Instant::now();
     let r = emerging(&table, &query, &harm).expect("runs");

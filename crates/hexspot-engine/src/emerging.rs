@@ -241,6 +241,31 @@ pub struct EmergingQuery {
     pub trend_alpha: Alpha,
 }
 
+impl EmergingQuery {
+    /// The query with every setting at the CLI's default — k 1, count, the occupied
+    /// cells and their rings, α 0.05, one-month slices, time lag 1, trend α 0.05, no
+    /// limit on the region — for `filter` (whose period is the cube's) at `resolution`.
+    #[must_use]
+    pub fn with_defaults(
+        filter: crate::filter::Filter,
+        resolution: crate::types::Resolution,
+    ) -> Self {
+        let q = crate::hotspots::HotspotQuery {
+            filter,
+            resolution,
+            ..crate::hotspots::HotspotQuery::default()
+        };
+        Self {
+            cube: SpaceTimeQuery::from_hotspot(
+                q,
+                crate::query_types::SliceMonths::default(),
+                crate::query_types::TimeLag::default(),
+            ),
+            trend_alpha: Alpha::default(),
+        }
+    }
+}
+
 /// One study-region cell's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmergingCell {

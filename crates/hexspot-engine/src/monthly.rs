@@ -139,36 +139,15 @@ mod tests {
     use h3o::LatLng;
 
     use crate::filter::Period;
-    use crate::table::{IncidentRow, IncidentTableBuilder};
-    use crate::types::{Flags, LonLat};
 
     fn ym(s: &str) -> YearMonth {
         s.parse().unwrap()
     }
 
-    /// Incidents at cell centres: `(cell, month, crime type, how many)`.
+    /// Incidents at cell centres: `(cell, month, crime type, how many)`, months as text.
     fn table(rows: &[(CellIndex, &str, &str, u32)]) -> IncidentTable {
-        let mut b = IncidentTableBuilder::default();
-        for &(cell, month, crime_type, n) in rows {
-            let ll = LatLng::from(cell);
-            let location = LonLat::new(ll.lng(), ll.lat()).unwrap();
-            for _ in 0..n {
-                b.push(&IncidentRow {
-                    location,
-                    fine_cell: location.fine_cell(),
-                    month: ym(month),
-                    day: None,
-                    time: None,
-                    crime_type,
-                    offence: None,
-                    flags: Flags::default(),
-                    weight: None,
-                    import_id: 1,
-                })
-                .unwrap();
-            }
-        }
-        b.build()
+        let rows: Vec<_> = rows.iter().map(|&(c, m, t, n)| (c, ym(m), t, n)).collect();
+        crate::space_time::tests::table(&rows)
     }
 
     fn cells() -> (CellIndex, CellIndex, CellIndex) {

@@ -465,4 +465,4 @@ pub fn cube(
 
 #[cfg(test)]
 #[path = "space_time_tests.rs"]
-mod tests;
+pub(crate) mod tests;

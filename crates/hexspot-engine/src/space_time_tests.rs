@@ -7,8 +7,9 @@ use crate::filter::Period;
 use crate::table::{IncidentRow, IncidentTableBuilder};
 use crate::types::{Flags, LonLat};
 
-/// Incidents at cell centres: `(cell, month, crime type, how many)`.
-fn table(rows: &[(CellIndex, YearMonth, &str, u32)]) -> IncidentTable {
+/// Incidents at cell centres: `(cell, month, crime type, how many)` (the monthly
+/// series' tests build theirs with it too).
+pub(crate) fn table(rows: &[(CellIndex, YearMonth, &str, u32)]) -> IncidentTable {
     let mut b = IncidentTableBuilder::default();
     for &(cell, month, crime_type, n) in rows {
         let ll = LatLng::from(cell);

@@ -8,10 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hexspot_engine::{
-    Alpha, EmergingQuery, Filter, HarmTable, K, Measure, Period, Resolution, SliceMonths,
-    SpaceTimeQuery, StudyRegion, TimeLag, YearMonth, emerging,
-};
+use hexspot_engine::{EmergingQuery, Filter, HarmTable, Period, Resolution, YearMonth, emerging};
 use hexspot_server::stats::EmergingStats;
 use hexspot_server::tiles::{TileId, encode_emerging};
 use hexspot_synth::{SynthConfig, incident_table};
@@ -31,23 +28,13 @@ fn bench_emerging_tiles(c: &mut Criterion) {
     eprintln!("built {} rows in {:.2?}", table.len(), started.elapsed());
     let harm = HarmTable::default();
     let month = |s: &str| s.parse::<YearMonth>().expect("valid month");
-    let query = EmergingQuery {
-        cube: SpaceTimeQuery {
-            filter: Filter {
-                period: Some(Period::months(month("2024-01"), month("2024-12")).expect("a period")),
-                ..Filter::default()
-            },
-            resolution: Resolution::try_from(9).expect("valid"),
-            k: K::default(),
-            measure: Measure::Count,
-            region: StudyRegion::OccupiedWithRings,
-            alpha: Alpha::default(),
-            slice_months: SliceMonths::default(),
-            time_lag: TimeLag::default(),
-            max_region_cells: usize::MAX,
+    let query = EmergingQuery::with_defaults(
+        Filter {
+            period: Some(Period::months(month("2024-01"), month("2024-12")).expect("a period")),
+            ..Filter::default()
         },
-        trend_alpha: Alpha::default(),
-    };
+        Resolution::try_from(9).expect("valid"),
+    );
     let tile: TileId = TileCoord::containing(12, LEEDS.0, LEEDS.1)
         .expect("a served zoom")
         .into();
