@@ -20,7 +20,7 @@ import {
   getAreaSets,
   getComparison,
 } from './api';
-import { $, option } from './dom';
+import { $, el, option } from './dom';
 import {
   areaBreaks,
   areaFillColour,
@@ -72,14 +72,6 @@ let profileAbort: AbortController | null = null;
 const extents = new Map<string, Promise<Map<string, LngLatBounds>>>();
 let version = 0;
 let profileVersion = 0;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string } = {}, ...children: (Node | string)[]) {
-  const e = document.createElement(tag);
-  if (props.className) e.className = props.className;
-  if (props.text !== undefined) e.textContent = props.text;
-  e.append(...children);
-  return e;
-}
 
 const areas = () => host.view().areas;
 

@@ -14,3 +14,16 @@ export function option(value: string, text: string): HTMLOptionElement {
   o.textContent = text;
   return o;
 }
+
+/** An element with an optional class and text, and its children. */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { className?: string; text?: string } = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (props.className) e.className = props.className;
+  if (props.text !== undefined) e.textContent = props.text;
+  e.append(...children);
+  return e;
+}

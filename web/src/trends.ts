@@ -8,7 +8,7 @@ import type { ExpressionSpecification, LayerSpecification, SourceSpecification }
 
 import { ApiError, type EmergingCollection, type EmergingTileProperties, type Meta, emergingUrl, getEmerging } from './api';
 import { sliceSvg } from './charts';
-import { $, option } from './dom';
+import { $, el, option } from './dom';
 import { CELL_AREA_KM2, formatArea, formatValue, formatZ } from './format';
 import { type MonthRange, type TrendsState, type ViewState, MAX_SLICE_MONTHS, TRENDS_RES, emergingParams, minZoomFor, trendsPeriod } from './state';
 import {
@@ -51,14 +51,6 @@ let period: MonthRange | null = null;
 let selected: EmergingTileProperties | null = null;
 let abort: AbortController | null = null;
 let version = 0;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string } = {}, ...children: (Node | string)[]) {
-  const e = document.createElement(tag);
-  if (props.className) e.className = props.className;
-  if (props.text !== undefined) e.textContent = props.text;
-  e.append(...children);
-  return e;
-}
 
 const trends = () => host.view().trends;
 
