@@ -14,6 +14,7 @@ use h3o::{CellIndex, LatLng};
 use rayon::prelude::*;
 use thiserror::Error;
 
+use crate::cancel::{Cancel, Cancelled};
 use crate::error::QueryError;
 use crate::filter::{CompiledFilter, Exclusions, Filter, Verdict};
 use crate::harm::{HarmTable, ResolvedHarm, WeightSource};
@@ -342,13 +343,15 @@ fn bin_range(
 }
 
 /// Filters and bins the whole table at `res`, keeping only cells in `region` when one
-/// is given (the others' incidents are counted as left out).
+/// is given (the others' incidents are counted as left out); stops between chunks of
+/// rows once `cancel` is set.
 pub(crate) fn bin(
     table: &IncidentTable,
     filter: &Filter,
     harm: &HarmTable,
     res: Resolution,
     region: Option<&rustc_hash::FxHashSet<u64>>,
+    cancel: &Cancel,
 ) -> Result<Binned, QueryError> {
     let cf = CompiledFilter::new(filter, table)?;
     let rh = ResolvedHarm::new(harm, table);
@@ -359,10 +362,11 @@ pub(crate) fn bin(
     let chunks: Vec<Partial> = (0..n.div_ceil(CHUNK_ROWS).max(1))
         .into_par_iter()
         .map(|c| {
+            cancel.check()?;
             let range = c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(n);
-            bin_range(table, col, &cf, &rh, inside.as_deref(), range)
+            Ok(bin_range(table, col, &cf, &rh, inside.as_deref(), range))
         })
-        .collect();
+        .collect::<Result<_, Cancelled>>()?;
     let mut chunks = chunks.into_iter();
     let mut total = chunks.next().expect("at least one chunk");
     for c in chunks {

@@ -15,10 +15,13 @@
 use h3o::CellIndex;
 use rayon::prelude::*;
 
+use crate::cancel::Cancel;
 use crate::harm::HarmTable;
 use crate::mann_kendall::{MannKendall, mann_kendall};
 use crate::query_types::Alpha;
-use crate::space_time::{SliceState, SpaceTimeCube, SpaceTimeError, SpaceTimeQuery, cube};
+use crate::space_time::{
+    SliceState, SpaceTimeCube, SpaceTimeError, SpaceTimeQuery, cube_cancellable,
+};
 
 /// A cell's Mann-Kendall trend at the trend level α: `Up` when p ≤ α and S > 0, `Down`
 /// when p ≤ α and S < 0, else `None`.
@@ -328,7 +331,21 @@ pub fn emerging(
     query: &EmergingQuery,
     harm: &HarmTable,
 ) -> Result<EmergingResult, SpaceTimeError> {
-    let cube = cube(table, &query.cube, harm)?;
+    emerging_cancellable(table, query, harm, &Cancel::never())
+}
+
+/// [`emerging`] that stops with [`crate::QueryError::Cancelled`] soon after `cancel` is
+/// set.
+///
+/// # Errors
+/// As [`emerging`], and [`crate::QueryError::Cancelled`].
+pub fn emerging_cancellable(
+    table: &crate::table::IncidentTable,
+    query: &EmergingQuery,
+    harm: &HarmTable,
+    cancel: &Cancel,
+) -> Result<EmergingResult, SpaceTimeError> {
+    let cube = cube_cancellable(table, &query.cube, harm, cancel)?;
     let t = cube.slices.len();
     let cells: Vec<EmergingCell> = cube
         .cells

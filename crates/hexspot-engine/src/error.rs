@@ -91,4 +91,7 @@ pub enum QueryError {
         /// the value given
         value: f64,
     },
+    /// The caller stopped the computation (its [`crate::Cancel`] was set).
+    #[error(transparent)]
+    Cancelled(#[from] crate::cancel::Cancelled),
 }

@@ -4,6 +4,7 @@ use h3o::CellIndex;
 use rustc_hash::FxHashSet;
 
 use crate::binning::{Binned, bin};
+use crate::cancel::Cancel;
 use crate::error::QueryError;
 use crate::filter::{Exclusions, Filter};
 use crate::harm::HarmTable;
@@ -273,7 +274,20 @@ pub fn hotspots(
     query: &HotspotQuery,
     harm: &HarmTable,
 ) -> Result<HotspotResult, QueryError> {
-    hotspots_with(table, query, harm, true)
+    run(table, query, harm, true, &Cancel::never())
+}
+
+/// [`hotspots`] that stops with [`QueryError::Cancelled`] soon after `cancel` is set.
+///
+/// # Errors
+/// As [`hotspots`], and [`QueryError::Cancelled`].
+pub fn hotspots_cancellable(
+    table: &IncidentTable,
+    query: &HotspotQuery,
+    harm: &HarmTable,
+    cancel: &Cancel,
+) -> Result<HotspotResult, QueryError> {
+    run(table, query, harm, true, cancel)
 }
 
 /// [`hotspots`], choosing whether the local-IJ fast path may be used (tests compare both).
@@ -283,6 +297,16 @@ pub fn hotspots_with(
     query: &HotspotQuery,
     harm: &HarmTable,
     allow_ij: bool,
+) -> Result<HotspotResult, QueryError> {
+    run(table, query, harm, allow_ij, &Cancel::never())
+}
+
+fn run(
+    table: &IncidentTable,
+    query: &HotspotQuery,
+    harm: &HarmTable,
+    allow_ij: bool,
+    cancel: &Cancel,
 ) -> Result<HotspotResult, QueryError> {
     let fixed = fixed_cells(&query.region, query.resolution)?;
     let fixed_set: Option<FxHashSet<u64>> = fixed.as_ref().map(|v| v.iter().copied().collect());
@@ -297,20 +321,22 @@ pub fn hotspots_with(
         harm,
         query.resolution,
         fixed_set.as_ref(),
+        cancel,
     )?;
     let value = |j: usize| match query.measure {
         Measure::Count => f64::from(bins.count[j]),
         Measure::Harm => bins.harm[j],
     };
     let by_ij = if allow_ij {
-        region_by_ij(&bins, query, fixed.as_deref(), &value)
+        region_by_ij(&bins, query, fixed.as_deref(), &value, cancel)
     } else {
         None
     };
     let region = match by_ij {
         Some(r) => r,
-        None => region_by_hash(&bins, query, fixed.as_deref(), &value),
+        None => region_by_hash(&bins, query, fixed.as_deref(), &value, cancel),
     };
+    cancel.check()?;
     let n = region.len();
     if n > query.max_region_cells {
         return Err(QueryError::RegionTooLarge {
@@ -362,9 +388,10 @@ pub fn hotspots_with(
         Limit::All => n,
         Limit::Top(t) => t.min(n),
     };
+    cancel.check()?;
     let Some(order) = rank(&region, take, &keys) else {
         // a cell could not be recovered from IJ coordinates: answer the safe way
-        return hotspots_with(table, query, harm, false);
+        return run(table, query, harm, false, cancel);
     };
     let cells = order
         .iter()

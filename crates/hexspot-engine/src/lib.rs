@@ -7,6 +7,7 @@
 
 pub mod areas;
 pub mod binning;
+pub mod cancel;
 pub mod compare;
 pub mod emerging;
 pub mod error;
@@ -34,12 +35,14 @@ pub use areas::{
     poisson_change_p, rate_per_1000,
 };
 pub use binning::{CellColumn, CellColumnError, PointCells, RESOLUTIONS};
+pub use cancel::{Cancel, Cancelled};
 pub use compare::{
     AreaProfile, AreaRankBy, AreaRow, CompareError, Comparison, DistrictRow, MonthPoint,
     PopulationValue, SortKey, UnknownSortKey, area_profile, compare, previous_period, sort_rows,
 };
 pub use emerging::{
     Category, EmergingCell, EmergingQuery, EmergingResult, Trend, classify, emerging,
+    emerging_cancellable,
 };
 pub use error::{QueryError, ValueError};
 pub use estimate::{Estimates, RECOMMENDED_RESOLUTION, estimate_population};
@@ -47,7 +50,7 @@ pub use filter::{Exclusions, Filter, Period};
 pub use harm::{HarmTable, MAX_WEIGHT, valid_weight};
 pub use hotspots::{
     CellStat, HotspotQuery, HotspotResult, Limit, Measure, RankBy, StudyRegion, WeightSources,
-    hotspots, hotspots_with,
+    hotspots, hotspots_cancellable, hotspots_with,
 };
 pub use kde::{KdeCell, KdeQuery, KdeResult, kde};
 pub use mann_kendall::{MannKendall, MannKendallError, mann_kendall};

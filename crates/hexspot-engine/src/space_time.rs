@@ -19,6 +19,7 @@ use rustc_hash::FxHashSet;
 use thiserror::Error;
 
 use crate::binning::{Binned, CHUNK_ROWS, bin};
+use crate::cancel::{Cancel, Cancelled};
 use crate::error::QueryError;
 use crate::filter::{CompiledFilter, Exclusions, Filter, Verdict};
 use crate::harm::{HarmTable, ResolvedHarm};
@@ -263,6 +264,7 @@ fn region_cells(
     table: &IncidentTable,
     query: &SpaceTimeQuery,
     harm: &HarmTable,
+    cancel: &Cancel,
 ) -> Result<(Vec<u64>, Binned), QueryError> {
     let hq = query.hotspot();
     let fixed = fixed_cells(&query.region, query.resolution)?;
@@ -273,17 +275,21 @@ fn region_cells(
         harm,
         query.resolution,
         fixed_set.as_ref(),
+        cancel,
     )?;
     let zero = |_: usize| 0.0;
-    let from_ij = region_by_ij(&binned.bins, &hq, fixed.as_deref(), &zero).and_then(|r| {
+    let from_ij = region_by_ij(&binned.bins, &hq, fixed.as_deref(), &zero, cancel);
+    cancel.check()?;
+    let from_ij = from_ij.and_then(|r| {
         (0..r.len())
             .map(|i| r.cell(i))
             .collect::<Option<Vec<u64>>>()
     });
     let mut cells = match from_ij {
         Some(c) => c,
-        None => region_by_hash(&binned.bins, &hq, fixed.as_deref(), &zero).cells,
+        None => region_by_hash(&binned.bins, &hq, fixed.as_deref(), &zero, cancel).cells,
     };
+    cancel.check()?;
     if cells.len() > query.max_region_cells {
         return Err(QueryError::RegionTooLarge {
             max: query.max_region_cells,
@@ -304,12 +310,25 @@ pub fn cube(
     query: &SpaceTimeQuery,
     harm: &HarmTable,
 ) -> Result<SpaceTimeCube, SpaceTimeError> {
+    cube_cancellable(table, query, harm, &Cancel::never())
+}
+
+/// [`cube`] that stops with [`QueryError::Cancelled`] soon after `cancel` is set.
+///
+/// # Errors
+/// As [`cube`], and [`QueryError::Cancelled`].
+pub fn cube_cancellable(
+    table: &IncidentTable,
+    query: &SpaceTimeQuery,
+    harm: &HarmTable,
+    cancel: &Cancel,
+) -> Result<SpaceTimeCube, SpaceTimeError> {
     let slices = slices(&query.filter, query.slice_months)?;
     let t_n = slices.len();
     let first_month = slices[0].first.index();
     let last_month = slices[t_n - 1].last.index();
     let s_len = query.slice_months.get() as i32;
-    let (cells, binned) = region_cells(table, query, harm)?;
+    let (cells, binned) = region_cells(table, query, harm, cancel)?;
     let n = cells.len();
     let col = table.cells_at(query.resolution);
     let region_index: Vec<u32> = col
@@ -342,6 +361,7 @@ pub fn cube(
     let chunks: Vec<(Vec<u32>, Vec<f64>)> = (0..rows.div_ceil(CHUNK_ROWS).max(1))
         .into_par_iter()
         .map(|c| {
+            cancel.check()?;
             let mut count = vec![0u32; n * t_n];
             let mut value = vec![0.0f64; n * t_n];
             for i in c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(rows) {
@@ -360,9 +380,10 @@ pub fn cube(
                     Measure::Harm => rh.weight(table, i).0,
                 };
             }
-            (count, value)
+            Ok((count, value))
         })
-        .collect();
+        .collect::<Result<_, Cancelled>>()
+        .map_err(QueryError::from)?;
     let mut chunks = chunks.into_iter();
     let (mut counts, mut values) = chunks.next().expect("at least one chunk");
     for (c, v) in chunks {
@@ -384,6 +405,9 @@ pub fn cube(
     let z: Vec<Option<f64>> = cells
         .par_iter()
         .map_init(Vec::new, |buf, &c| {
+            if cancel.is_cancelled() {
+                return Vec::new();
+            }
             disk(c, k, buf);
             let nb: Vec<usize> = buf
                 .iter()
@@ -403,6 +427,7 @@ pub fn cube(
         })
         .flatten()
         .collect();
+    cancel.check().map_err(QueryError::from)?;
     let p: Vec<Option<f64>> = z.iter().map(|z| z.map(two_sided_p)).collect();
 
     let mut states = vec![SliceState::NotSignificant; n * t_n];

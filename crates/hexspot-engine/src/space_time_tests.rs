@@ -264,3 +264,30 @@ fn periods_that_are_not_whole_slices_are_refused_naming_the_months() {
     let c = cube(&t, &query("2023-01", "2023-04", 1, 1, 1), &h).unwrap();
     assert!(c.caution());
 }
+
+#[test]
+fn a_cancelled_cube_or_hotspot_query_stops_with_cancelled() {
+    let rows = pattern(12);
+    let t = table(&rows);
+    let q = query("2023-01", "2023-12", 1, 1, 1);
+    let h = HarmTable::default();
+    let live = Cancel::new();
+    let plain = cube(&t, &q, &h).unwrap();
+    let watched = cube_cancellable(&t, &q, &h, &live).unwrap();
+    assert_eq!(plain.z, watched.z);
+    assert_eq!(plain.counts, watched.counts);
+    let stopped = Cancel::new();
+    stopped.cancel();
+    assert_eq!(
+        cube_cancellable(&t, &q, &h, &stopped).unwrap_err(),
+        SpaceTimeError::Query(QueryError::Cancelled(Cancelled))
+    );
+    let hq = q.hotspot();
+    assert_eq!(
+        crate::hotspots::hotspots_cancellable(&t, &hq, &h, &stopped).unwrap_err(),
+        QueryError::Cancelled(Cancelled)
+    );
+    let a = crate::hotspots::hotspots(&t, &hq, &h).unwrap();
+    let b = crate::hotspots::hotspots_cancellable(&t, &hq, &h, &live).unwrap();
+    assert_eq!(a.cells, b.cells);
+}

@@ -8,6 +8,7 @@ use h3o::CellIndex;
 use rustc_hash::FxHashMap;
 
 use crate::binning::Bins;
+use crate::cancel::Cancel;
 use crate::hotspots::HotspotQuery;
 use crate::ij;
 
@@ -60,12 +61,17 @@ impl Region {
     }
 }
 
+/// How often the builders look at their [`Cancel`], in cells.
+const CHECK_EVERY: usize = 1 << 14;
+
 /// Builds the region with a hash map and h3o k-rings (works anywhere on the globe).
+/// When `cancel` is set it stops early with a partial region: the caller checks it.
 pub(crate) fn region_by_hash(
     bins: &Bins,
     query: &HotspotQuery,
     fixed: Option<&[u64]>,
     value: &dyn Fn(usize) -> f64,
+    cancel: &Cancel,
 ) -> Region {
     let mut index: FxHashMap<u64, u32> = FxHashMap::default();
     let mut r = Region {
@@ -113,6 +119,9 @@ pub(crate) fn region_by_hash(
     let mut buf = Vec::new();
     let mut ring_len = Vec::with_capacity(bins.cells.len());
     for (j, &c) in bins.cells.iter().enumerate() {
+        if cancel.check_every(j, CHECK_EVERY).is_err() {
+            return r;
+        }
         let x = value(j);
         disk(c, query.k.get(), &mut buf);
         ring_len.push(buf.len() as u32);
@@ -159,12 +168,14 @@ pub(crate) fn region_by_hash(
 }
 
 /// Builds the region in local IJ coordinates; `None` when the cells do not all lie in
-/// one non-pentagon base cell (then [`region_by_hash`] is used).
+/// one non-pentagon base cell (then [`region_by_hash`] is used). When `cancel` is set it
+/// stops early with a partial region: the caller checks it.
 pub(crate) fn region_by_ij(
     bins: &Bins,
     query: &HotspotQuery,
     fixed: Option<&[u64]>,
     value: &dyn Fn(usize) -> f64,
+    cancel: &Cancel,
 ) -> Option<Region> {
     let first = fixed.and_then(|f| f.first()).or(bins.cells.first())?;
     let frame = ij::Frame::new(cell(*first))?;
@@ -202,6 +213,9 @@ pub(crate) fn region_by_ij(
         occupied.push(p);
     }
     for (j, &(pi, pj)) in occupied.iter().enumerate() {
+        if cancel.check_every(j, CHECK_EVERY).is_err() {
+            return Some(r);
+        }
         let x = value(j);
         for &(di, dj) in &offsets {
             let (a, b) = (pi + di, pj + dj);

@@ -8,7 +8,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hexspot_engine::{EmergingQuery, Filter, HarmTable, Period, Resolution, YearMonth, emerging};
+use hexspot_engine::{
+    Cancel, EmergingQuery, Filter, HarmTable, Period, Resolution, YearMonth, emerging,
+};
 use hexspot_server::stats::EmergingStats;
 use hexspot_server::tiles::{TileId, encode_emerging};
 use hexspot_synth::{SynthConfig, incident_table};
@@ -39,7 +41,7 @@ fn bench_emerging_tiles(c: &mut Criterion) {
         .expect("a served zoom")
         .into();
     // the first run also locates the points at res 9, once per table
-    let stats = EmergingStats::compute(&table, &query, &harm).expect("runs");
+    let stats = EmergingStats::compute(&table, &query, &harm, &Cancel::never()).expect("runs");
     let bytes = encode_emerging(&stats, tile)
         .expect("encodes")
         .expect("not empty");
@@ -58,7 +60,13 @@ fn bench_emerging_tiles(c: &mut Criterion) {
     });
     group.bench_function("cached_answer_res9_12_slices", |b| {
         b.iter(|| {
-            EmergingStats::compute(black_box(&table), black_box(&query), &harm).expect("runs")
+            EmergingStats::compute(
+                black_box(&table),
+                black_box(&query),
+                &harm,
+                &Cancel::never(),
+            )
+            .expect("runs")
         });
     });
     group.bench_function("encode_z12", |b| {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use geozero::mvt::{Message, Tile};
-use hexspot_engine::{HarmTable, HotspotQuery, Resolution};
+use hexspot_engine::{Cancel, HarmTable, HotspotQuery, Resolution};
 use hexspot_server::encoding::Coding;
 use hexspot_server::stats::QueryStats;
 use hexspot_server::tiles::{TileId, encode, resolution_for_zoom};
@@ -51,7 +51,8 @@ fn bench_tiles(c: &mut Criterion) {
             let tile = tile_at(z, LEEDS);
             let res = resolution_for_zoom(z);
             let t = Instant::now();
-            let stats = QueryStats::compute(&table, &query_at(res), &harm).expect("query runs");
+            let stats = QueryStats::compute(&table, &query_at(res), &harm, &Cancel::never())
+                .expect("query runs");
             let elapsed = t.elapsed();
             let bytes = encode(&stats, tile)
                 .expect("tile encodes")
@@ -110,7 +111,14 @@ fn bench_tiles(c: &mut Criterion) {
     for res in [7u8, 9, 11] {
         let query = query_at(Resolution::try_from(res).expect("valid resolution"));
         group.bench_function(format!("res{res}"), |b| {
-            b.iter(|| QueryStats::compute(black_box(&table), black_box(&query), &harm));
+            b.iter(|| {
+                QueryStats::compute(
+                    black_box(&table),
+                    black_box(&query),
+                    &harm,
+                    &Cancel::never(),
+                )
+            });
         });
     }
     group.finish();

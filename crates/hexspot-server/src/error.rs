@@ -82,6 +82,25 @@ impl ApiError {
         }
     }
 
+    /// 503 for a computation stopped because every request waiting for it went away
+    /// (seen only by a request that joined just then, after retrying).
+    pub fn cancelled() -> Self {
+        Self {
+            retry_after: Some(1),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cancelled",
+                "the computation was stopped because the requests waiting for it went away; try again",
+            )
+        }
+    }
+
+    /// Whether this is [`ApiError::cancelled`].
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.code == "cancelled"
+    }
+
     /// 400 for a parameter that cannot be used.
     pub fn bad_parameter(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_parameter", message)
@@ -139,6 +158,7 @@ impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
         match e {
             QueryError::RegionTooLarge { .. } => Self::too_much(e.to_string()),
+            QueryError::Cancelled(_) => Self::cancelled(),
             _ => Self::new(StatusCode::BAD_REQUEST, "bad_query", e.to_string()),
         }
     }

@@ -10,6 +10,7 @@ pub mod encoding;
 mod error;
 pub mod guard;
 mod http;
+mod inflight;
 mod layers;
 pub mod openapi;
 mod query;

@@ -9,10 +9,13 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use hexspot_data::{AreaSet, DataError, Snapshot};
-use hexspot_engine::{Comparison, EmergingQuery, Filter, HarmTable, HotspotQuery, KdeQuery};
+use hexspot_engine::{
+    Cancel, Comparison, EmergingQuery, Filter, HarmTable, HotspotQuery, KdeQuery,
+};
 use hexspot_store::{ImportOptions, ImportOutcome, Store};
 
 use crate::error::ApiError;
+use crate::inflight::InFlight;
 use crate::stats::{EmergingStats, KdeStats, QueryStats};
 
 /// Limits and sizes; the defaults suit a laptop or a small server.
@@ -114,6 +117,8 @@ struct Inner {
     comparisons: moka::sync::Cache<String, Arc<Comparison>>,
     /// Room for new statistics ([`Settings::max_computations`]).
     computations: Arc<tokio::sync::Semaphore>,
+    /// The requests waiting for each computation in progress.
+    inflight: Arc<InFlight>,
 }
 
 /// Area comparisons kept (one per set and view; each a few hundred bytes per area).
@@ -164,6 +169,7 @@ impl AppState {
                 tiles,
                 comparisons: moka::sync::Cache::new(COMPARISONS_KEPT),
                 computations: Arc::new(tokio::sync::Semaphore::new(computations)),
+                inflight: Arc::default(),
             }),
         }
     }
@@ -291,11 +297,11 @@ impl AppState {
         let state = self.clone();
         cached(
             &self.inner.stats,
-            &self.inner.computations,
+            &self.inner,
             snap,
             query,
-            move |snap, q| {
-                QueryStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from)
+            move |snap, q, cancel| {
+                QueryStats::compute(&snap.table, q, state.harm(), cancel).map_err(ApiError::from)
             },
         )
         .await
@@ -313,11 +319,11 @@ impl AppState {
         let state = self.clone();
         cached(
             &self.inner.emerging,
-            &self.inner.computations,
+            &self.inner,
             snap,
             query,
-            move |snap, q| {
-                EmergingStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from)
+            move |snap, q, cancel| {
+                EmergingStats::compute(&snap.table, q, state.harm(), cancel).map_err(ApiError::from)
             },
         )
         .await
@@ -335,10 +341,12 @@ impl AppState {
         let state = self.clone();
         cached(
             &self.inner.kde,
-            &self.inner.computations,
+            &self.inner,
             snap,
             query,
-            move |snap, q| KdeStats::compute(&snap.table, q, state.harm()).map_err(ApiError::from),
+            move |snap, q, cancel| {
+                KdeStats::compute(&snap.table, q, state.harm(), cancel).map_err(ApiError::from)
+            },
         )
         .await
     }
@@ -402,36 +410,165 @@ impl AppState {
 }
 
 /// `query`'s answer from `cache` (keyed by data version and query), or computed by
-/// `compute` off the async threads when there is `room` (503 at once when there is
-/// not); concurrent requests for the same key wait for one computation.
+/// `compute` off the async threads when there is room (503 at once when there is not);
+/// concurrent requests for the same key wait for one computation, and when every one of
+/// them has gone (client left, timeout) the computation is cancelled. A request that
+/// joined just as an abandoned computation gave up starts it again.
 async fn cached<Q, T>(
     cache: &moka::sync::Cache<String, Arc<T>>,
-    room: &Arc<tokio::sync::Semaphore>,
+    inner: &Inner,
     snap: &Arc<Snapshot>,
     query: &Q,
-    compute: impl FnOnce(&Snapshot, &Q) -> Result<T, ApiError> + Send + 'static,
+    compute: impl Fn(&Snapshot, &Q, &Cancel) -> Result<T, ApiError> + Send + Sync + 'static,
 ) -> Result<Arc<T>, ApiError>
 where
-    Q: std::fmt::Debug + Clone + Send + 'static,
+    Q: std::fmt::Debug + Clone + Send + Sync + 'static,
     T: Send + Sync + 'static,
 {
     let key = format!("{}|{query:?}", snap.version);
     if let Some(s) = cache.get(&key) {
         return Ok(s);
     }
-    let (cache, snap, query) = (cache.clone(), Arc::clone(snap), query.clone());
-    let room = Arc::clone(room);
-    tokio::task::spawn_blocking(move || {
-        cache.try_get_with(key, || {
-            let _permit = room.try_acquire().map_err(|_| {
-                ApiError::overloaded(
-                    "the server is computing as many new analyses as it has room for; try again shortly (answers already computed are served meanwhile)",
-                )
-            })?;
-            compute(&snap, &query).map(Arc::new)
+    let waiting = inner.inflight.join(&key);
+    let compute = Arc::new(compute);
+    let mut attempt = 0;
+    loop {
+        let (cache, snap, query, key) =
+            (cache.clone(), Arc::clone(snap), query.clone(), key.clone());
+        let (room, cancel, compute) = (
+            Arc::clone(&inner.computations),
+            waiting.cancel().clone(),
+            Arc::clone(&compute),
+        );
+        let answer = tokio::task::spawn_blocking(move || {
+            cache.try_get_with(key, || {
+                let _permit = room.try_acquire().map_err(|_| {
+                    ApiError::overloaded(
+                        "the server is computing as many new analyses as it has room for; try again shortly (answers already computed are served meanwhile)",
+                    )
+                })?;
+                compute(&snap, &query, &cancel).map(Arc::new)
+            })
         })
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(Arc::unwrap_or_clone)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(Arc::unwrap_or_clone);
+        attempt += 1;
+        match answer {
+            Err(e) if e.is_cancelled() && !waiting.cancel().is_cancelled() && attempt < 3 => {}
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    fn empty_state() -> (AppState, Arc<Snapshot>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let state = AppState::new(store, HarmTable::default(), Settings::default());
+        state.load_snapshot().unwrap();
+        let snap = state.snapshot().unwrap();
+        (state, snap, dir)
+    }
+
+    /// A computation that says when it starts, then waits for its flag (10 s at most)
+    /// and says whether it saw it.
+    fn watcher(
+        started: mpsc::Sender<()>,
+        saw: mpsc::Sender<bool>,
+    ) -> impl Fn(&Snapshot, &u32, &Cancel) -> Result<u32, ApiError> + Send + Sync + 'static {
+        let (started, saw) = (Mutex::new(started), Mutex::new(saw));
+        move |_, q, cancel| {
+            started.lock().unwrap().send(()).unwrap();
+            let until = std::time::Instant::now() + Duration::from_secs(10);
+            while !cancel.is_cancelled() && std::time::Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            saw.lock().unwrap().send(cancel.is_cancelled()).unwrap();
+            if cancel.is_cancelled() {
+                Err(ApiError::cancelled())
+            } else {
+                Ok(*q)
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_computation_nobody_waits_for_is_cancelled_and_frees_its_slot() {
+        let (state, snap, _dir) = empty_state();
+        let cache: moka::sync::Cache<String, Arc<u32>> = moka::sync::Cache::new(8);
+        let (started_tx, started) = mpsc::channel();
+        let (saw_tx, saw) = mpsc::channel();
+        let request = {
+            let (state, snap, cache) = (state.clone(), Arc::clone(&snap), cache.clone());
+            tokio::spawn(async move {
+                cached(
+                    &cache,
+                    &state.inner,
+                    &snap,
+                    &7u32,
+                    watcher(started_tx, saw_tx),
+                )
+                .await
+            })
+        };
+        tokio::task::spawn_blocking(move || started.recv().unwrap())
+            .await
+            .unwrap();
+        // the client goes away (a timeout drops the request the same way)
+        request.abort();
+        let seen = tokio::task::spawn_blocking(move || saw.recv().unwrap())
+            .await
+            .unwrap();
+        assert!(seen, "the computation saw its flag");
+        // the slot comes back and nothing was cached
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while state.hold_computation_slot().is_none() && std::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(state.hold_computation_slot().is_some());
+        cache.run_pending_tasks();
+        assert_eq!(cache.entry_count(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_computation_goes_on_while_one_request_still_waits() {
+        let (state, snap, _dir) = empty_state();
+        let cache: moka::sync::Cache<String, Arc<u32>> = moka::sync::Cache::new(8);
+        let key = format!("{}|7", snap.version);
+        let (started_tx, started) = mpsc::channel();
+        let (saw_tx, saw) = mpsc::channel();
+        let compute = Arc::new(watcher(started_tx, saw_tx));
+        let spawn = || {
+            let (state, snap, cache) = (state.clone(), Arc::clone(&snap), cache.clone());
+            let compute = Arc::clone(&compute);
+            tokio::spawn(async move {
+                let c = move |s: &Snapshot, q: &u32, c: &Cancel| compute(s, q, c);
+                cached(&cache, &state.inner, &snap, &7u32, c).await
+            })
+        };
+        let first = spawn();
+        tokio::task::spawn_blocking(move || started.recv().unwrap())
+            .await
+            .unwrap();
+        let second = spawn();
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while state.inner.inflight.waiters(&key) < 2 && std::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(state.inner.inflight.waiters(&key), 2);
+        first.abort();
+        let _ = first.await;
+        assert_eq!(state.inner.inflight.waiters(&key), 1);
+        assert!(saw.try_recv().is_err(), "the work goes on for the second");
+        second.abort();
+        let seen = tokio::task::spawn_blocking(move || saw.recv().unwrap())
+            .await
+            .unwrap();
+        assert!(seen, "cancelled once the second left too");
+    }
 }

@@ -3,9 +3,9 @@
 
 use h3o::CellIndex;
 use hexspot_engine::{
-    BBox, CellStat, EmergingCell, EmergingQuery, EmergingResult, HarmTable, HotspotQuery,
+    BBox, Cancel, CellStat, EmergingCell, EmergingQuery, EmergingResult, HarmTable, HotspotQuery,
     HotspotResult, IncidentTable, KdeCell, KdeQuery, KdeResult, Limit, QueryError, Resolution,
-    SpaceTimeError, emerging, hotspots, kde,
+    SpaceTimeError, emerging_cancellable, hotspots_cancellable, kde,
 };
 use rayon::prelude::*;
 use rstar::RTree;
@@ -101,10 +101,12 @@ impl QueryStats {
         table: &IncidentTable,
         query: &HotspotQuery,
         harm: &HarmTable,
+        cancel: &Cancel,
     ) -> Result<Self, QueryError> {
         let mut query = query.clone();
         query.limit = Limit::All;
-        let result = hotspots(table, &query, harm)?;
+        let result = hotspots_cancellable(table, &query, harm, cancel)?;
+        cancel.check()?;
         let cells = &result.cells;
         let index = CentreIndex::build(cells.len(), |i| cells[i].cell, query.resolution);
         Ok(Self {
@@ -183,8 +185,10 @@ impl EmergingStats {
         table: &IncidentTable,
         query: &EmergingQuery,
         harm: &HarmTable,
+        cancel: &Cancel,
     ) -> Result<Self, SpaceTimeError> {
-        let result = emerging(table, query, harm)?;
+        let result = emerging_cancellable(table, query, harm, cancel)?;
+        cancel.check().map_err(QueryError::from)?;
         let cells = &result.cells;
         let index = CentreIndex::build(cells.len(), |i| cells[i].cell, query.cube.resolution);
         Ok(Self {
@@ -233,8 +237,11 @@ impl KdeStats {
         table: &IncidentTable,
         query: &KdeQuery,
         harm: &HarmTable,
+        cancel: &Cancel,
     ) -> Result<Self, QueryError> {
+        cancel.check()?;
         let result = kde(table, query, harm)?;
+        cancel.check()?;
         let cells = &result.cells;
         let index = CentreIndex::build(cells.len(), |i| cells[i].cell, query.resolution);
         Ok(Self {
