@@ -29,6 +29,11 @@ pub struct ImportArgs {
     /// A file of `field = Column` lines (the same as repeated --map).
     #[arg(long, value_name = "FILE")]
     mapping: Option<PathBuf>,
+    /// Replace import ID (see `hexspot imports`) with the file: its rows go and the
+    /// file's come in, in one transaction — for a corrected file, or the same file
+    /// again, after an import that rejected rows. One file only.
+    #[arg(long, value_name = "ID")]
+    replace: Option<u32>,
     /// Files to import: .csv (police.uk or mapped) or .geojson/.json (Point features).
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -91,7 +96,11 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
             columns: columns(args)?,
         },
         strict: args.strict,
+        replace: args.replace,
     };
+    if args.replace.is_some() && args.files.len() != 1 {
+        anyhow::bail!("--replace takes exactly one file");
+    }
     let mut store = Store::open(&args.db)
         .with_context(|| format!("cannot open database {}", args.db.display()))?;
     let mut failed = false;
@@ -108,7 +117,11 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
             bar.finish_and_clear();
         }
         match outcome {
-            Ok(ImportOutcome::Imported { info, summary }) => {
+            Ok(ImportOutcome::Imported {
+                info,
+                summary,
+                replaced,
+            }) => {
                 let lines = if summary.lines > 0 {
                     format!("{} lines, ", summary.lines)
                 } else {
@@ -122,10 +135,20 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
                     summary.rejected.len(),
                     info.id
                 );
+                if let Some(old) = replaced {
+                    outln!(
+                        "  replaces import #{} ({}, {} rows imported, {} rejected), whose rows are gone",
+                        old.id,
+                        old.file_name,
+                        old.rows_imported,
+                        old.rows_rejected
+                    );
+                }
                 print_summary(&summary, path)?;
                 if !summary.rejected.is_empty() {
                     outln!(
-                        "  all rejected rows are kept in the store: hexspot rejected --import {}",
+                        "  all rejected rows are kept in the store: hexspot rejected --import {}; once the file is corrected, import it with --replace {}",
+                        info.id,
                         info.id
                     );
                 }
@@ -137,6 +160,13 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode> {
                     existing.file_name,
                     existing.imported_at
                 );
+                if existing.rows_rejected > 0 {
+                    outln!(
+                        "  that import rejected {} rows; to import these bytes again (say, after an upgrade that reads them), use --replace {}",
+                        existing.rows_rejected,
+                        existing.id
+                    );
+                }
             }
             Ok(ImportOutcome::Refused { summary }) => {
                 failed = true;

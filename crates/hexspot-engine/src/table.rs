@@ -185,14 +185,44 @@ impl IncidentTableBuilder {
     /// carried over (only rows added after it are located at those resolutions).
     #[must_use]
     pub fn from_table(table: &IncidentTable) -> Self {
+        Self::from_table_except(table, None)
+    }
+
+    /// As [`from_table`](Self::from_table), leaving out the rows of import `except`
+    /// (when one is given): the rows an import that replaces it takes over.
+    #[must_use]
+    pub fn from_table_except(table: &IncidentTable, except: Option<u32>) -> Self {
+        let keep: Option<Vec<bool>> =
+            except.map(|id| table.import.iter().map(|&i| i != id).collect());
         let mut t = table.clone();
         t.by_res = Default::default();
+        if let Some(keep) = &keep {
+            fn only<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {
+                let mut k = keep.iter();
+                v.retain(|_| *k.next().expect("one flag a row"));
+            }
+            only(&mut t.cell, keep);
+            only(&mut t.lon, keep);
+            only(&mut t.lat, keep);
+            only(&mut t.month, keep);
+            only(&mut t.day, keep);
+            only(&mut t.minute, keep);
+            only(&mut t.crime_type, keep);
+            only(&mut t.offence, keep);
+            only(&mut t.flags, keep);
+            only(&mut t.weight, keep);
+            only(&mut t.import, keep);
+        }
+        let kept = |r: usize| keep.as_ref().is_none_or(|k| k[r]);
         let carried = std::array::from_fn(|i| {
-            table.by_res[i]
-                .get()
-                .map(|col| (0..table.len()).map(|r| col.cell(r)).collect())
+            table.by_res[i].get().map(|col| {
+                (0..table.len())
+                    .filter(|&r| kept(r))
+                    .map(|r| col.cell(r))
+                    .collect()
+            })
         });
-        let taken = table.len() as u32;
+        let taken = t.cell.len() as u32;
         Self {
             t,
             carried,

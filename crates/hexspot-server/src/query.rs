@@ -336,6 +336,9 @@ pub struct ImportParams {
     pub name: Option<String>,
     /// `true`: refuse the whole file if any row is bad.
     pub strict: Option<bool>,
+    /// The id of an import this file replaces (as `hexspot import --replace`): its rows
+    /// go and the file's come in, in one transaction.
+    pub replace: Option<u32>,
     /// Map a field to a column, `field=Column` (repeat), as `hexspot import --map`.
     #[serde(default)]
     pub map: Vec<String>,

@@ -664,6 +664,72 @@ async fn imports_swap_the_snapshot_and_report_like_the_cli() {
     );
 }
 
+#[tokio::test]
+async fn a_damaged_upload_is_replaced_by_its_corrected_file() {
+    let a = app();
+    let good =
+        std::fs::read_to_string(data("police-uk/2018-10-south-yorkshire-street.excerpt.csv"))
+            .unwrap();
+    let mut lines: Vec<&str> = good.lines().collect();
+    let damaged_line = lines[10].replacen(",On or near", ",\"On or near", 1);
+    assert_ne!(damaged_line, lines[10]);
+    lines[10] = &damaged_line;
+    let damaged = lines.join("\n") + "\n";
+    let r = send(
+        &a.router,
+        upload("/api/v1/imports?name=sy.csv", damaged.clone()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let first = r.json();
+    let id = first["import_id"].as_u64().unwrap();
+    assert!(
+        first["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["line"] == 11)
+    );
+    let r = send(&a.router, upload("/api/v1/imports?name=sy.csv", damaged)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let note = r.json()["notes"][0].as_str().unwrap().to_owned();
+    assert!(note.contains(&format!("replace={id}")), "{note}");
+    let r = send(
+        &a.router,
+        upload(
+            &format!("/api/v1/imports?name=sy-fixed.csv&replace={id}"),
+            good.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let v = r.json();
+    assert_eq!(v["replaced_import_id"].as_u64(), Some(id));
+    assert_eq!(
+        v["rows_imported"].as_u64().unwrap(),
+        first["rows_imported"].as_u64().unwrap() + 1,
+        "the damaged line's row is back"
+    );
+    assert_eq!(
+        get(&a.router, "/readyz").await.json()["incidents"]
+            .as_u64()
+            .unwrap(),
+        8009 + v["rows_imported"].as_u64().unwrap(),
+        "no row doubled"
+    );
+    let r = send(
+        &a.router,
+        upload("/api/v1/imports?name=x.csv&replace=99", good),
+    )
+    .await;
+    assert_error(&r, StatusCode::NOT_FOUND, "no_such_import", "replace=99");
+}
+
 /// Log lines written while the guard lives (on this thread: `#[tokio::test]` runs the
 /// router on it).
 fn capture_logs() -> (

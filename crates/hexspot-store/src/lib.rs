@@ -107,6 +107,9 @@ pub enum StoreError {
         /// what was wrong
         reason: String,
     },
+    /// `replace` names an import that is not in the store; nothing was written.
+    #[error("there is no import #{0} to replace (see hexspot imports)")]
+    NoSuchImport(u32),
     /// A stored area's geometry cannot be read back (a corrupted database).
     #[error("boundary set {set:?}, area {code}: stored geometry is invalid: {reason}")]
     CorruptArea {
@@ -171,6 +174,8 @@ pub enum ImportOutcome {
         info: ImportInfo,
         /// What reading found (rejections, notes).
         summary: ReadSummary,
+        /// The import it replaced ([`ImportOptions::replace`]), now gone with its rows.
+        replaced: Option<Box<ImportInfo>>,
     },
     /// A file with the same content is already in the store; nothing was written.
     AlreadyImported {
@@ -191,6 +196,10 @@ pub struct ImportOptions {
     pub read: ReadOptions,
     /// Refuse the whole file if any row is bad.
     pub strict: bool,
+    /// The id of an import this file replaces: its rows, rejected rows and record go,
+    /// in the same transaction that writes this file's (a corrected file, or the same
+    /// file again, after a damaged import, without doubling its good rows).
+    pub replace: Option<u32>,
 }
 
 /// An open hexspot database.
@@ -297,9 +306,16 @@ impl Store {
             })?;
         // the snapshot after this import: every stored row (their cells already
         // located) and this file's
+        let replaced = match options.replace {
+            Some(id) => Some(Box::new(
+                find_import(&tx, "id = ?1", &id.to_string())?
+                    .ok_or(StoreError::NoSuchImport(id))?,
+            )),
+            None => None,
+        };
         let before =
             snapshot::read(&tx, &snapshot::all_resolutions())?.ok_or_else(snapshot_missing)?;
-        let mut table = IncidentTableBuilder::from_table(&before);
+        let mut table = IncidentTableBuilder::from_table_except(&before, options.replace);
         drop(before);
         let mut record = record::Record::default();
         // Two stages on two cores: a thread reads, parses and checks the file into
@@ -345,13 +361,24 @@ impl Store {
             written?;
             Ok(read?)
         })?;
-        if let Some(existing) = find_import(&tx, "sha256 = ?1", &summary.sha256)? {
+        if let Some(existing) = find_import(&tx, "sha256 = ?1", &summary.sha256)?
+            && Some(existing.id) != options.replace
+        {
             tx.rollback()?;
             return Ok(ImportOutcome::AlreadyImported { existing });
         }
         if options.strict && !summary.rejected.is_empty() {
             tx.rollback()?;
             return Ok(ImportOutcome::Refused { summary });
+        }
+        if let Some(old) = &replaced {
+            for table in ["import_columns", "rejected_rows", "incidents"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE import_id = ?1"),
+                    [old.id],
+                )?;
+            }
+            tx.execute("DELETE FROM imports WHERE id = ?1", [old.id])?;
         }
         tx.execute(
             "INSERT INTO imports (id, file_name, sha256, format, bytes, rows_read, rows_imported, rows_rejected, imported_at)
@@ -395,7 +422,11 @@ impl Store {
         snapshot::write(&tx, &snap)?;
         let info = find_import(&tx, "id = ?1", &import_id.to_string())?.expect("just inserted");
         tx.commit()?;
-        Ok(ImportOutcome::Imported { info, summary })
+        Ok(ImportOutcome::Imported {
+            info,
+            summary,
+            replaced,
+        })
     }
 
     /// Every import, oldest first.

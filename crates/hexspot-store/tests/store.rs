@@ -28,7 +28,7 @@ fn good_rows_and_rejections_land_together_and_load_into_the_engine() {
     let mut store = Store::open(&db).unwrap();
     assert_eq!(store.schema_version().unwrap(), 4);
     let sy = data("2018-10-south-yorkshire-street.excerpt.csv");
-    let ImportOutcome::Imported { info, summary } = import(&mut store, &sy, false) else {
+    let ImportOutcome::Imported { info, summary, .. } = import(&mut store, &sy, false) else {
         panic!("expected an import");
     };
     assert_eq!(
@@ -163,4 +163,74 @@ fn the_snapshot_after_two_imports_is_the_table_of_the_rows() {
         let r = hexspot_engine::Resolution::try_from(r).unwrap();
         assert_eq!(rebuilt.cells_at(r), kept.cells_at(r));
     }
+}
+
+/// `bytes` in a temporary `.csv` file.
+fn csv_file(dir: &Path, name: &str, bytes: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn a_damaged_import_is_replaced_by_its_corrected_file_without_doubling_a_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let sy = data("2018-10-south-yorkshire-street.excerpt.csv");
+    import(&mut store, &sy, false);
+    // the issue's case: a stray quote on line 11 of the Leeds file
+    let good = std::fs::read_to_string(data("crimedataleeds.csv")).unwrap();
+    let mut lines: Vec<&str> = good.lines().collect();
+    let damaged_line = lines[10].replacen(",On or near", ",\"On or near", 1);
+    lines[10] = &damaged_line;
+    let damaged = csv_file(dir.path(), "leeds.csv", &(lines.join("\n") + "\n"));
+    let ImportOutcome::Imported { info: first, .. } = import(&mut store, &damaged, false) else {
+        panic!("the good rows are imported");
+    };
+    assert_eq!((first.rows_imported, first.rows_rejected), (8008, 1));
+    let before = store.incident_count().unwrap();
+    // the same bytes again: a duplicate, and nothing is written
+    let ImportOutcome::AlreadyImported { existing } = import(&mut store, &damaged, false) else {
+        panic!("the same bytes are a duplicate");
+    };
+    assert_eq!(existing.id, first.id);
+    // the corrected file replaces the damaged import: one transaction, no row doubled
+    let fixed = csv_file(dir.path(), "leeds-fixed.csv", &good);
+    let opts = ImportOptions {
+        replace: Some(first.id),
+        ..ImportOptions::default()
+    };
+    let outcome = store
+        .import_file(&fixed, "leeds-fixed.csv", &opts, &mut |_| {})
+        .unwrap();
+    let ImportOutcome::Imported { info, replaced, .. } = outcome else {
+        panic!("replaced");
+    };
+    assert_eq!(replaced.map(|r| r.id), Some(first.id));
+    assert_eq!((info.rows_imported, info.rows_rejected), (8009, 0));
+    assert_eq!(store.incident_count().unwrap(), before - 8008 + 8009);
+    assert!(store.rejected_rows(first.id).unwrap().is_empty());
+    let ids: Vec<u32> = store.imports().unwrap().iter().map(|i| i.id).collect();
+    assert_eq!(ids, [1, info.id]);
+    // the stored snapshot is the one a fresh store of the two good files holds
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let mut fresh = Store::open(&fresh_dir.path().join("f.db")).unwrap();
+    import(&mut fresh, &sy, false);
+    import(&mut fresh, &fixed, false);
+    let (a, b) = (store.load_table().unwrap(), fresh.load_table().unwrap());
+    let (mut ca, mut cb) = (a.to_columns(), b.to_columns());
+    // import ids differ (3 against 2); everything else is equal
+    ca.import.iter_mut().for_each(|i| *i = (*i > 1) as u32);
+    cb.import.iter_mut().for_each(|i| *i = (*i > 1) as u32);
+    assert_eq!(format!("{ca:?}"), format!("{cb:?}"));
+    // replacing an import that is not there writes nothing
+    let opts = ImportOptions {
+        replace: Some(99),
+        ..ImportOptions::default()
+    };
+    let e = store
+        .import_file(&damaged, "leeds.csv", &opts, &mut |_| {})
+        .unwrap_err();
+    assert!(e.to_string().contains("no import #99"), "{e}");
+    assert_eq!(store.imports().unwrap().len(), 2);
 }

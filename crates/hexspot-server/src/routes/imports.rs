@@ -35,6 +35,8 @@ pub struct ImportReport {
     pub outcome: &'static str,
     /// The import's id (the earlier one when already imported).
     pub import_id: Option<u32>,
+    /// The import this one replaced (`replace=`), now gone with its rows.
+    pub replaced_import_id: Option<u32>,
     /// The file name recorded.
     pub file: String,
     /// How the file was read.
@@ -70,6 +72,7 @@ impl ImportReport {
         Self {
             outcome: "refused",
             import_id: None,
+            replaced_import_id: None,
             file,
             format: None,
             sha256: None,
@@ -164,6 +167,7 @@ fn file_name_ok(name: &str) -> bool {
         (status = 200, description = "the same bytes were imported before; nothing written", body = ImportReport),
         (status = 400, description = "a bad parameter", body = ErrorBody),
         (status = 403, description = "sent by a page from another origin (not allowed by --cors-origin)", body = ErrorBody),
+        (status = 404, description = "replace names an import that is not in the store; nothing written", body = ErrorBody),
         (status = 408, description = "the body arrived too slowly (nothing for the idle limit, or under the minimum rate after the grace time)", body = ErrorBody),
         (status = 413, description = "larger than the upload limit", body = ErrorBody),
         (status = 415, description = "no Content-Type, or one a page may send cross-site unasked (text/plain, a form)", body = ErrorBody),
@@ -190,6 +194,7 @@ pub async fn import(
     let options = ImportOptions {
         read: hexspot_ingest::ReadOptions { columns },
         strict: p.strict.unwrap_or(false),
+        replace: p.replace,
     };
     let suffix = std::path::Path::new(&name)
         .extension()
@@ -260,6 +265,9 @@ pub async fn import(
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_file", msg)
                 }
                 DataError::Store(s) if s.is_busy() => ApiError::busy(),
+                DataError::Store(hexspot_store::StoreError::NoSuchImport(_)) => {
+                    ApiError::new(StatusCode::NOT_FOUND, "no_such_import", msg)
+                }
                 _ => ApiError::internal(msg),
             }
         })
@@ -268,11 +276,16 @@ pub async fn import(
     let snap = state.snapshot().ok();
     let base = ImportReport::new(name, snap.as_deref());
     let (status, report) = match outcome {
-        ImportOutcome::Imported { info, summary } => (
+        ImportOutcome::Imported {
+            info,
+            summary,
+            replaced,
+        } => (
             StatusCode::CREATED,
             ImportReport {
                 outcome: "imported",
                 import_id: Some(info.id),
+                replaced_import_id: replaced.map(|r| r.id),
                 rows_imported: info.rows_imported,
                 ..base.with_summary(&summary)
             },
@@ -285,10 +298,17 @@ pub async fn import(
                 format: Some(existing.format.clone()),
                 sha256: Some(existing.sha256.clone()),
                 rows_read: existing.rows_read,
-                notes: vec![format!(
-                    "the same bytes were imported before as {} (import #{}); nothing was written",
-                    existing.file_name, existing.id
-                )],
+                notes: vec![if existing.rows_rejected > 0 {
+                    format!(
+                        "the same bytes were imported before as {} (import #{}, {} rows rejected); nothing was written; to import them again, send replace={}",
+                        existing.file_name, existing.id, existing.rows_rejected, existing.id
+                    )
+                } else {
+                    format!(
+                        "the same bytes were imported before as {} (import #{}); nothing was written",
+                        existing.file_name, existing.id
+                    )
+                }],
                 ..base
             },
         ),
