@@ -7,6 +7,8 @@ well-behaved client measures what normal requests get:
   slow-headers  N connections that send a request's headers a byte a second
   slow-bodies   N uploads whose bodies trickle in a byte a second
   overload      4 x the server's computation slots of distinct uncached queries at once
+  abandon       heavy distinct queries whose clients give up after 0.3 s: the server's
+                CPU in the seconds after they left (their work is cancelled, not finished)
   sigterm       SIGTERM while requests are in flight: exit time, every complete request
                 answered
   kill-9        `hexspot import` killed with SIGKILL at a random moment, again and
@@ -21,8 +23,8 @@ how the attackers were answered, exit time). Standard library only.
 
 --short (CI) uses smaller counts and shorter waits. Exit status 1 when a target is
 missed: normal requests' p99 over 50 ms or any of them failing, an overflow answered
-slower than 100 ms or other than 503, or SIGTERM not ending the process within its
-deadline.
+slower than 100 ms or other than 503, abandoned work still using more than a fifth of
+a core, a peak RSS over --max-memory-mib, or SIGTERM not ending the process within its deadline.
 """
 
 import argparse
@@ -83,12 +85,13 @@ def probe(port, paths, n):
 
 
 class Server:
-    def __init__(self, binary, db, shutdown_secs):
+    def __init__(self, binary, db, shutdown_secs, max_memory_mib=None):
         self.port = free_port()
         env = dict(os.environ, RUST_LOG="warn")
+        memory = ["--max-memory-mib", str(max_memory_mib)] if max_memory_mib else []
         self.proc = subprocess.Popen(
             [binary, "serve", "--db", db, "--addr", f"{HOST}:{self.port}",
-             "--watch-secs", "0", "--shutdown-secs", str(shutdown_secs)],
+             "--watch-secs", "0", "--shutdown-secs", str(shutdown_secs)] + memory,
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(300):
             if get(self.port, "/readyz", 1.0)[0] == 200:
@@ -96,6 +99,14 @@ class Server:
             time.sleep(0.1)
         self.stop()
         sys.exit("the server did not become ready in 30 s")
+
+    def peak_rss_mib(self):
+        """The process's peak resident memory so far (VmHWM), in MiB."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
 
     def stop(self):
         if self.proc.poll() is None:
@@ -194,10 +205,12 @@ def main():
     ap.add_argument("--bin", default="target/release/hexspot")
     ap.add_argument("--db", required=True)
     ap.add_argument("--short", action="store_true")
+    ap.add_argument("--max-memory-mib", type=int, default=1024,
+                    help="the server's memory ceiling; its peak RSS must stay under it")
     a = ap.parse_args()
     short = a.short
     ok = True
-    server = Server(a.bin, a.db, shutdown_secs=3 if short else 10)
+    server = Server(a.bin, a.db, shutdown_secs=3 if short else 10, max_memory_mib=a.max_memory_mib)
     port = server.port
     tile = "/tiles/hotspots/12/2030/1319?res=9"
     normal = ["/healthz", tile]
@@ -278,6 +291,30 @@ def main():
         ok &= report("overload", lat, failed,
                      f"{n} distinct new queries: {len(served)} answered (p50 {pct(served, 50) * 1000:.0f} ms), "
                      f"{len(shed)} shed with 503 (slowest {max(shed, default=0) * 1000:.1f} ms), other {other}") and shed_ok
+
+        # abandon: heavy queries whose clients leave; their work must stop with them
+        full = get(port, "/api/v1/hotspots?res=12&k=9&alpha=0.0199&top=5", 60)
+        n = 2 * (os.cpu_count() or 2)
+        threads = [threading.Thread(
+            target=get, args=(port, f"/api/v1/hotspots?res=12&k=9&alpha={0.02 + i / 10000:.4f}&top=5", 0.3),
+            daemon=True) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        time.sleep(0.2)
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = lambda: sum(int(v) for v in open(f"/proc/{server.proc.pid}/stat").read().rsplit(")", 1)[1].split()[11:13])
+        c0, w = cpu(), 2.0
+        time.sleep(w)
+        busy_share = (cpu() - c0) / ticks / w
+        print(f"{'abandon':13s} one such query takes {full[1]:.2f} s ({full[0]}); after {n} clients gave up at 0.3 s "
+              f"the server used {busy_share * 100:.0f} % of a core over the next {w:.0f} s")
+        ok &= full[0] == 200 and busy_share <= 0.2
+
+        peak = server.peak_rss_mib()
+        print(f"{'memory':13s} peak RSS {peak:.0f} MiB so far, ceiling --max-memory-mib {a.max_memory_mib}")
+        ok &= peak <= a.max_memory_mib
 
         # SIGTERM under load
         done, lock = [], threading.Lock()

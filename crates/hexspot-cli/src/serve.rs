@@ -60,6 +60,13 @@ pub struct ServeArgs {
     /// (each cell takes roughly 100 bytes while its query is computed and cached).
     #[arg(long, default_value_t = 3_000_000)]
     max_region_cells: usize,
+    /// A ceiling for the whole process's memory, in MiB: the caches get what the
+    /// incidents (twice: served and next), an import and the computations in progress
+    /// leave, and the largest study region is lowered if the computations would take
+    /// more than 40 % of it. Refused at start when too small. Default: no ceiling
+    /// (caches of 384 + 96 + 96 MiB for analyses and 128 MiB for tiles).
+    #[arg(long, value_name = "MIB")]
+    max_memory_mib: Option<u64>,
     /// A MapLibre style URL for the map to draw beneath the cells, where the network
     /// has a basemap server. Without it the map needs nothing beyond this server: it
     /// draws the outline of the data on a plain background.
@@ -131,6 +138,16 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         },
         ..Settings::default()
     };
+    let (settings, memory) = match a.max_memory_mib {
+        Some(mib) => {
+            let incidents = store.incident_count()?;
+            let (s, plan) = settings
+                .within_memory(mib << 20, incidents)
+                .map_err(|e| anyhow::anyhow!("--max-memory-mib: {e}"))?;
+            (s, Some(plan))
+        }
+        None => (settings, None),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -141,6 +158,21 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", a.addr))?;
         let local = listener.local_addr()?;
+        if let Some(p) = memory {
+            let mib = |b: u64| b >> 20;
+            tracing::info!(
+                ceiling_mib = mib(p.ceiling),
+                snapshots_mib = mib(p.snapshots),
+                import_mib = mib(p.import),
+                computations_mib = mib(p.computations),
+                max_region_cells = p.max_region_cells,
+                stats_cache_mib = mib(p.stats_cache),
+                tile_cache_mib = mib(p.tile_cache),
+                emerging_cache_mib = mib(p.emerging_cache),
+                kde_cache_mib = mib(p.kde_cache),
+                "memory ceiling shared out"
+            );
+        }
         if removed > 0 {
             tracing::info!(removed, dir = %upload_dir.display(), "removed the temporary files of uploads an earlier server left");
         }

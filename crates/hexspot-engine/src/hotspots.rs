@@ -360,6 +360,7 @@ fn run(
     let p: Vec<Option<f64>> = z.iter().map(|z| z.map(two_sided_p)).collect();
     let tests = z.iter().filter(|z| z.is_some()).count();
     let threshold = bh_threshold(&p, query.alpha.get());
+    cancel.check()?;
     let significant = |i: usize| matches!((p[i], threshold), (Some(p), Some(t)) if p <= t);
     let mut significant_hot = 0;
     let mut significant_cold = 0;
@@ -389,10 +390,11 @@ fn run(
         Limit::Top(t) => t.min(n),
     };
     cancel.check()?;
-    let Some(order) = rank(&region, take, &keys) else {
+    let Some(order) = rank(&region, take, &keys, cancel) else {
         // a cell could not be recovered from IJ coordinates: answer the safe way
         return run(table, query, harm, false, cancel);
     };
+    cancel.check()?;
     let cells = order
         .iter()
         .enumerate()

@@ -3,7 +3,8 @@
 
 use std::cmp::Ordering;
 
-use crate::study_region::Region;
+use crate::cancel::Cancel;
+use crate::study_region::{CHECK_EVERY, Region};
 
 /// A sort key that orders like `f64::total_cmp`.
 #[inline]
@@ -21,13 +22,22 @@ pub(crate) fn desc_z(z: Option<f64>) -> u64 {
 
 /// The first `take` region positions in key order (ties broken by cell index, so the
 /// order is fully determined), with their cells. `None` if a cell cannot be recovered.
-pub(crate) fn rank(region: &Region, take: usize, keys: &[[u64; 3]]) -> Option<Vec<(usize, u64)>> {
+/// When `cancel` is set it stops early with a partial answer: the caller checks it.
+pub(crate) fn rank(
+    region: &Region,
+    take: usize,
+    keys: &[[u64; 3]],
+    cancel: &Cancel,
+) -> Option<Vec<(usize, u64)>> {
     let n = region.len();
     let full = |idx: Vec<usize>| -> Option<Vec<(usize, u64)>> {
-        let mut v: Vec<([u64; 3], u64, usize)> = idx
-            .into_iter()
-            .map(|i| region.cell(i).map(|c| (keys[i], c, i)))
-            .collect::<Option<_>>()?;
+        let mut v: Vec<([u64; 3], u64, usize)> = Vec::with_capacity(idx.len());
+        for (at, i) in idx.into_iter().enumerate() {
+            if cancel.check_every(at, CHECK_EVERY).is_err() {
+                return Some(Vec::new());
+            }
+            v.push((keys[i], region.cell(i)?, i));
+        }
         v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
         Some(v.into_iter().map(|(_, c, i)| (i, c)).collect())
     };

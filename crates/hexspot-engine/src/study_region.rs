@@ -62,7 +62,7 @@ impl Region {
 }
 
 /// How often the builders look at their [`Cancel`], in cells.
-const CHECK_EVERY: usize = 1 << 14;
+pub(crate) const CHECK_EVERY: usize = 1 << 12;
 
 /// Builds the region with a hash map and h3o k-rings (works anywhere on the globe).
 /// When `cancel` is set it stops early with a partial region: the caller checks it.
@@ -152,18 +152,21 @@ pub(crate) fn region_by_hash(
     // Σ_j w_ij: the k-ring members that are in the region. An occupied cell's whole
     // ring was added to the default region above.
     let n_occupied = if fixed.is_some() { 0 } else { bins.cells.len() };
-    r.w = (0..r.len())
-        .map(|i| {
-            if i < n_occupied {
-                ring_len[i]
-            } else {
-                disk(r.cells[i], query.k.get(), &mut buf);
-                buf.iter()
-                    .filter(|c| index.contains_key(&u64::from(**c)))
-                    .count() as u32
-            }
-        })
-        .collect();
+    let mut w = Vec::with_capacity(r.len());
+    for (i, &c) in r.cells.iter().enumerate() {
+        if cancel.check_every(i, CHECK_EVERY).is_err() {
+            return r;
+        }
+        w.push(if i < n_occupied {
+            ring_len[i]
+        } else {
+            disk(c, query.k.get(), &mut buf);
+            buf.iter()
+                .filter(|c| index.contains_key(&u64::from(**c)))
+                .count() as u32
+        });
+    }
+    r.w = w;
     r
 }
 
@@ -238,6 +241,9 @@ pub(crate) fn region_by_ij(
     let full = offsets.len() as u32;
     let mut w = Vec::with_capacity(r.len());
     for i in 0..r.len() {
+        if cancel.check_every(i, CHECK_EVERY).is_err() {
+            return Some(r);
+        }
         w.push(if i < n_occupied {
             full
         } else {

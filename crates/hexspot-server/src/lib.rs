@@ -12,6 +12,7 @@ pub mod guard;
 mod http;
 mod inflight;
 mod layers;
+pub mod memory;
 pub mod openapi;
 mod query;
 mod routes;

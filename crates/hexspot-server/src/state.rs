@@ -35,10 +35,13 @@ pub struct Settings {
     /// density not yet cached) computed at once; a request that needs another is
     /// answered 503 with `Retry-After` at once, while cached answers keep flowing.
     pub max_computations: usize,
-    /// Cells kept in the per-query statistics cache (about 100 bytes each); the
-    /// emerging hot spot and kernel density caches each hold a quarter as much (in the
-    /// same units: an emerging cell weighs 1 + slices/4, a density cell a third).
-    pub stats_cache_cells: u64,
+    /// Bytes of per-query hotspot statistics kept (every cell's answer and the spatial
+    /// index of their centres, about 190 bytes a cell).
+    pub stats_cache_bytes: u64,
+    /// Bytes of emerging hot spot answers kept.
+    pub emerging_cache_bytes: u64,
+    /// Bytes of kernel densities kept.
+    pub kde_cache_bytes: u64,
     /// Largest study region a query may have (memory and time grow with it).
     pub max_region_cells: usize,
     /// Bytes of encoded tiles kept.
@@ -74,6 +77,39 @@ pub struct Settings {
     pub connections: crate::connections::ConnectionLimits,
 }
 
+impl Settings {
+    /// These settings within a memory ceiling for a store of `incidents`: the caches
+    /// get what the rest leaves ([`crate::memory`]), and the largest study region is
+    /// lowered if the computations would not fit.
+    ///
+    /// # Errors
+    /// A message naming the parts when the ceiling is too small.
+    pub fn within_memory(
+        self,
+        ceiling: u64,
+        incidents: u64,
+    ) -> Result<(Self, crate::memory::MemoryPlan), String> {
+        let plan = crate::memory::plan(
+            ceiling,
+            incidents,
+            self.max_computations,
+            self.max_region_cells,
+            self.max_upload_bytes as u64,
+        )?;
+        Ok((
+            Self {
+                max_region_cells: plan.max_region_cells,
+                stats_cache_bytes: plan.stats_cache,
+                emerging_cache_bytes: plan.emerging_cache,
+                kde_cache_bytes: plan.kde_cache,
+                tile_cache_bytes: plan.tile_cache,
+                ..self
+            },
+            plan,
+        ))
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -83,7 +119,9 @@ impl Default for Settings {
             max_concurrency: 256,
             max_uploads: 2,
             max_computations: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
-            stats_cache_cells: 6_000_000,
+            stats_cache_bytes: 384 << 20,
+            emerging_cache_bytes: 96 << 20,
+            kde_cache_bytes: 96 << 20,
             max_region_cells: 3_000_000,
             tile_cache_bytes: 128 << 20,
             max_response_cells: 100_000,
@@ -139,15 +177,15 @@ impl AppState {
             tracing::warn!(error = %e, "cannot set the store's busy timeout; keeping 10 s");
         }
         let stats = moka::sync::Cache::builder()
-            .max_capacity(settings.stats_cache_cells)
+            .max_capacity(settings.stats_cache_bytes)
             .weigher(|_k: &String, v: &Arc<QueryStats>| v.weight())
             .build();
         let emerging = moka::sync::Cache::builder()
-            .max_capacity(settings.stats_cache_cells / 4)
+            .max_capacity(settings.emerging_cache_bytes)
             .weigher(|_k: &String, v: &Arc<EmergingStats>| v.weight())
             .build();
         let kde = moka::sync::Cache::builder()
-            .max_capacity(settings.stats_cache_cells / 4)
+            .max_capacity(settings.kde_cache_bytes)
             .weigher(|_k: &String, v: &Arc<KdeStats>| v.weight())
             .build();
         let tiles = moka::sync::Cache::builder()
@@ -447,7 +485,11 @@ where
                         "the server is computing as many new analyses as it has room for; try again shortly (answers already computed are served meanwhile)",
                     )
                 })?;
-                compute(&snap, &query, &cancel).map(Arc::new)
+                let answer = compute(&snap, &query, &cancel);
+                if matches!(&answer, Err(e) if e.is_cancelled()) {
+                    tracing::info!(query = ?query, "stopped a computation nobody waits for any more");
+                }
+                answer.map(Arc::new)
             })
         })
         .await

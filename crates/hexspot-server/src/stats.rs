@@ -53,6 +53,12 @@ impl CentreIndex {
         }
     }
 
+    /// Bytes the index holds (its leaves and, about a quarter more, its inner nodes).
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.tree.size() * std::mem::size_of::<rstar::RTreeNode<Point>>() * 5 / 4
+    }
+
     /// Positions of the cells whose hexagon may reach into the unit-square box
     /// `[x0, y0, x1, y1]` (every cell that does, and some near it), in no order.
     #[must_use]
@@ -158,10 +164,11 @@ impl QueryStats {
         }
     }
 
-    /// Weight in the cache: cells held.
+    /// Weight in the cache: the bytes held.
     #[must_use]
     pub fn weight(&self) -> u32 {
-        u32::try_from(self.result.cells.len()).unwrap_or(u32::MAX)
+        let n = self.result.cells.len() * std::mem::size_of::<CellStat>() + self.index.bytes();
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 }
 
@@ -208,11 +215,14 @@ impl EmergingStats {
             .collect()
     }
 
-    /// Weight in the cache: cells held, each slice counted as a quarter of a cell.
+    /// Weight in the cache: the bytes held (per cell its answer, and per slice its
+    /// count, value, z, p and state twice over: in the cube and in the cell).
     #[must_use]
     pub fn weight(&self) -> u32 {
+        let per_bin = 2 * (4 + 8 + 2 * std::mem::size_of::<Option<f64>>() + 1);
         let slices = self.result.cube.slices.len();
-        let n = self.result.cells.len() * (4 + slices) / 4;
+        let n = self.result.cells.len() * (std::mem::size_of::<EmergingCell>() + slices * per_bin)
+            + self.index.bytes();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 }
@@ -261,10 +271,11 @@ impl KdeStats {
             .collect()
     }
 
-    /// Weight in the cache: cells held (a third of a hotspot cell each).
+    /// Weight in the cache: the bytes held.
     #[must_use]
     pub fn weight(&self) -> u32 {
-        u32::try_from(self.result.cells.len() / 3 + 1).unwrap_or(u32::MAX)
+        let n = self.result.cells.len() * std::mem::size_of::<KdeCell>() + self.index.bytes();
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 }
 
