@@ -42,6 +42,10 @@ impl Default for ConnectionLimits {
     }
 }
 
+/// The most a request's line and headers may take (hyper's read buffer; 64 KiB, where
+/// hyper's default is 400 KiB): a longer head is refused with 431.
+pub const MAX_HEAD_BYTES: usize = 64 << 10;
+
 /// Serves `app` on `listener` within `limits` until `shutdown` completes, then lets
 /// requests in flight finish for at most the deadline.
 ///
@@ -60,9 +64,12 @@ pub async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout);
+        .header_read_timeout(limits.header_timeout)
+        // a request's head larger than this is refused (431) rather than buffered
+        .max_buf_size(MAX_HEAD_BYTES);
     builder
         .http2()
+        .max_header_list_size(MAX_HEAD_BYTES as u32)
         .timer(TokioTimer::new())
         .keep_alive_interval(Some(Duration::from_secs(20)));
     let builder = Arc::new(builder);

@@ -138,3 +138,35 @@ async fn a_half_sent_request_cannot_hold_up_shutdown_past_its_deadline() {
         "no longer listening"
     );
 }
+
+#[tokio::test]
+async fn a_head_larger_than_the_limit_is_refused_with_431() {
+    let server = start(ConnectionLimits::default()).await;
+    let pad = "a".repeat(hexspot_server::connections::MAX_HEAD_BYTES);
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    let req = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {}\r\nX-Pad: {pad}\r\n\r\n",
+        server.addr
+    );
+    // the server may answer and close before it has read all of it
+    let _ = s.write_all(req.as_bytes()).await;
+    let mut reply = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut reply)).await;
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 431"), "{reply}");
+    // a head just under it is served
+    let pad = "a".repeat(hexspot_server::connections::MAX_HEAD_BYTES / 2);
+    let mut s = TcpStream::connect(server.addr).await.unwrap();
+    s.write_all(
+        format!(
+            "GET /healthz HTTP/1.1\r\nHost: {}\r\nX-Pad: {pad}\r\nConnection: close\r\n\r\n",
+            server.addr
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).await.unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+}
