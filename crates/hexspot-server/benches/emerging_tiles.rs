@@ -2,7 +2,8 @@
 //! 1,000,000-incident synthetic table held in memory, 12 monthly slices at res 9, the
 //! engine's answer alone (`emerging`), the server's cached answer (the same plus the
 //! spatial index of its cells) and one tile over Leeds at zoom 12 encoded from it.
-//! A new query's first tile costs the second plus the third.
+//! A new query's first tile costs the second plus the third. Apart: building the
+//! index alone, and the query of it that each tile makes.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -11,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hexspot_engine::{
     Cancel, EmergingQuery, Filter, HarmTable, Period, Resolution, YearMonth, emerging,
 };
-use hexspot_server::stats::EmergingStats;
+use hexspot_server::stats::{CentreIndex, EmergingStats};
 use hexspot_server::tiles::{TileId, encode_emerging};
 use hexspot_synth::{SynthConfig, incident_table};
 use hexspot_tiles::TileCoord;
@@ -68,6 +69,14 @@ fn bench_emerging_tiles(c: &mut Criterion) {
             )
             .expect("runs")
         });
+    });
+    let cells = &stats.result.cells;
+    group.bench_function("index_res9", |b| {
+        b.iter(|| CentreIndex::build(cells.len(), |i| cells[i].cell, query.cube.resolution));
+    });
+    let bounds = tile.coord().buffered_unit_bounds();
+    group.bench_function("query_z12", |b| {
+        b.iter(|| stats.cells_near(black_box(bounds)).len());
     });
     group.bench_function("encode_z12", |b| {
         b.iter(|| encode_emerging(black_box(&stats), black_box(tile)).expect("encodes"));
