@@ -261,7 +261,8 @@ fn cells_of(v: &[u64]) -> Vec<CellIndex> {
 }
 
 fn area_km2(v: &[u64]) -> f64 {
-    cells_of(v).iter().map(|c| c.area_km2()).sum()
+    // folded from +0.0: an empty area is 0 km², not −0
+    cells_of(v).iter().fold(0.0, |a, c| a + c.area_km2())
 }
 
 fn sum_in(bins: &Bins, area: &[u64]) -> u64 {
