@@ -265,7 +265,10 @@ pub fn caveats(ctx: &BacktestContext<'_>) -> Vec<String> {
 }
 
 fn join(v: &[usize]) -> String {
-    v.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The query and the modelling choices, as outputs state them.
@@ -438,10 +441,16 @@ pub fn write_csv<W: Write>(ctx: &BacktestContext<'_>, out: W) -> Result<(), csv:
         let head = [
             "mean".to_owned(),
             s.method.name().to_owned(),
-            first.map(|f| f.window.train.0.to_string()).unwrap_or_default(),
-            last.map(|f| f.window.train.1.to_string()).unwrap_or_default(),
-            first.map(|f| f.window.test.0.to_string()).unwrap_or_default(),
-            last.map(|f| f.window.test.1.to_string()).unwrap_or_default(),
+            first
+                .map(|f| f.window.train.0.to_string())
+                .unwrap_or_default(),
+            last.map(|f| f.window.train.1.to_string())
+                .unwrap_or_default(),
+            first
+                .map(|f| f.window.test.0.to_string())
+                .unwrap_or_default(),
+            last.map(|f| f.window.test.1.to_string())
+                .unwrap_or_default(),
             Value::from(s.cells).to_string(),
             String::new(),
             String::new(),

@@ -38,12 +38,7 @@ pub struct EvaluateContext<'a> {
 }
 
 /// The four areas' names, in the order outputs list them.
-pub const AREAS: [&str; 4] = [
-    "treated",
-    "control",
-    "displacement",
-    "displacement_control",
-];
+pub const AREAS: [&str; 4] = ["treated", "control", "displacement", "displacement_control"];
 
 /// The rules that chose each area, in [`AREAS`]' order.
 #[must_use]
@@ -91,12 +86,7 @@ pub fn area_rules(ctx: &EvaluateContext<'_>) -> [String; 4] {
                 .to_owned(),
         ),
     };
-    [
-        treated,
-        control,
-        format!("{ring}, not treated"),
-        dc,
-    ]
+    [treated, control, format!("{ring}, not treated"), dc]
 }
 
 fn areas(r: &Evaluation) -> [&AreaCounts; 4] {
