@@ -108,11 +108,11 @@ fn harm_weighted_total() {
         .collect();
     let r = wdd_harm(&parts).unwrap();
     let want = [
-        -1721.0,
+        -1_721.0,
         304.103_600_77,
         -5.659_255_58,
-        -2317.032_105_07,
-        -1124.967_894_93,
+        -2_317.032_105_07,
+        -1_124.967_894_93,
     ];
     let got = [r.estimate, r.se, r.z.unwrap(), r.ci_low, r.ci_high];
     for (g, w) in got.iter().zip(want) {
