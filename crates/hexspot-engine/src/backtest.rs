@@ -7,7 +7,7 @@
 //! over the training period's selected incidents — is shared by every method, so their
 //! PAIs share one A. The methods score the cells of S from the training period:
 //! `count` (incidents), `harm` (summed harm), `gistar` (the hotspot pipeline's Gi* z on
-//! the query's measure) and `kde` (the [`crate::kde`] density at the cell centres, 0
+//! the query's measure) and `kde` (the [`mod@crate::kde`] density at the cell centres, 0
 //! where no incident lies within h). Each method's ranking is scored by
 //! [`crate::forecast`]; per method the figures' means over the folds where they are
 //! defined, and its mean curve.

@@ -1,6 +1,6 @@
 //! Did it work: the selected incidents before and after in a treated area T, its
 //! control C, the displacement ring D around T and the ring's control DC, and their
-//! weighted displacement difference ([`crate::wdd`]).
+//! weighted displacement difference ([`mod@crate::wdd`]).
 //!
 //! - D: the cells within B metres of T (cell centre to cell centre) that are not in T;
 //!   without B, the cells within grid distance k of T.
