@@ -927,6 +927,153 @@ mod tests {
     }
 
     #[test]
+    fn backtest_and_evaluate_parameters_are_checked_by_name() {
+        let base = QueryParams {
+            to: Some("2022-10".into()),
+            ..QueryParams::default()
+        };
+        let b = BacktestParams::default();
+        let q = b.query(&base, None).unwrap();
+        assert_eq!(q.methods, Method::ALL);
+        assert_eq!(q.budget, Budget::Cells(20));
+        assert_eq!(q.to.to_string(), "2022-10");
+        assert_eq!(q.filter.period, None);
+        let open = QueryParams::default();
+        let last = Some(("2020-01".parse().unwrap(), "2021-06".parse().unwrap()));
+        assert_eq!(b.query(&open, last).unwrap().to.to_string(), "2021-06");
+        let bad = [
+            (
+                BacktestParams {
+                    folds: 0,
+                    ..b.clone()
+                },
+                "folds",
+            ),
+            (
+                BacktestParams {
+                    train_months: 0,
+                    ..b.clone()
+                },
+                "train_months",
+            ),
+            (
+                BacktestParams {
+                    test_months: 121,
+                    ..b.clone()
+                },
+                "test_months",
+            ),
+            (
+                BacktestParams {
+                    cells: Some(0),
+                    ..b.clone()
+                },
+                "cells",
+            ),
+            (
+                BacktestParams {
+                    area_km2: Some(-1.0),
+                    ..b.clone()
+                },
+                "area_km2",
+            ),
+            (
+                BacktestParams {
+                    bandwidth_m: 0.0,
+                    ..b.clone()
+                },
+                "bandwidth_m",
+            ),
+            (
+                BacktestParams {
+                    curve_cells: 0,
+                    ..b.clone()
+                },
+                "curve_cells",
+            ),
+        ];
+        for (p, name) in bad {
+            assert_eq!(p.query(&base, None).unwrap_err().param, name);
+        }
+        let from = QueryParams {
+            from: Some("2022-01".into()),
+            ..base.clone()
+        };
+        assert_eq!(b.query(&from, None).unwrap_err().param, "from");
+        let day = QueryParams {
+            to: Some("2022-10-03".into()),
+            ..QueryParams::default()
+        };
+        assert_eq!(b.query(&day, None).unwrap_err().param, "to");
+
+        let cell = "89195cb665bffff".to_owned();
+        let e = EvaluateParams {
+            before: "2022-01..2022-03".into(),
+            after: "2022-04..2022-06-30".into(),
+            treated_cells: vec![cell.clone()],
+            ..EvaluateParams::default()
+        };
+        let q = e.query(&QueryParams::default(), &[], None).unwrap();
+        assert_eq!(q.before.to().to_string(), "2022-03-31");
+        assert_eq!(q.after.to().to_string(), "2022-06-30");
+        assert_eq!(q.control, None);
+        assert!(q.area_weights);
+        let bad = [
+            (
+                EvaluateParams {
+                    before: "2022-01".into(),
+                    ..e.clone()
+                },
+                "before",
+            ),
+            (
+                EvaluateParams {
+                    after: "2022-02..2022-03".into(),
+                    ..e.clone()
+                },
+                "after",
+            ),
+            (
+                EvaluateParams {
+                    treated_cells: vec![],
+                    ..e.clone()
+                },
+                "treated_cells",
+            ),
+            (
+                EvaluateParams {
+                    treated_cells: vec!["x".into()],
+                    ..e.clone()
+                },
+                "treated_cells",
+            ),
+            (
+                EvaluateParams {
+                    control_cells: vec!["8819434db3fffff".into()],
+                    ..e.clone()
+                },
+                "control_cells",
+            ),
+            (
+                EvaluateParams {
+                    displacement_m: Some(f64::NAN),
+                    ..e.clone()
+                },
+                "displacement_m",
+            ),
+        ];
+        for (p, name) in bad {
+            assert_eq!(
+                p.query(&QueryParams::default(), &[], None)
+                    .unwrap_err()
+                    .param,
+                name
+            );
+        }
+        assert_eq!(e.query(&base, &[], None).unwrap_err().param, "to");
+    }
+
+    #[test]
     fn days_may_be_repeated_or_comma_separated() {
         let a = QueryParams {
             days: vec!["fri,sat".into()],
