@@ -80,6 +80,11 @@ pub struct HotspotArgs {
 }
 
 impl QueryArgs {
+    /// The resolution asked for, checked.
+    pub fn resolution(&self) -> Result<Resolution> {
+        self.params.resolution().map_err(flag_error)
+    }
+
     /// The query as text parameters, shared with the server's query string.
     fn params(&self) -> QueryParams {
         QueryParams {

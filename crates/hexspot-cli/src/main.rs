@@ -9,6 +9,7 @@ macro_rules! outln {
 }
 
 mod areas;
+mod backtest;
 mod emerging;
 mod hotspots;
 mod import;
@@ -42,6 +43,12 @@ enum Command {
     Kde(Box<emerging::KdeArgs>),
     /// Pick patrol areas within a budget: merged hotspot cells, their share of harm, peak windows and dose.
     Plan(Box<plan::PlanArgs>),
+    /// Backtest ways of ranking cells (count, harm, Gi*, KDE) over rolling-origin folds:
+    /// hit rate, PAI, PEI, RRI and harm capture of each method's top cells in the next months.
+    Backtest(Box<backtest::BacktestArgs>),
+    /// Did it work: counts before and after in a treated area, its control and the
+    /// displacement ring around it, and their weighted displacement difference (WDD).
+    Evaluate(Box<backtest::EvaluateArgs>),
     /// Compare the areas of a boundary set (wards, districts): counts, rates per 1,000
     /// residents, ranks, district shares and change against the previous period.
     Areas(Box<areas::AreasArgs>),
@@ -104,6 +111,8 @@ fn main() -> ExitCode {
         Command::Emerging(args) => emerging::run(&args),
         Command::Kde(args) => emerging::run_kde(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Backtest(args) => backtest::run_backtest(&args),
+        Command::Evaluate(args) => backtest::run_evaluate(&args),
         Command::Areas(args) => areas::run(&args),
         Command::Boundaries(cmd) => areas::boundaries(&cmd),
         Command::Population(cmd) => areas::population(&cmd),

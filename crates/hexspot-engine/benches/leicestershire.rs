@@ -1,6 +1,7 @@
 //! Emerging hot spots on real police.uk data (issue 14): violence and sexual offences,
 //! Leicestershire, all 35 months 2019-12..2022-10 as monthly slices, res 8, default k,
-//! alpha and time lag. The months are read from `../shared/data/crime/leicestershire`
+//! alpha and time lag; and a backtest (issue 15): 12 folds × 4 methods, res 9, 12
+//! months of training and 1 of test to 2022-10, 20 cells, KDE at h = 400 m. The months are read from `../shared/data/crime/leicestershire`
 //! (`HEXSPOT_SHARED_DATA` names another copy of `shared/data`); where that folder is not
 //! there the bench says it skipped.
 
@@ -10,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hexspot_engine::{
-    Category, EmergingQuery, Filter, HarmTable, IncidentRow, IncidentTable, IncidentTableBuilder,
-    Period, Resolution, YearMonth, emerging,
+    BacktestQuery, Bandwidth, Budget, Category, EmergingQuery, Filter, Folds, HarmTable,
+    IncidentRow, IncidentTable, IncidentTableBuilder, K, Measure, Method, Period, Resolution,
+    WindowMonths, YearMonth, backtest, emerging,
 };
 use hexspot_ingest::{ReadOptions, read_file};
 
@@ -92,6 +94,26 @@ fn bench_leicestershire(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(5));
     group.bench_function("emerging_violence_res8_35_months", |b| {
         b.iter(|| emerging(black_box(&table), black_box(&query), &harm).expect("runs"));
+    });
+    let bq = BacktestQuery {
+        filter: Filter {
+            crime_types: vec![VIOLENCE.to_owned()],
+            ..Filter::default()
+        },
+        resolution: Resolution::try_from(9).expect("valid"),
+        k: K::default(),
+        measure: Measure::Count,
+        methods: Method::ALL.to_vec(),
+        train_months: WindowMonths::new(12).expect("valid"),
+        test_months: WindowMonths::new(1).expect("valid"),
+        folds: Folds::new(12).expect("valid"),
+        to: month("2022-10"),
+        budget: Budget::Cells(20),
+        bandwidth: Bandwidth::new(400.0).expect("valid"),
+        curve_cells: 50,
+    };
+    group.bench_function("backtest_violence_res9_12_folds_4_methods", |b| {
+        b.iter(|| backtest(black_box(&table), black_box(&bq), &harm).expect("runs"));
     });
     group.finish();
 }

@@ -3,12 +3,15 @@
 
 use thiserror::Error;
 
+use crate::backtest::{BacktestQuery, Method};
 use crate::emerging::EmergingQuery;
+use crate::evaluate::EvaluateQuery;
 use crate::filter::{Filter, Period};
 use crate::hotspots::{HotspotQuery, Limit, Measure, RankBy, StudyRegion};
 use crate::kde::KdeQuery;
+use crate::plan::Budget;
 use crate::query_types::{Alpha, K};
-use crate::query_types::{Bandwidth, SliceMonths, TimeLag};
+use crate::query_types::{Bandwidth, Folds, SliceMonths, TimeLag, WindowMonths};
 use crate::space_time::SpaceTimeQuery;
 use crate::types::{BBox, Day, FlagKind, Resolution, Weekday, WeeklyWindow, YearMonth};
 
@@ -355,6 +358,327 @@ impl KdeParams {
     }
 }
 
+/// The KDE bandwidth a backtest uses when none is given, in metres.
+pub const DEFAULT_BACKTEST_BANDWIDTH_M: f64 = 400.0;
+
+/// A backtest's own parameters, beside [`QueryParams`] (whose `to` is the last test
+/// month, and whose `from` is not used: each fold sets its own period).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(default))]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct BacktestParams {
+    /// A way of ranking cells: count, harm, gistar or kde (repeat for several; default all four).
+    #[cfg_attr(feature = "clap", arg(long, value_name = "METHOD",
+        value_parser = clap::builder::TypedValueParser::try_map(
+            clap::builder::PossibleValuesParser::new(["count", "harm", "gistar", "kde"]),
+            |s| s.parse::<Method>()
+        )))]
+    pub method: Vec<Method>,
+    /// L: months of history each fold ranks cells from.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 12))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 120, default = 12))]
+    pub train_months: u32,
+    /// M: months each fold tests on (and the shift between folds).
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 1))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 120, default = 1))]
+    pub test_months: u32,
+    /// How many rolling-origin folds.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 6))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 60, default = 6))]
+    pub folds: u32,
+    /// Budget: this many cells per method (default 20, unless area_km2 is given).
+    #[cfg_attr(feature = "clap", arg(long, conflicts_with = "area_km2"))]
+    pub cells: Option<usize>,
+    /// Budget: at most this area per method, in km².
+    #[cfg_attr(feature = "clap", arg(long = "area-km2"))]
+    pub area_km2: Option<f64>,
+    /// KDE bandwidth h in metres.
+    #[cfg_attr(feature = "clap", arg(long = "bandwidth-m", value_name = "METRES", default_value_t = DEFAULT_BACKTEST_BANDWIDTH_M))]
+    #[cfg_attr(feature = "openapi", param(default = 400.0))]
+    pub bandwidth_m: f64,
+    /// The curves run over the top 1 … this many cells.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 50))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000, default = 50))]
+    pub curve_cells: usize,
+}
+
+impl Default for BacktestParams {
+    /// Every method, 12 months of history, 1-month tests, 6 folds, 20 cells, h 400 m,
+    /// curves to 50 cells.
+    fn default() -> Self {
+        Self {
+            method: Vec::new(),
+            train_months: 12,
+            test_months: 1,
+            folds: 6,
+            cells: None,
+            area_km2: None,
+            bandwidth_m: DEFAULT_BACKTEST_BANDWIDTH_M,
+            curve_cells: 50,
+        }
+    }
+}
+
+/// The most cells a backtest's curves run over.
+pub const MAX_CURVE_CELLS: usize = 1000;
+
+impl BacktestParams {
+    /// The engine query from the shared parameters and these. The last test month is
+    /// the shared `to` (YYYY-MM), else the data's last month (`data_months`).
+    ///
+    /// # Errors
+    /// The first parameter that cannot be used, by name.
+    pub fn query(
+        &self,
+        params: &QueryParams,
+        data_months: Option<(YearMonth, YearMonth)>,
+    ) -> Result<BacktestQuery, ParamError> {
+        if params.from.is_some() {
+            return Err(ParamError::new(
+                "from",
+                "a backtest sets each fold's months itself: give to (the last test month), train_months, test_months and folds",
+            ));
+        }
+        let train_months =
+            WindowMonths::new(self.train_months).map_err(|e| ParamError::new("train_months", e))?;
+        let test_months =
+            WindowMonths::new(self.test_months).map_err(|e| ParamError::new("test_months", e))?;
+        let folds = Folds::new(self.folds).map_err(|e| ParamError::new("folds", e))?;
+        let budget = match (self.cells, self.area_km2) {
+            (Some(_), Some(_)) => {
+                return Err(ParamError::new("cells", "give cells or area_km2, not both"));
+            }
+            (Some(0), None) => return Err(ParamError::new("cells", "must be at least 1")),
+            (Some(n), None) => Budget::Cells(n),
+            (None, Some(a)) if a > 0.0 && a.is_finite() => Budget::AreaKm2(a),
+            (None, Some(a)) => {
+                return Err(ParamError::new(
+                    "area_km2",
+                    format!(
+                        "must be a positive number of km², got {}",
+                        crate::query_types::short_number(a)
+                    ),
+                ));
+            }
+            (None, None) => Budget::Cells(20),
+        };
+        let bandwidth =
+            Bandwidth::new(self.bandwidth_m).map_err(|e| ParamError::new("bandwidth_m", e))?;
+        if self.curve_cells == 0 || self.curve_cells > MAX_CURVE_CELLS {
+            return Err(ParamError::new(
+                "curve_cells",
+                format!(
+                    "must be between 1 and {MAX_CURVE_CELLS}, got {}",
+                    self.curve_cells
+                ),
+            ));
+        }
+        let to = match params.to.as_deref().map(str::trim) {
+            Some(s) if s.len() == 7 => s
+                .parse::<YearMonth>()
+                .map_err(|e| ParamError::new("to", e))?,
+            Some(s) => {
+                return Err(ParamError::new(
+                    "to",
+                    format!("{s:?} is not a month: a backtest's last test month is YYYY-MM"),
+                ));
+            }
+            None => match data_months {
+                Some((_, last)) => last,
+                // checked again once the data are loaded
+                None => YearMonth::new(2000, 1).expect("a valid month"),
+            },
+        };
+        let shared = QueryParams {
+            to: None,
+            ..params.clone()
+        };
+        let q = shared.query(StudyRegion::OccupiedWithRings, RankBy::Z, Limit::All, None)?;
+        let mut methods = if self.method.is_empty() {
+            Method::ALL.to_vec()
+        } else {
+            self.method.clone()
+        };
+        let mut seen = Vec::new();
+        methods.retain(|m| {
+            let first = !seen.contains(m);
+            seen.push(*m);
+            first
+        });
+        Ok(BacktestQuery {
+            filter: q.filter,
+            resolution: q.resolution,
+            k: q.k,
+            measure: q.measure,
+            methods,
+            train_months,
+            test_months,
+            folds,
+            to,
+            budget,
+            bandwidth,
+            curve_cells: self.curve_cells,
+        })
+    }
+}
+
+/// An evaluation's own parameters, beside [`QueryParams`] (whose `from` and `to` are
+/// not used: `before` and `after` are). The treated and control cells may also come
+/// from files at the CLI's edge.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(default))]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct EvaluateParams {
+    /// The period before: FROM..TO, each YYYY-MM or YYYY-MM-DD (inclusive).
+    #[cfg_attr(feature = "clap", arg(long, value_name = "FROM..TO"))]
+    pub before: String,
+    /// The period after: FROM..TO.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "FROM..TO"))]
+    pub after: String,
+    /// Treated cells (H3 indexes at res; comma separated or repeated).
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "CELL", value_delimiter = ',')
+    )]
+    pub treated_cells: Vec<String>,
+    /// Control cells (default: the rest of the study region outside the treated area and its ring).
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_name = "CELL", value_delimiter = ',')
+    )]
+    pub control_cells: Vec<String>,
+    /// The displacement ring: cells whose centres lie within this many metres of a treated cell's (default: the k-ring).
+    #[cfg_attr(feature = "clap", arg(long = "displacement-m", value_name = "METRES"))]
+    pub displacement_m: Option<f64>,
+    /// Do not divide each area's counts by its size relative to the treated area.
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub no_area_weights: bool,
+    /// Also test each crime type apart, with their harm-weighted total (weights from the harm table).
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub by_crime_type: bool,
+}
+
+fn range(param: &'static str, s: &str) -> Result<Period, ParamError> {
+    let (a, b) = s.split_once("..").ok_or_else(|| {
+        ParamError::new(
+            param,
+            format!("{s:?} is not FROM..TO, e.g. 2022-01..2022-06"),
+        )
+    })?;
+    let from = bound(param, Some(a), false)?.expect("given");
+    let to = bound(param, Some(b), true)?.expect("given");
+    Period::new(from, to).map_err(|e| ParamError::new(param, e))
+}
+
+fn parse_cells(param: &'static str, cells: &[String]) -> Result<Vec<h3o::CellIndex>, ParamError> {
+    cells
+        .iter()
+        .flat_map(|c| c.split(','))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            c.parse::<h3o::CellIndex>()
+                .map_err(|_| ParamError::new(param, format!("{c:?} is not an H3 cell")))
+        })
+        .collect()
+}
+
+impl EvaluateParams {
+    /// The engine query from the shared parameters and these; `treated` and `control`
+    /// add cells read elsewhere (files) to those given here.
+    ///
+    /// # Errors
+    /// The first parameter that cannot be used, by name.
+    pub fn query(
+        &self,
+        params: &QueryParams,
+        treated: &[h3o::CellIndex],
+        control: Option<&[h3o::CellIndex]>,
+    ) -> Result<EvaluateQuery, ParamError> {
+        for (name, v) in [("from", &params.from), ("to", &params.to)] {
+            if v.is_some() {
+                return Err(ParamError::new(
+                    name,
+                    "an evaluation's periods are before and after (FROM..TO each)",
+                ));
+            }
+        }
+        let before = range("before", &self.before)?;
+        let after = range("after", &self.after)?;
+        if before.to() >= after.from() {
+            return Err(ParamError::new(
+                "after",
+                "the after period must start after the before period ends",
+            ));
+        }
+        let mut t = parse_cells("treated_cells", &self.treated_cells)?;
+        t.extend_from_slice(treated);
+        if t.is_empty() {
+            return Err(ParamError::new(
+                "treated_cells",
+                "give the treated area's cells",
+            ));
+        }
+        let mut c = parse_cells("control_cells", &self.control_cells)?;
+        if let Some(more) = control {
+            c.extend_from_slice(more);
+        }
+        let given_control = !c.is_empty() || control.is_some();
+        if let Some(b) = self.displacement_m
+            && !(b.is_finite() && (0.0..=crate::evaluate::MAX_DISPLACEMENT_M).contains(&b))
+        {
+            return Err(ParamError::new(
+                "displacement_m",
+                format!(
+                    "must be 0 to 5000 metres, got {}",
+                    crate::query_types::short_number(b)
+                ),
+            ));
+        }
+        let q = params.query(StudyRegion::OccupiedWithRings, RankBy::Z, Limit::All, None)?;
+        if let Some(cell) = t
+            .iter()
+            .chain(&c)
+            .find(|x| x.resolution() != q.resolution.h3())
+        {
+            return Err(ParamError::new(
+                if t.contains(cell) {
+                    "treated_cells"
+                } else {
+                    "control_cells"
+                },
+                format!(
+                    "cell {cell} is at resolution {}, the evaluation at {} (give res)",
+                    u8::from(cell.resolution()),
+                    q.resolution
+                ),
+            ));
+        }
+        Ok(EvaluateQuery {
+            filter: q.filter,
+            resolution: q.resolution,
+            k: q.k,
+            treated: t,
+            control: given_control.then_some(c),
+            displacement_m: self.displacement_m,
+            before,
+            after,
+            area_weights: !self.no_area_weights,
+            by_crime_type: self.by_crime_type,
+        })
+    }
+}
+
 fn window(days: &[String], hours: Option<&str>) -> Result<Option<WeeklyWindow>, ParamError> {
     if days.is_empty() && hours.is_none() {
         return Ok(None);
@@ -600,6 +924,153 @@ mod tests {
                 .unwrap_err();
             assert_eq!(err.param, "bandwidth_m");
         }
+    }
+
+    #[test]
+    fn backtest_and_evaluate_parameters_are_checked_by_name() {
+        let base = QueryParams {
+            to: Some("2022-10".into()),
+            ..QueryParams::default()
+        };
+        let b = BacktestParams::default();
+        let q = b.query(&base, None).unwrap();
+        assert_eq!(q.methods, Method::ALL);
+        assert_eq!(q.budget, Budget::Cells(20));
+        assert_eq!(q.to.to_string(), "2022-10");
+        assert_eq!(q.filter.period, None);
+        let open = QueryParams::default();
+        let last = Some(("2020-01".parse().unwrap(), "2021-06".parse().unwrap()));
+        assert_eq!(b.query(&open, last).unwrap().to.to_string(), "2021-06");
+        let bad = [
+            (
+                BacktestParams {
+                    folds: 0,
+                    ..b.clone()
+                },
+                "folds",
+            ),
+            (
+                BacktestParams {
+                    train_months: 0,
+                    ..b.clone()
+                },
+                "train_months",
+            ),
+            (
+                BacktestParams {
+                    test_months: 121,
+                    ..b.clone()
+                },
+                "test_months",
+            ),
+            (
+                BacktestParams {
+                    cells: Some(0),
+                    ..b.clone()
+                },
+                "cells",
+            ),
+            (
+                BacktestParams {
+                    area_km2: Some(-1.0),
+                    ..b.clone()
+                },
+                "area_km2",
+            ),
+            (
+                BacktestParams {
+                    bandwidth_m: 0.0,
+                    ..b.clone()
+                },
+                "bandwidth_m",
+            ),
+            (
+                BacktestParams {
+                    curve_cells: 0,
+                    ..b.clone()
+                },
+                "curve_cells",
+            ),
+        ];
+        for (p, name) in bad {
+            assert_eq!(p.query(&base, None).unwrap_err().param, name);
+        }
+        let from = QueryParams {
+            from: Some("2022-01".into()),
+            ..base.clone()
+        };
+        assert_eq!(b.query(&from, None).unwrap_err().param, "from");
+        let day = QueryParams {
+            to: Some("2022-10-03".into()),
+            ..QueryParams::default()
+        };
+        assert_eq!(b.query(&day, None).unwrap_err().param, "to");
+
+        let cell = "89195cb665bffff".to_owned();
+        let e = EvaluateParams {
+            before: "2022-01..2022-03".into(),
+            after: "2022-04..2022-06-30".into(),
+            treated_cells: vec![cell.clone()],
+            ..EvaluateParams::default()
+        };
+        let q = e.query(&QueryParams::default(), &[], None).unwrap();
+        assert_eq!(q.before.to().to_string(), "2022-03-31");
+        assert_eq!(q.after.to().to_string(), "2022-06-30");
+        assert_eq!(q.control, None);
+        assert!(q.area_weights);
+        let bad = [
+            (
+                EvaluateParams {
+                    before: "2022-01".into(),
+                    ..e.clone()
+                },
+                "before",
+            ),
+            (
+                EvaluateParams {
+                    after: "2022-02..2022-03".into(),
+                    ..e.clone()
+                },
+                "after",
+            ),
+            (
+                EvaluateParams {
+                    treated_cells: vec![],
+                    ..e.clone()
+                },
+                "treated_cells",
+            ),
+            (
+                EvaluateParams {
+                    treated_cells: vec!["x".into()],
+                    ..e.clone()
+                },
+                "treated_cells",
+            ),
+            (
+                EvaluateParams {
+                    control_cells: vec!["8819434db3fffff".into()],
+                    ..e.clone()
+                },
+                "control_cells",
+            ),
+            (
+                EvaluateParams {
+                    displacement_m: Some(f64::NAN),
+                    ..e.clone()
+                },
+                "displacement_m",
+            ),
+        ];
+        for (p, name) in bad {
+            assert_eq!(
+                p.query(&QueryParams::default(), &[], None)
+                    .unwrap_err()
+                    .param,
+                name
+            );
+        }
+        assert_eq!(e.query(&base, &[], None).unwrap_err().param, "to");
     }
 
     #[test]

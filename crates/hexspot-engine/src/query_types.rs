@@ -1,5 +1,6 @@
 //! The queries' checked numbers: the k-ring size [`K`], the FDR level [`Alpha`], the
-//! space-time cube's [`SliceMonths`] and [`TimeLag`], and the kernel [`Bandwidth`]. Each is only made through a checked
+//! space-time cube's [`SliceMonths`] and [`TimeLag`], the kernel [`Bandwidth`], and a
+//! backtest's [`WindowMonths`] and [`Folds`]. Each is only made through a checked
 //! constructor, so a [`HotspotQuery`] holding one needs no further check.
 //!
 //! A leaf module: it imports nothing else of the engine.
@@ -355,6 +356,118 @@ impl Bandwidth {
     #[must_use]
     pub const fn metres(self) -> f64 {
         self.0
+    }
+}
+
+/// The longest training or test window of a backtest, in months.
+pub const MAX_WINDOW_MONTHS: u32 = 120;
+
+/// The length of a backtest's training or test window in whole months, 1 to
+/// [`MAX_WINDOW_MONTHS`].
+///
+/// ```
+/// use hexspot_engine::WindowMonths;
+/// assert_eq!("12".parse::<WindowMonths>().unwrap().get(), 12);
+/// assert!(WindowMonths::new(0).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WindowMonths(u32);
+
+/// A window length that cannot be used (`train_months: must be …`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum WindowMonthsError {
+    /// Outside 1 to [`MAX_WINDOW_MONTHS`].
+    #[error("must be between 1 and {MAX_WINDOW_MONTHS} months, got {0}")]
+    OutOfRange(u32),
+    /// Not a whole number.
+    #[error("must be a whole number of months between 1 and {MAX_WINDOW_MONTHS}, got {0:?}")]
+    NotANumber(String),
+}
+
+impl WindowMonths {
+    /// A window length, checked.
+    ///
+    /// # Errors
+    /// [`WindowMonthsError::OutOfRange`] when `months` is 0 or above
+    /// [`MAX_WINDOW_MONTHS`].
+    pub const fn new(months: u32) -> Result<Self, WindowMonthsError> {
+        if months == 0 || months > MAX_WINDOW_MONTHS {
+            Err(WindowMonthsError::OutOfRange(months))
+        } else {
+            Ok(Self(months))
+        }
+    }
+
+    /// The length in months.
+    #[must_use]
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl FromStr for WindowMonths {
+    type Err = WindowMonthsError;
+
+    fn from_str(s: &str) -> Result<Self, WindowMonthsError> {
+        let m: u32 = s
+            .trim()
+            .parse()
+            .map_err(|_| WindowMonthsError::NotANumber(s.to_owned()))?;
+        Self::new(m)
+    }
+}
+
+impl fmt::Display for WindowMonths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The most folds a backtest runs.
+pub const MAX_FOLDS: u32 = 60;
+
+/// The number of rolling-origin folds of a backtest, 1 to [`MAX_FOLDS`].
+///
+/// ```
+/// use hexspot_engine::Folds;
+/// assert_eq!(Folds::new(6).unwrap().get(), 6);
+/// assert!(Folds::new(0).is_err());
+/// assert!(Folds::new(61).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Folds(u32);
+
+/// A number of folds that cannot be used (`folds: must be …`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FoldsError {
+    /// Outside 1 to [`MAX_FOLDS`].
+    #[error("must be between 1 and {MAX_FOLDS}, got {0}")]
+    OutOfRange(u32),
+}
+
+impl Folds {
+    /// A number of folds, checked.
+    ///
+    /// # Errors
+    /// [`FoldsError::OutOfRange`] when `folds` is 0 or above [`MAX_FOLDS`].
+    pub const fn new(folds: u32) -> Result<Self, FoldsError> {
+        if folds == 0 || folds > MAX_FOLDS {
+            Err(FoldsError::OutOfRange(folds))
+        } else {
+            Ok(Self(folds))
+        }
+    }
+
+    /// The number of folds.
+    #[must_use]
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for Folds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
     }
 }
 

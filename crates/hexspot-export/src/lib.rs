@@ -3,7 +3,9 @@
 //! and the server so both write the same bytes for the same query.
 
 pub mod areas;
+pub mod backtest;
 pub mod emerging;
+pub mod evaluate;
 pub mod kde;
 pub mod monthly;
 pub mod plan;
