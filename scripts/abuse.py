@@ -20,6 +20,7 @@ and prints the figures (p50/p99 of /healthz and of a cached tile while under att
 how the attackers were answered, exit time). Standard library only.
 
     scripts/abuse.py --bin target/release/hexspot --db out/load/load.db [--short]
+        [--heavy 'res=12&k=1'] [--max-memory-mib 2048]
 
 --short (CI) uses smaller counts and shorter waits. Exit status 1 when a target is
 missed: normal requests' p99 over 50 ms or any of them failing, an overflow answered
@@ -205,6 +206,8 @@ def main():
     ap.add_argument("--bin", default="target/release/hexspot")
     ap.add_argument("--db", required=True)
     ap.add_argument("--short", action="store_true")
+    ap.add_argument("--heavy", default="res=12&k=9",
+                    help="a query that takes seconds on this database (the abandon scenario)")
     ap.add_argument("--max-memory-mib", type=int, default=1024,
                     help="the server's memory ceiling; its peak RSS must stay under it")
     a = ap.parse_args()
@@ -293,10 +296,10 @@ def main():
                      f"{len(shed)} shed with 503 (slowest {max(shed, default=0) * 1000:.1f} ms), other {other}") and shed_ok
 
         # abandon: heavy queries whose clients leave; their work must stop with them
-        full = get(port, "/api/v1/hotspots?res=12&k=9&alpha=0.0199&top=5", 60)
+        full = get(port, f"/api/v1/hotspots?{a.heavy}&alpha=0.0199&top=5", 60)
         n = 2 * (os.cpu_count() or 2)
         threads = [threading.Thread(
-            target=get, args=(port, f"/api/v1/hotspots?res=12&k=9&alpha={0.02 + i / 10000:.4f}&top=5", 0.3),
+            target=get, args=(port, f"/api/v1/hotspots?{a.heavy}&alpha={0.02 + i / 10000:.4f}&top=5", 0.3),
             daemon=True) for i in range(n)]
         for t in threads:
             t.start()
