@@ -24,6 +24,7 @@ use rustc_hash::FxHashMap;
 use thiserror::Error;
 
 use crate::binning::bin;
+use crate::cancel::Cancel;
 use crate::error::QueryError;
 use crate::filter::{Exclusions, Filter, Period};
 use crate::forecast::{CurvePoint, FoldCells, FoldScore, score};
@@ -471,6 +472,7 @@ pub fn backtest(
             harm,
             query.resolution,
             None,
+            &Cancel::never(),
         )?;
         imports.extend(
             test.imports

@@ -25,6 +25,7 @@ use rustc_hash::FxHashSet;
 use thiserror::Error;
 
 use crate::binning::{Bins, bin};
+use crate::cancel::Cancel;
 use crate::error::QueryError;
 use crate::filter::{Exclusions, Filter, Period};
 use crate::harm::HarmTable;
@@ -333,8 +334,22 @@ pub fn evaluate(
         period: Some(p),
         ..query.filter.clone()
     };
-    let before = bin(table, &period(query.before), harm, res, None)?;
-    let after = bin(table, &period(query.after), harm, res, None)?;
+    let before = bin(
+        table,
+        &period(query.before),
+        harm,
+        res,
+        None,
+        &Cancel::never(),
+    )?;
+    let after = bin(
+        table,
+        &period(query.after),
+        harm,
+        res,
+        None,
+        &Cancel::never(),
+    )?;
     let mut exclusions = Exclusions::default();
     add(&mut exclusions, &before.exclusions);
     add(&mut exclusions, &after.exclusions);
@@ -429,8 +444,8 @@ pub fn evaluate(
                 crime_types: vec![name.clone()],
                 ..query.filter.clone()
             };
-            let b = bin(table, &one(query.before), harm, res, None)?;
-            let a = bin(table, &one(query.after), harm, res, None)?;
+            let b = bin(table, &one(query.before), harm, res, None, &Cancel::never())?;
+            let a = bin(table, &one(query.after), harm, res, None, &Cancel::never())?;
             let c = counts(&b.bins, &a.bins);
             let w = wdd(&input(&c))?;
             let weight = harm.get(&name).unwrap_or(1.0);
@@ -523,14 +538,14 @@ fn region(before: &Bins, after: &Bins, query: &EvaluateQuery) -> Vec<u64> {
         max_region_cells: usize::MAX,
     };
     let zero = |_: usize| 0.0;
-    let from_ij = region_by_ij(&merged, &hq, None, &zero).and_then(|r| {
+    let from_ij = region_by_ij(&merged, &hq, None, &zero, &Cancel::never()).and_then(|r| {
         (0..r.len())
             .map(|i| r.cell(i))
             .collect::<Option<Vec<u64>>>()
     });
     let mut cells = match from_ij {
         Some(c) => c,
-        None => region_by_hash(&merged, &hq, None, &zero).cells,
+        None => region_by_hash(&merged, &hq, None, &zero, &Cancel::never()).cells,
     };
     cells.sort_unstable();
     cells
