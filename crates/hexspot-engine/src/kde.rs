@@ -22,6 +22,7 @@ use rstar::primitives::GeomWithData;
 use rustc_hash::FxHashMap;
 
 use crate::binning::CHUNK_ROWS;
+use crate::cancel::Cancel;
 use crate::error::QueryError;
 use crate::filter::{CompiledFilter, Exclusions, Filter, Verdict};
 use crate::harm::{HarmTable, ResolvedHarm};
@@ -146,7 +147,20 @@ pub fn kde(
     query: &KdeQuery,
     harm: &HarmTable,
 ) -> Result<KdeResult, QueryError> {
-    kde_with(table, query, harm, true)
+    run(table, query, harm, true, &Cancel::never())
+}
+
+/// [`kde`] that stops with [`QueryError::Cancelled`] soon after `cancel` is set.
+///
+/// # Errors
+/// As [`kde`], and [`QueryError::Cancelled`].
+pub fn kde_cancellable(
+    table: &IncidentTable,
+    query: &KdeQuery,
+    harm: &HarmTable,
+    cancel: &Cancel,
+) -> Result<KdeResult, QueryError> {
+    run(table, query, harm, true, cancel)
 }
 
 /// [`kde`], choosing whether the local-IJ fast path may be used (tests compare both).
@@ -156,6 +170,16 @@ pub fn kde_with(
     query: &KdeQuery,
     harm: &HarmTable,
     allow_ij: bool,
+) -> Result<KdeResult, QueryError> {
+    run(table, query, harm, allow_ij, &Cancel::never())
+}
+
+fn run(
+    table: &IncidentTable,
+    query: &KdeQuery,
+    harm: &HarmTable,
+    allow_ij: bool,
+    cancel: &Cancel,
 ) -> Result<KdeResult, QueryError> {
     if let Some(c) = query
         .cells
@@ -184,7 +208,10 @@ pub fn kde_with(
                 exclusions: Exclusions::default(),
                 imports: vec![false; table.max_import as usize + 1],
             };
-            let range = c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(rows);
+            let mut range = c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(rows);
+            if cancel.is_cancelled() {
+                range.end = range.start;
+            }
             for (i, &slot) in slots.iter().enumerate().take(range.end).skip(range.start) {
                 match cf.test(table, i) {
                     Verdict::Keep => {}
@@ -211,6 +238,7 @@ pub fn kde_with(
             out
         })
         .collect();
+    cancel.check()?;
     let mut exclusions = Exclusions::default();
     let mut imports = vec![false; table.max_import as usize + 1];
     let mut raw: Vec<(f64, f64, f64, u32, u32)> = Vec::new();
@@ -300,14 +328,15 @@ pub fn kde_with(
         v
     });
     let by_ij = if allow_ij {
-        by_ij(&points, &occupied, col.cells(), given.as_deref(), h)
+        by_ij(&points, &occupied, col.cells(), given.as_deref(), h, cancel)
     } else {
         None
     };
     let mut cells = match by_ij {
         Some(c) => c,
-        None => by_rtree(&points, &occupied, given.as_deref(), h),
+        None => by_rtree(&points, &occupied, given.as_deref(), h, cancel),
     };
+    cancel.check()?;
     cells.par_sort_unstable_by(|a, b| {
         b.density_km2
             .total_cmp(&a.density_km2)
@@ -412,7 +441,14 @@ fn bounds(occupied: &[u64], h: f64) -> (u32, f64) {
 
 /// The general path: candidate cells from each occupied cell's k-ring, the points in an
 /// R-tree of unit vectors.
-fn by_rtree(points: &[Weighed], occupied: &[u64], given: Option<&[u64]>, h: f64) -> Vec<KdeCell> {
+/// When `cancel` is set it stops early with a partial answer: the caller checks it.
+fn by_rtree(
+    points: &[Weighed],
+    occupied: &[u64],
+    given: Option<&[u64]>,
+    h: f64,
+    cancel: &Cancel,
+) -> Vec<KdeCell> {
     let candidates: Vec<u64> = match given {
         Some(g) => g.to_vec(),
         None => {
@@ -446,6 +482,9 @@ fn by_rtree(points: &[Weighed], occupied: &[u64], given: Option<&[u64]>, h: f64)
     candidates
         .par_iter()
         .filter_map(|&c| {
+            if cancel.is_cancelled() {
+                return None;
+            }
             let cell = CellIndex::try_from(c).expect("candidates are valid cells");
             let ll = LatLng::from(cell);
             let q = unit(ll.lng(), ll.lat());
@@ -470,13 +509,15 @@ fn max_grid_slots(occupied: usize) -> usize {
 /// the ring bound k. The candidates are the grid's cells with an occupied cell within
 /// k, found row by row; each candidate gathers the points of the occupied cells in its
 /// k-ring whose centres are near enough, in the ring's order. `None` when the cells do
-/// not fit one frame or the grid would be too large.
+/// not fit one frame or the grid would be too large. When `cancel` is set it stops
+/// early with a partial answer: the caller checks it.
 fn by_ij(
     points: &[Weighed],
     occupied: &[u64],
     col_cells: &[u64],
     given: Option<&[u64]>,
     h: f64,
+    cancel: &Cancel,
 ) -> Option<Vec<KdeCell>> {
     let cell = |c: u64| CellIndex::try_from(c).expect("valid cells");
     let first = given.and_then(|g| g.first()).or(occupied.first())?;
@@ -583,6 +624,9 @@ fn by_ij(
         cand.par_iter()
             .zip(&centres)
             .filter_map(|(&(a, b), &(c, q))| {
+                if cancel.is_cancelled() {
+                    return None;
+                }
                 let mut acc = (0.0, 0);
                 // the ring's rows in order, each summed in a fixed order (no thread
                 // changes it); in each of its rows, the points of the cells from the first to

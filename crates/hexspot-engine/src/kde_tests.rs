@@ -281,3 +281,19 @@ fn the_fast_path_matches_a_plain_double_loop_to_1e_12() {
         }
     }
 }
+
+#[test]
+fn a_cancelled_density_stops_with_cancelled() {
+    let t = table(&[(-1.5478, 53.7965), (-1.5400, 53.8000)]);
+    let q = query(9, 400.0);
+    let h = HarmTable::default();
+    let live = crate::Cancel::new();
+    let plain = kde(&t, &q, &h).unwrap();
+    let watched = crate::kde_cancellable(&t, &q, &h, &live).unwrap();
+    assert_eq!(plain.cells, watched.cells);
+    live.cancel();
+    assert_eq!(
+        crate::kde_cancellable(&t, &q, &h, &live).unwrap_err(),
+        QueryError::Cancelled(crate::Cancelled)
+    );
+}

@@ -65,7 +65,7 @@ pub use hotspots::{
     CellStat, HotspotQuery, HotspotResult, Limit, Measure, RankBy, StudyRegion, WeightSources,
     hotspots, hotspots_cancellable, hotspots_with,
 };
-pub use kde::{KdeCell, KdeQuery, KdeResult, kde};
+pub use kde::{KdeCell, KdeQuery, KdeResult, kde, kde_cancellable};
 pub use mann_kendall::{MannKendall, MannKendallError, mann_kendall};
 pub use monthly::{Month, MonthlySeries, monthly_series, trend_of};
 pub use params::{

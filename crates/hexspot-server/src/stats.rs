@@ -5,7 +5,7 @@ use h3o::CellIndex;
 use hexspot_engine::{
     BBox, Cancel, CellStat, EmergingCell, EmergingQuery, EmergingResult, HarmTable, HotspotQuery,
     HotspotResult, IncidentTable, KdeCell, KdeQuery, KdeResult, Limit, QueryError, Resolution,
-    SpaceTimeError, emerging_cancellable, hotspots_cancellable, kde,
+    SpaceTimeError, emerging_cancellable, hotspots_cancellable, kde_cancellable,
 };
 use rayon::prelude::*;
 
@@ -344,8 +344,7 @@ impl KdeStats {
         harm: &HarmTable,
         cancel: &Cancel,
     ) -> Result<Self, QueryError> {
-        cancel.check()?;
-        let result = kde(table, query, harm)?;
+        let result = kde_cancellable(table, query, harm, cancel)?;
         cancel.check()?;
         let cells = &result.cells;
         let index = CentreIndex::build(cells.len(), |i| cells[i].cell, query.resolution);
