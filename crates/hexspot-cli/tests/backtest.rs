@@ -3,28 +3,12 @@
 //! `HEXSPOT_SHARED_DATA` names another copy of `shared/data`): a backtest, a plan made
 //! with its advice, and that plan evaluated over the following months.
 
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
 
 mod common;
-use common::{fails, ok};
+use common::{fails, import, leicestershire, ok};
 
 const VIOLENCE: &str = "Violence and sexual offences";
-
-fn leicestershire() -> Option<PathBuf> {
-    let shared = std::env::var_os("HEXSPOT_SHARED_DATA").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-        PathBuf::from,
-    );
-    let dir = shared.join("crime/leicestershire");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("{} not found: skipped", dir.display());
-        None
-    }
-}
 
 #[test]
 fn backtest_then_plan_then_evaluate_on_leicestershire() {
@@ -39,9 +23,7 @@ fn backtest_then_plan_then_evaluate_on_leicestershire() {
         .collect();
     files.sort();
     assert_eq!(files.len(), 35);
-    let mut args = vec!["import", "--db", db];
-    args.extend(files.iter().map(String::as_str));
-    ok(&args);
+    import(db, &files);
 
     let base = [
         "backtest",

@@ -2,28 +2,10 @@
 //! force (Leicestershire, `../shared/data/crime/leicestershire`, not in the repository;
 //! `HEXSPOT_SHARED_DATA` names another copy of `shared/data`).
 
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
 
 mod common;
-use common::{fails, ok};
-
-/// The Leicestershire months, as `tests/oracle/check.sh` finds them; `None` (the test
-/// says it is skipped) where that folder is not there, as the oracle does.
-fn leicestershire() -> Option<PathBuf> {
-    let shared = std::env::var_os("HEXSPOT_SHARED_DATA").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-        PathBuf::from,
-    );
-    let dir = shared.join("crime/leicestershire");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("{} not found: skipped", dir.display());
-        None
-    }
-}
+use common::{fails, import, leicestershire, ok};
 
 const VIOLENCE: &str = "Violence and sexual offences";
 
@@ -64,9 +46,7 @@ fn emerging_hot_spots_and_density_on_twelve_leicestershire_months() {
                 .to_owned()
         })
         .collect();
-    let mut args = vec!["import", "--db", db];
-    args.extend(months.iter().map(String::as_str));
-    ok(&args);
+    import(db, &months);
 
     let base = [
         "emerging",

@@ -6,63 +6,26 @@
 //! there the bench says it skipped.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hexspot_engine::{
-    BacktestQuery, Bandwidth, Budget, Category, EmergingQuery, Filter, Folds, HarmTable,
-    IncidentRow, IncidentTable, IncidentTableBuilder, K, Measure, Method, Period, Resolution,
-    WindowMonths, YearMonth, backtest, emerging,
+    BacktestQuery, Bandwidth, Budget, Category, EmergingQuery, Filter, Folds, HarmTable, K,
+    Measure, Method, Period, Resolution, WindowMonths, YearMonth, backtest, emerging,
 };
-use hexspot_ingest::{ReadOptions, read_file};
 
 const VIOLENCE: &str = "Violence and sexual offences";
 
-/// The Leicestershire folder, if it is there.
-fn leicestershire() -> Option<PathBuf> {
-    let shared = std::env::var_os("HEXSPOT_SHARED_DATA").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-        PathBuf::from,
-    );
-    let dir = shared.join("crime/leicestershire");
-    dir.is_dir().then_some(dir)
-}
-
-/// Every month 2019-12..2022-10 read into one table, one import per file.
-fn load(dir: &Path) -> IncidentTable {
-    let mut b = IncidentTableBuilder::default();
-    let first = YearMonth::new(2019, 12).expect("valid").index();
-    let last = YearMonth::new(2022, 10).expect("valid").index();
-    for (import_id, index) in (1..).zip(first..=last) {
-        let month = YearMonth::from_index(index).expect("valid");
-        let path = dir.join(format!("{month}-leicestershire-street.csv"));
-        read_file(&path, &ReadOptions::default(), &mut |_| {}, &mut |r| {
-            b.push(&IncidentRow {
-                location: r.location,
-                fine_cell: r.fine_cell,
-                month: r.when.month,
-                day: r.when.day,
-                time: r.when.time,
-                crime_type: r.crime_type,
-                offence: r.offence,
-                flags: r.flags,
-                weight: r.weight,
-                import_id,
-            })
-        })
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    }
-    b.build()
-}
+#[path = "../tests/support/leicestershire.rs"]
+mod leicestershire;
 
 fn bench_leicestershire(c: &mut Criterion) {
-    let Some(dir) = leicestershire() else {
+    let Some(dir) = leicestershire::folder() else {
         eprintln!("shared/data/crime/leicestershire not found: leicestershire bench skipped");
         return;
     };
     let started = Instant::now();
-    let table = load(&dir);
+    let table = leicestershire::load(&dir);
     eprintln!("read {} rows in {:.2?}", table.len(), started.elapsed());
     let month = |s: &str| s.parse::<YearMonth>().expect("valid month");
     let query = EmergingQuery::with_defaults(

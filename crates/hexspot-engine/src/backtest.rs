@@ -29,8 +29,8 @@ use crate::error::QueryError;
 use crate::filter::{Exclusions, Filter, Period};
 use crate::forecast::{CurvePoint, FoldCells, FoldScore, score};
 use crate::harm::HarmTable;
-use crate::hotspots::{HotspotQuery, Limit, Measure, RankBy, StudyRegion, hotspots};
-use crate::kde::{KdeQuery, kde};
+use crate::hotspots::{HotspotQuery, HotspotResult, Limit, Measure, RankBy, StudyRegion, hotspots};
+use crate::kde::{KdeQuery, Windows, kde};
 use crate::plan::Budget;
 use crate::query_types::{Alpha, Bandwidth, Folds, K, WindowMonths};
 use crate::table::IncidentTable;
@@ -438,24 +438,55 @@ pub fn backtest(
             first
         });
     }
+    // every fold's training hotspots first: their regions are the cells KDE evaluates
+    let trained: Vec<HotspotResult> = windows
+        .iter()
+        .map(|w| {
+            let hq = HotspotQuery {
+                filter: with_period(&query.filter, w.train),
+                resolution: query.resolution,
+                k: query.k,
+                measure: query.measure,
+                region: StudyRegion::OccupiedWithRings,
+                alpha: Alpha::default(),
+                rank_by: RankBy::Z,
+                limit: Limit::All,
+                max_region_cells: usize::MAX,
+            };
+            hotspots(table, &hq, harm)
+        })
+        .collect::<Result<_, _>>()?;
+    // every fold's KDE from one pass over the training months' points, a sum a month
+    // at the cells of every fold's region
+    let kde_windows = match (
+        methods.contains(&Method::Kde),
+        windows.first(),
+        windows.last(),
+    ) {
+        (true, Some(first), Some(last)) => {
+            let cells: Vec<u64> = trained
+                .iter()
+                .flat_map(|hr| hr.cells.iter().map(|c| u64::from(c.cell)))
+                .collect();
+            Windows::new(
+                table,
+                &query.filter,
+                (first.train.0, last.train.1),
+                &cells,
+                query.resolution,
+                query.bandwidth,
+                query.measure,
+                harm,
+            )?
+        }
+        _ => None,
+    };
     let mut area_cache = FxHashMap::default();
     let mut folds = Vec::with_capacity(windows.len());
     let mut exclusions = Exclusions::default();
     let mut imports: Vec<u32> = Vec::new();
-    for w in &windows {
+    for (w, hr) in windows.iter().zip(trained) {
         let train_filter = with_period(&query.filter, w.train);
-        let hq = HotspotQuery {
-            filter: train_filter.clone(),
-            resolution: query.resolution,
-            k: query.k,
-            measure: query.measure,
-            region: StudyRegion::OccupiedWithRings,
-            alpha: Alpha::default(),
-            rank_by: RankBy::Z,
-            limit: Limit::All,
-            max_region_cells: usize::MAX,
-        };
-        let hr = hotspots(table, &hq, harm)?;
         let e = &hr.exclusions;
         exclusions.flag_not_recorded += e.flag_not_recorded;
         exclusions.month_only_partial_period += e.month_only_partial_period;
@@ -508,21 +539,30 @@ pub fn backtest(
                 Method::Harm => stats.iter().map(|c| Some(c.harm)).collect(),
                 Method::Gistar => stats.iter().map(|c| c.z).collect(),
                 Method::Kde => {
-                    let kq = KdeQuery {
-                        filter: train_filter.clone(),
-                        resolution: query.resolution,
-                        bandwidth: query.bandwidth,
-                        measure: query.measure,
-                        cells: Some(stats.iter().map(|c| c.cell).collect()),
-                    };
-                    let kr = kde(table, &kq, harm)?;
-                    let mut d = vec![Some(0.0); cells.len()];
-                    for c in &kr.cells {
-                        if let Ok(i) = cells.binary_search(&u64::from(c.cell)) {
-                            d[i] = Some(c.density_km2);
+                    let region: Vec<CellIndex> = stats.iter().map(|c| c.cell).collect();
+                    match kde_windows
+                        .as_ref()
+                        .and_then(|k| k.densities(w.train, &region))
+                    {
+                        Some(d) => d.into_iter().map(Some).collect(),
+                        None => {
+                            let kq = KdeQuery {
+                                filter: train_filter.clone(),
+                                resolution: query.resolution,
+                                bandwidth: query.bandwidth,
+                                measure: query.measure,
+                                cells: Some(region),
+                            };
+                            let kr = kde(table, &kq, harm)?;
+                            let mut d = vec![Some(0.0); cells.len()];
+                            for c in &kr.cells {
+                                if let Ok(i) = cells.binary_search(&u64::from(c.cell)) {
+                                    d[i] = Some(c.density_km2);
+                                }
+                            }
+                            d
                         }
                     }
-                    d
                 }
             };
             let (s, curve) = score(&fold_cells, &scores, query.budget, query.curve_cells);

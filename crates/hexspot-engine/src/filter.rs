@@ -132,6 +132,27 @@ pub(crate) struct CompiledFilter<'f> {
     filter: &'f Filter,
     crime_mask: Option<Vec<bool>>,
     offence_mask: Option<Vec<bool>>,
+    /// The period's months, for rows known only by month: those it touches, and those
+    /// it holds whole (the first may exceed the last), as month indices.
+    months: Option<MonthBounds>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct MonthBounds {
+    touched: (i32, i32),
+    whole: (i32, i32),
+}
+
+impl MonthBounds {
+    fn new(p: &Period) -> Self {
+        let (first, last) = (p.from().year_month(), p.to().year_month());
+        let lo = first.index() + i32::from(first.first_day() != p.from());
+        let hi = last.index() - i32::from(last.last_day() != p.to());
+        Self {
+            touched: (first.index(), last.index()),
+            whole: (lo, hi),
+        }
+    }
 }
 
 /// Outcome of testing one row.
@@ -151,6 +172,7 @@ impl<'f> CompiledFilter<'f> {
             offence_mask: mask_for(table.offences(), &filter.offences, |name, known| {
                 QueryError::UnknownOffence { name, known }
             })?,
+            months: filter.period.as_ref().map(MonthBounds::new),
         })
     }
 
@@ -200,11 +222,12 @@ impl<'f> CompiledFilter<'f> {
         let day = t.day[i];
         if let Some(p) = &f.period {
             if day == NO_DAY {
-                let m = YearMonth::from_index(t.month[i]).expect("stored months are valid");
-                if m.last_day() < p.from() || m.first_day() > p.to() {
+                let b = self.months.expect("compiled with the period");
+                let m = t.month[i];
+                if m < b.touched.0 || m > b.touched.1 {
                     return Verdict::Drop;
                 }
-                if m.first_day() < p.from() || m.last_day() > p.to() {
+                if m < b.whole.0 || m > b.whole.1 {
                     missing.get_or_insert(|e| e.month_only_partial_period += 1);
                 }
             } else if day < p.from().index() || day > p.to().index() {
@@ -227,5 +250,53 @@ impl<'f> CompiledFilter<'f> {
             Some(reason) => Verdict::Excluded(reason),
             None => Verdict::Keep,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds(from: (i32, u32, u32), to: (i32, u32, u32)) -> ((i32, i32), (i32, i32)) {
+        let d = |(y, m, d)| Day::from_ymd(y, m, d).unwrap();
+        let b = MonthBounds::new(&Period::new(d(from), d(to)).unwrap());
+        (b.touched, b.whole)
+    }
+
+    fn month(y: i32, m: u32) -> i32 {
+        YearMonth::new(y, m).unwrap().index()
+    }
+
+    /// A month-only row's verdict comes from month indices worked out once: the months
+    /// a period touches, and those it holds whole.
+    #[test]
+    fn a_period_touches_and_holds_the_right_months() {
+        // whole months
+        assert_eq!(
+            bounds((2024, 1, 1), (2024, 3, 31)),
+            (
+                (month(2024, 1), month(2024, 3)),
+                (month(2024, 1), month(2024, 3))
+            )
+        );
+        // cut at both ends (February 2024 has 29 days)
+        assert_eq!(
+            bounds((2024, 1, 15), (2024, 2, 28)),
+            (
+                (month(2024, 1), month(2024, 2)),
+                (month(2024, 2), month(2024, 1))
+            )
+        );
+        assert_eq!(
+            bounds((2023, 12, 2), (2024, 2, 29)),
+            (
+                (month(2023, 12), month(2024, 2)),
+                (month(2024, 1), month(2024, 2))
+            )
+        );
+        // inside one month: touched, none whole
+        let (t, w) = bounds((2024, 5, 3), (2024, 5, 20));
+        assert_eq!(t, (month(2024, 5), month(2024, 5)));
+        assert!(w.0 > w.1);
     }
 }

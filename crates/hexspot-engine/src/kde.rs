@@ -32,7 +32,7 @@ use crate::query_types::Bandwidth;
 use crate::region::EARTH_RADIUS_M as EARTH_RADIUS;
 use crate::study_region::disk;
 use crate::table::IncidentTable;
-use crate::types::Resolution;
+use crate::types::{Resolution, YearMonth};
 
 /// Everything a kernel density query asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,17 +106,35 @@ fn unit(lon: f64, lat: f64) -> [f64; 3] {
 /// A point: its unit vector, summed weight and incidents.
 type Point = GeomWithData<[f64; 3], (f64, u32)>;
 
-/// A distinct point: its unit vector, summed weight, incidents and cell slot.
+/// A distinct point: its unit vector, summed weight and incidents.
 #[derive(Clone, Copy)]
 struct Weighed {
     unit: [f64; 3],
     w: f64,
     n: u32,
+}
+
+/// A selected point: where, its rows' summed weight, how many rows, its cell's slot,
+/// and its month (the table's month index) where months are kept apart, else 0.
+#[derive(Clone, Copy, Default)]
+struct Raw {
+    lon: f64,
+    lat: f64,
+    w: f64,
+    n: u32,
     slot: u32,
+    month: i32,
+}
+
+impl Raw {
+    /// What makes two points of one cell the same point.
+    fn key(&self) -> (u64, u64, i32) {
+        (self.lon.to_bits(), self.lat.to_bits(), self.month)
+    }
 }
 
 struct Chunk {
-    points: Vec<(f64, f64, f64, u32, u32)>,
+    points: Vec<Raw>,
     exclusions: Exclusions,
     imports: Vec<bool>,
 }
@@ -124,17 +142,46 @@ struct Chunk {
 /// The grid distance from a cell within which every cell centre closer than `reach`
 /// metres to any point of it lies: on a hex lattice of edge e, cells g steps apart have
 /// centres at least 1.5·g·e apart; e is the cell's shortest edge, shrunk by 10 % for
-/// neighbours a little smaller than it.
-fn ring_bound(cell: CellIndex, h: f64) -> (u32, f64) {
+/// neighbours a little smaller than it. Also the cell's radius (grown by 10 %) and that
+/// shrunk edge.
+fn ring_bound(cell: CellIndex, h: f64) -> (u32, f64, f64) {
     let centre = LatLng::from(cell);
     let b = cell.boundary();
     let v: Vec<LatLng> = b.iter().copied().collect();
     let circum = v.iter().map(|p| centre.distance_m(*p)).fold(0.0, f64::max);
     let edge = (0..v.len())
         .map(|i| v[i].distance_m(v[(i + 1) % v.len()]))
-        .fold(f64::INFINITY, f64::min);
+        .fold(f64::INFINITY, f64::min)
+        * 0.9;
     let radius = circum * 1.1;
-    (((h + radius) / (1.5 * edge * 0.9)).ceil() as u32, radius)
+    (((h + radius) / (1.5 * edge)).ceil() as u32, radius, edge)
+}
+
+/// The rows of the k-ring that can hold a cell whose centre is within `reach` metres
+/// of the ring's centre, on the lattice [`ring_bound`] assumes (edge at least `edge`):
+/// neighbours' centres are √3·edge apart and the offset (di, dj) lies
+/// √3·edge·√(di² + dj² − di·dj) away (the unit steps are (±1, 0), (0, ±1), ±(1, 1)).
+/// The disk has about 0.6 of the hexagon's cells, so a candidate visits that many fewer.
+fn disk_rows(k: u32, reach: f64, edge: f64) -> Vec<(i32, i32, i32)> {
+    let r = reach / (3f64.sqrt() * edge);
+    ij::ring_rows(k)
+        .into_iter()
+        .filter_map(|(di, lo, hi)| {
+            let d = f64::from(di);
+            let half = r * r - 0.75 * d * d;
+            if half < 0.0 {
+                return None;
+            }
+            let half = half.sqrt();
+            // a hair wide, so that rounding never drops a cell on the rim
+            let (a, b) = (
+                (d / 2.0 - half - 1e-9).ceil(),
+                (d / 2.0 + half + 1e-9).floor(),
+            );
+            let (lo, hi) = (lo.max(a as i32), hi.min(b as i32));
+            (lo <= hi).then_some((di, lo, hi))
+        })
+        .collect()
 }
 
 /// Runs a kernel density query.
@@ -194,9 +241,84 @@ fn run(
         )));
     }
     let h = query.bandwidth.metres();
-    let cf = CompiledFilter::new(&query.filter, table)?;
-    let rh = ResolvedHarm::new(harm, table);
+    let sel = select(
+        table,
+        &query.filter,
+        query.resolution,
+        query.measure,
+        harm,
+        false,
+        cancel,
+    )?;
     let col = table.cells_at(query.resolution);
+    let given: Option<Vec<u64>> = query.cells.as_ref().map(|cells| {
+        let mut v: Vec<u64> = cells.iter().map(|&c| u64::from(c)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    });
+    let by_ij = if allow_ij {
+        by_ij(
+            &sel.points,
+            &sel.occupied,
+            col.cells(),
+            given.as_deref(),
+            h,
+            cancel,
+        )
+    } else {
+        None
+    };
+    let mut cells = match by_ij {
+        Some(c) => c,
+        None => by_rtree(&sel.points, &sel.occupied, given.as_deref(), h, cancel),
+    };
+    cancel.check()?;
+    cells.par_sort_unstable_by(|a, b| {
+        b.density_km2
+            .total_cmp(&a.density_km2)
+            .then(a.cell.cmp(&b.cell))
+    });
+    for (i, c) in cells.iter_mut().enumerate() {
+        c.rank = i + 1;
+    }
+    Ok(KdeResult {
+        cells,
+        incidents: sel.incidents,
+        points: sel.points.len(),
+        weight_total: sel.weight_total,
+        exclusions: sel.exclusions,
+        import_ids: sel.import_ids,
+    })
+}
+
+/// The incidents a filter selects, as weighted points.
+struct Selection {
+    /// In cell order (by slot), each point once (once a month where asked), its rows'
+    /// weights summed in row order.
+    points: Vec<Raw>,
+    /// The cells holding a point, ascending.
+    occupied: Vec<u64>,
+    incidents: usize,
+    weight_total: f64,
+    exclusions: Exclusions,
+    import_ids: Vec<u32>,
+}
+
+/// Selects the filter's incidents as points at the resolution; `by_month` keeps a
+/// point's months apart (a point a month).
+fn select(
+    table: &IncidentTable,
+    filter: &Filter,
+    resolution: Resolution,
+    measure: Measure,
+    harm: &HarmTable,
+    by_month: bool,
+    cancel: &Cancel,
+) -> Result<Selection, QueryError> {
+    let cf = CompiledFilter::new(filter, table)?;
+    let rh = ResolvedHarm::new(harm, table);
+    let col = table.cells_at(resolution);
     let slots = col.slots();
     let rows = table.len();
     // the selected incidents as weighted points, a run of rows at one point merged
@@ -221,18 +343,26 @@ fn run(
                         continue;
                     }
                 }
-                let w = match query.measure {
+                let w = match measure {
                     Measure::Count => 1.0,
                     Measure::Harm => rh.weight(table, i).0,
                 };
                 out.imports[table.import[i] as usize] = true;
                 let (lon, lat) = (table.lon[i], table.lat[i]);
+                let month = if by_month { table.month[i] } else { 0 };
                 match out.points.last_mut() {
-                    Some(p) if p.0 == lon && p.1 == lat => {
-                        p.2 += w;
-                        p.3 += 1;
+                    Some(p) if p.lon == lon && p.lat == lat && p.month == month => {
+                        p.w += w;
+                        p.n += 1;
                     }
-                    _ => out.points.push((lon, lat, w, 1, slot)),
+                    _ => out.points.push(Raw {
+                        lon,
+                        lat,
+                        w,
+                        n: 1,
+                        slot,
+                        month,
+                    }),
                 }
             }
             out
@@ -241,7 +371,7 @@ fn run(
     cancel.check()?;
     let mut exclusions = Exclusions::default();
     let mut imports = vec![false; table.max_import as usize + 1];
-    let mut raw: Vec<(f64, f64, f64, u32, u32)> = Vec::new();
+    let mut raw: Vec<Raw> = Vec::new();
     for c in chunks {
         let (e, f) = (&mut exclusions, &c.exclusions);
         e.flag_not_recorded += f.flag_not_recorded;
@@ -253,102 +383,56 @@ fn run(
         }
         raw.extend(c.points);
     }
-    let incidents: usize = raw.iter().map(|p| p.3 as usize).sum();
-    let weight_total: f64 = raw.iter().map(|p| p.2).sum();
+    let incidents: usize = raw.iter().map(|p| p.n as usize).sum();
+    let weight_total: f64 = raw.iter().map(|p| p.w).sum();
     let import_ids = imports
         .iter()
         .enumerate()
         .filter(|(_, b)| **b)
         .map(|(i, _)| i as u32)
         .collect();
-    // points in cell order, the same point once (its rows' weights in row order): the
-    // points counted into their slots (slots ascend with the cells), each slot's run
-    // then sorted by coordinates and row
+    // points in cell order, the same point once (its rows' weights in row order):
+    // scattered into their slots in row order (slots ascend with the cells), each
+    // slot's run then sorted in place by coordinates (stably: rows stay in order) and
+    // merged
     let n_slots = col.cells().len();
     let mut at = vec![0u32; n_slots + 1];
     for p in &raw {
-        at[p.4 as usize + 1] += 1;
+        at[p.slot as usize + 1] += 1;
     }
     for s in 0..n_slots {
         at[s + 1] += at[s];
     }
-    let mut order = vec![0u32; raw.len()];
+    let mut sorted = vec![Raw::default(); raw.len()];
     let mut next = at.clone();
-    for (i, p) in raw.iter().enumerate() {
-        let s = p.4 as usize;
-        order[next[s] as usize] = i as u32;
+    for p in &raw {
+        let s = p.slot as usize;
+        sorted[next[s] as usize] = *p;
         next[s] += 1;
     }
     drop(next);
-    order
-        .par_chunk_by_mut(|&x, &y| raw[x as usize].4 == raw[y as usize].4)
-        .for_each(|run| {
-            run.sort_unstable_by_key(|&i| {
-                let p = &raw[i as usize];
-                (p.0.to_bits(), p.1.to_bits(), i)
-            });
-        });
-    let mut merged: Vec<(f64, f64, f64, u32, u32)> = Vec::with_capacity(raw.len());
-    for &i in &order {
-        let q = raw[i as usize];
-        match merged.last_mut() {
-            Some(p)
-                if p.4 == q.4
-                    && p.0.to_bits() == q.0.to_bits()
-                    && p.1.to_bits() == q.1.to_bits() =>
-            {
-                p.2 += q.2;
-                p.3 += q.3;
+    drop(raw);
+    sorted
+        .par_chunk_by_mut(|x, y| x.slot == y.slot)
+        .for_each(|run| run.sort_by_key(Raw::key));
+    let mut points: Vec<Raw> = Vec::with_capacity(sorted.len());
+    for q in sorted {
+        match points.last_mut() {
+            Some(p) if p.slot == q.slot && p.key() == q.key() => {
+                p.w += q.w;
+                p.n += q.n;
             }
-            _ => merged.push(q),
+            _ => points.push(q),
         }
     }
-    drop(order);
-    drop(raw);
-    let points: Vec<Weighed> = merged
-        .par_iter()
-        .map(|&(lon, lat, w, n, slot)| Weighed {
-            unit: unit(lon, lat),
-            w,
-            n,
-            slot,
-        })
-        .collect();
-    drop(merged);
-    let n_points = points.len();
     let occupied: Vec<u64> = (0..n_slots)
         .filter(|&s| at[s + 1] > at[s])
         .map(|s| col.cells()[s])
         .collect();
-    drop(at);
-    let given: Option<Vec<u64>> = query.cells.as_ref().map(|cells| {
-        let mut v: Vec<u64> = cells.iter().map(|&c| u64::from(c)).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    });
-    let by_ij = if allow_ij {
-        by_ij(&points, &occupied, col.cells(), given.as_deref(), h, cancel)
-    } else {
-        None
-    };
-    let mut cells = match by_ij {
-        Some(c) => c,
-        None => by_rtree(&points, &occupied, given.as_deref(), h, cancel),
-    };
-    cancel.check()?;
-    cells.par_sort_unstable_by(|a, b| {
-        b.density_km2
-            .total_cmp(&a.density_km2)
-            .then(a.cell.cmp(&b.cell))
-    });
-    for (i, c) in cells.iter_mut().enumerate() {
-        c.rank = i + 1;
-    }
-    Ok(KdeResult {
-        cells,
+    Ok(Selection {
+        points,
+        occupied,
         incidents,
-        points: n_points,
         weight_total,
         exclusions,
         import_ids,
@@ -358,10 +442,8 @@ fn run(
 /// The kernel's constants for one bandwidth.
 #[derive(Clone, Copy)]
 struct Kernel {
-    /// h².
-    h2: f64,
-    /// 1/h².
-    inv_h2: f64,
+    /// R²/h²: a squared chord times this (and the arc correction) is d²/h².
+    r2_inv_h2: f64,
     /// The squared chord between unit vectors a hair more than h apart.
     chord2: f64,
     /// 3/(π h²), per km².
@@ -372,8 +454,7 @@ impl Kernel {
     fn new(h: f64) -> Self {
         let h2 = h * h;
         Self {
-            h2,
-            inv_h2: 1.0 / h2,
+            r2_inv_h2: EARTH_RADIUS * EARTH_RADIUS / h2,
             chord2: chord2(h),
             scale_km2: 3.0 / (std::f64::consts::PI * h2) * 1e6,
         }
@@ -381,37 +462,107 @@ impl Kernel {
 
     /// Adds a point's contribution to a centre `q`'s sums: (Σ w·(1 − d²/h²)², incidents).
     #[inline]
-    fn add(&self, q: [f64; 3], p: &Weighed, acc: &mut (f64, u32)) {
-        let (x, n) = self.term(q, p.unit, p.w, p.n);
+    fn add(&self, q: [f64; 3], p: &Weighed, acc: &mut (f64, f64)) {
+        let (x, n) = self.term(q, p.unit, p.w, f64::from(p.n));
         acc.0 += x;
         acc.1 += n;
     }
 
-    /// One point's terms of [`Kernel::add`], without branches: a point at d ≥ h gives
-    /// exactly (0, 0), so any superset of the points within h may be fed in.
+    /// One point's terms of [`Kernel::add`]: a point at d ≥ h gives exactly (0, 0), so
+    /// any superset of the points within h may be fed in. The incidents are counted in
+    /// a double, exact far beyond any table's size.
     #[inline]
-    fn term(&self, q: [f64; 3], g: [f64; 3], w: f64, n: u32) -> (f64, u32) {
+    fn term(&self, q: [f64; 3], g: [f64; 3], w: f64, n: f64) -> (f64, f64) {
         let ch2 = (g[0] - q[0]).powi(2) + (g[1] - q[1]).powi(2) + (g[2] - q[2]).powi(2);
         // d = 2R·asin(x), x = chord/2: where d is near h ≤ 20 km, x < 2e-3 and asin's
         // series to x⁷ is exact in double precision (the next term is below 1e-20 of
         // the sum); the series increases with x, so a farther point's d is above h too
         let x2 = ch2 / 4.0;
         let s = 1.0 + x2 * (1.0 / 6.0 + x2 * (3.0 / 40.0 + x2 * (5.0 / 112.0)));
-        let d2 = EARTH_RADIUS * EARTH_RADIUS * ch2 * s * s;
-        let hit = d2 < self.h2;
-        let u = 1.0 - d2 * self.inv_h2;
-        (f64::from(u8::from(hit)) * (w * u * u), u32::from(hit) * n)
+        // d²/h²
+        let r = ch2 * s * s * self.r2_inv_h2;
+        let hit = f64::from(u8::from(r < 1.0));
+        let u = 1.0 - r;
+        (hit * (w * u * u), hit * n)
     }
 
     /// The cell's density from its sums; `None` for a cell no point reaches unless
     /// `keep_all`.
-    fn finish(&self, cell: CellIndex, acc: (f64, u32), keep_all: bool) -> Option<KdeCell> {
-        (keep_all || acc.1 > 0).then_some(KdeCell {
+    fn finish(&self, cell: CellIndex, acc: (f64, f64), keep_all: bool) -> Option<KdeCell> {
+        (keep_all || acc.1 > 0.0).then_some(KdeCell {
             cell,
             density_km2: acc.0 * self.scale_km2,
-            incidents: acc.1,
+            incidents: acc.1 as u32,
             rank: 0,
         })
+    }
+
+    /// The sums over a run of laid-out points weighing `w`, two lanes at a time (the
+    /// lanes are independent chains, added in a fixed order, so the answer does not
+    /// depend on threads).
+    #[inline]
+    fn span(&self, q: [f64; 3], p: &Laid, w: &[f64], span: std::ops::Range<usize>) -> (f64, f64) {
+        let (x, y, z) = (&p.x[span.clone()], &p.y[span.clone()], &p.z[span.clone()]);
+        let (w, n) = (&w[span.clone()], &p.n[span]);
+        let mut sum = [0.0; 2];
+        let mut count = [0.0; 2];
+        let (xc, yc, zc) = (x.chunks_exact(2), y.chunks_exact(2), z.chunks_exact(2));
+        let (wc, nc) = (w.chunks_exact(2), n.chunks_exact(2));
+        for ((((x, y), z), w), n) in xc.zip(yc).zip(zc).zip(wc).zip(nc) {
+            let a = self.term(q, [x[0], y[0], z[0]], w[0], n[0]);
+            let b = self.term(q, [x[1], y[1], z[1]], w[1], n[1]);
+            sum = [sum[0] + a.0, sum[1] + b.0];
+            count = [count[0] + a.1, count[1] + b.1];
+        }
+        if x.len() % 2 == 1 {
+            let i = x.len() - 1;
+            let a = self.term(q, [x[i], y[i], z[i]], w[i], n[i]);
+            sum[0] += a.0;
+            count[0] += a.1;
+        }
+        (sum[0] + sum[1], count[0] + count[1])
+    }
+}
+
+/// Points laid out by column (unit vector, weight, incidents, month), for
+/// [`Kernel::span`].
+struct Laid {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    z: Vec<f64>,
+    w: Vec<f64>,
+    n: Vec<f64>,
+    month: Vec<i32>,
+}
+
+impl Laid {
+    /// The points of the cells `cells` (indices into `start`, whose consecutive pairs
+    /// bound each cell's run of `points`), in that order.
+    fn new(points: &[Raw], cells: &[u32], start: &[usize]) -> Self {
+        fn col<T: Send>(
+            points: &[Raw],
+            cells: &[u32],
+            start: &[usize],
+            f: impl Fn(&Raw) -> T + Sync,
+        ) -> Vec<T> {
+            cells
+                .par_iter()
+                .flat_map_iter(|&o| {
+                    points[start[o as usize]..start[o as usize + 1]]
+                        .iter()
+                        .map(&f)
+                })
+                .collect()
+        }
+        let units = col(points, cells, start, |p| unit(p.lon, p.lat));
+        Self {
+            x: units.par_iter().map(|u| u[0]).collect(),
+            y: units.par_iter().map(|u| u[1]).collect(),
+            z: units.par_iter().map(|u| u[2]).collect(),
+            w: col(points, cells, start, |p| p.w),
+            n: col(points, cells, start, |p| f64::from(p.n)),
+            month: col(points, cells, start, |p| p.month),
+        }
     }
 }
 
@@ -421,29 +572,31 @@ fn chord2(m: f64) -> f64 {
     c * c * (1.0 + 1e-9)
 }
 
-/// Per resolution-3 ancestor of the occupied cells: the ring bound and its largest cell
-/// radius.
-fn bounds(occupied: &[u64], h: f64) -> (u32, f64) {
+/// Per resolution-3 ancestor of the occupied cells: the ring bound, its largest cell
+/// radius and its shortest (shrunk) edge.
+fn bounds(occupied: &[u64], h: f64) -> (u32, f64, f64) {
     let mut seen: FxHashMap<u64, ()> = FxHashMap::default();
     let mut k = 0;
     let mut radius: f64 = 0.0;
+    let mut edge = f64::INFINITY;
     for &c in occupied {
         let cell = CellIndex::try_from(c).expect("cell columns hold valid cells");
         let key = cell.parent(h3o::Resolution::Three).map_or(c, u64::from);
         if seen.insert(key, ()).is_none() {
-            let (kr, r) = ring_bound(cell, h);
+            let (kr, r, e) = ring_bound(cell, h);
             k = k.max(kr);
             radius = radius.max(r);
+            edge = edge.min(e);
         }
     }
-    (k, radius)
+    (k, radius, edge)
 }
 
 /// The general path: candidate cells from each occupied cell's k-ring, the points in an
 /// R-tree of unit vectors.
 /// When `cancel` is set it stops early with a partial answer: the caller checks it.
 fn by_rtree(
-    points: &[Weighed],
+    points: &[Raw],
     occupied: &[u64],
     given: Option<&[u64]>,
     h: f64,
@@ -452,7 +605,7 @@ fn by_rtree(
     let candidates: Vec<u64> = match given {
         Some(g) => g.to_vec(),
         None => {
-            let (k, _) = bounds(occupied, h);
+            let (k, _, _) = bounds(occupied, h);
             let mut v: Vec<u64> = occupied
                 .par_chunks(1024)
                 .flat_map_iter(|chunk| {
@@ -470,6 +623,14 @@ fn by_rtree(
             v
         }
     };
+    let points: Vec<Weighed> = points
+        .par_iter()
+        .map(|p| Weighed {
+            unit: unit(p.lon, p.lat),
+            w: p.w,
+            n: p.n,
+        })
+        .collect();
     let tree: RTree<Point> = RTree::bulk_load(
         points
             .iter()
@@ -488,7 +649,7 @@ fn by_rtree(
             let cell = CellIndex::try_from(c).expect("candidates are valid cells");
             let ll = LatLng::from(cell);
             let q = unit(ll.lng(), ll.lat());
-            let mut acc = (0.0, 0);
+            let mut acc = (0.0, 0.0);
             for p in tree.locate_within_distance(q, c2) {
                 kernel.add(q, &points[p.data.1 as usize], &mut acc);
             }
@@ -512,160 +673,339 @@ fn max_grid_slots(occupied: usize) -> usize {
 /// not fit one frame or the grid would be too large. When `cancel` is set it stops
 /// early with a partial answer: the caller checks it.
 fn by_ij(
-    points: &[Weighed],
+    points: &[Raw],
     occupied: &[u64],
     col_cells: &[u64],
     given: Option<&[u64]>,
     h: f64,
     cancel: &Cancel,
 ) -> Option<Vec<KdeCell>> {
-    let cell = |c: u64| CellIndex::try_from(c).expect("valid cells");
-    let first = given.and_then(|g| g.first()).or(occupied.first())?;
-    let frame = ij::Frame::new(cell(*first))?;
-    let (k, radius) = bounds(occupied, h);
-    let rows = ij::ring_rows(k);
-    // points are in cell order: each occupied cell's run
-    let mut start = Vec::with_capacity(occupied.len() + 1);
-    let mut at = 0;
-    for &c in occupied {
+    let anchor = given.and_then(|g| g.first()).or(occupied.first())?;
+    let layout = Layout::new(points, occupied, col_cells, *anchor, h)?;
+    let cand = layout.candidates(given)?;
+    let centres = layout.centres(&cand)?;
+    Some(layout.densities(&cand, &centres, &layout.laid.w, given.is_some(), cancel))
+}
+
+/// The points of the occupied cells laid out on the dense IJ grid, ready to be summed
+/// at any candidate centres (see [`by_ij`]).
+struct Layout {
+    frame: ij::Frame,
+    grid: ij::DenseGrid,
+    /// The disk's rows, as offsets.
+    rows: Vec<(i32, i32, i32)>,
+    /// The occupied cells in grid order (row by row): the cell (an index into
+    /// `occupied`) of each rank.
+    by_rank: Vec<u32>,
+    occupied: Vec<u64>,
+    /// Each rank's first point in `laid`, and one past the last rank's last.
+    run: Vec<usize>,
+    laid: Laid,
+    /// Each rank's centre.
+    occ_unit: Vec<[f64; 3]>,
+    kernel: Kernel,
+    /// The squared chord within which an occupied cell's centre may hold a point within
+    /// h of a centre.
+    reach2: f64,
+}
+
+fn valid(c: u64) -> CellIndex {
+    CellIndex::try_from(c).expect("valid cells")
+}
+
+impl Layout {
+    /// `None` when the occupied cells do not fit one frame around `anchor` or the grid
+    /// would be too large.
+    fn new(
+        points: &[Raw],
+        occupied: &[u64],
+        col_cells: &[u64],
+        anchor: u64,
+        h: f64,
+    ) -> Option<Self> {
+        let frame = ij::Frame::new(valid(anchor))?;
+        let (k, radius, edge) = bounds(occupied, h);
+        let rows = disk_rows(k, h + radius, edge);
+        // points are in cell order: each occupied cell's run
+        let mut start = Vec::with_capacity(occupied.len() + 1);
+        let mut at = 0;
+        for &c in occupied {
+            start.push(at);
+            while at < points.len() && col_cells[points[at].slot as usize] == c {
+                at += 1;
+            }
+        }
         start.push(at);
-        while at < points.len() && col_cells[points[at].slot as usize] == c {
-            at += 1;
+        let occ_ij: Vec<(i32, i32)> = occupied
+            .par_iter()
+            .map(|&c| frame.ij(valid(c)))
+            .collect::<Option<_>>()?;
+        let mut grid = {
+            let ki = k as i32;
+            let (mut i, mut j) = ((i32::MAX, i32::MIN), (i32::MAX, i32::MIN));
+            for &(a, b) in &occ_ij {
+                i = (i.0.min(a), i.1.max(a));
+                j = (j.0.min(b), j.1.max(b));
+            }
+            if occ_ij.is_empty() {
+                (i, j) = ((0, -1), (0, -1));
+            }
+            let mut g = ij::DenseGrid::new(
+                (i.0.saturating_sub(ki), i.1.saturating_add(ki)),
+                (j.0.saturating_sub(ki), j.1.saturating_add(ki)),
+                max_grid_slots(occupied.len()),
+            )?;
+            for (o, &(a, b)) in occ_ij.iter().enumerate() {
+                g.set(a, b, o as u32);
+            }
+            g
+        };
+        // the occupied cells renumbered in grid order (row by row), their points laid
+        // out in that order: the cells of a run of one row are a run of points
+        let by_rank = grid.renumber();
+        let mut run = Vec::with_capacity(by_rank.len() + 1);
+        run.push(0);
+        for &o in &by_rank {
+            let o = o as usize;
+            run.push(run.last().expect("not empty") + start[o + 1] - start[o]);
         }
-    }
-    start.push(at);
-    let occ_ij: Vec<(i32, i32)> = occupied
-        .par_iter()
-        .map(|&c| frame.ij(cell(c)))
-        .collect::<Option<_>>()?;
-    let mut grid = {
-        let ki = k as i32;
-        let (mut i, mut j) = ((i32::MAX, i32::MIN), (i32::MAX, i32::MIN));
-        for &(a, b) in &occ_ij {
-            i = (i.0.min(a), i.1.max(a));
-            j = (j.0.min(b), j.1.max(b));
-        }
-        if occ_ij.is_empty() {
-            (i, j) = ((0, -1), (0, -1));
-        }
-        let mut g = ij::DenseGrid::new(
-            (i.0.saturating_sub(ki), i.1.saturating_add(ki)),
-            (j.0.saturating_sub(ki), j.1.saturating_add(ki)),
-            max_grid_slots(occupied.len()),
-        )?;
-        for (o, &(a, b)) in occ_ij.iter().enumerate() {
-            g.set(a, b, o as u32);
-        }
-        g
-    };
-    let cand: Vec<(i32, i32)> = match given {
-        Some(g) => g
-            .iter()
-            .map(|&c| frame.ij(cell(c)))
-            .collect::<Option<_>>()?,
-        None => grid
-            .rows()
-            .into_par_iter()
-            .flat_map_iter(|a| candidate_row(&grid, &rows, a))
-            .collect(),
-    };
-    // the occupied cells renumbered in grid order (row by row), their points laid out
-    // in that order: the cells of a run of one row are a run of points
-    let by_rank = grid.renumber();
-    let mut run = Vec::with_capacity(by_rank.len() + 1);
-    let mut order: Vec<u32> = Vec::with_capacity(points.len());
-    for &o in &by_rank {
-        run.push(order.len());
-        let o = o as usize;
-        order.extend(start[o] as u32..start[o + 1] as u32);
-    }
-    run.push(order.len());
-    let laid: Vec<([f64; 3], f64)> = order
-        .par_iter()
-        .map(|&i| (points[i as usize].unit, points[i as usize].w))
-        .collect();
-    let laid_n: Vec<u32> = order.par_iter().map(|&i| points[i as usize].n).collect();
-    drop(order);
-    // the candidates' centres (an occupied cell's own index, the others' from IJ), then
-    // the occupied cells' from theirs where they are candidates
-    let centres: Vec<(CellIndex, [f64; 3])> = cand
-        .par_iter()
-        .map(|&(a, b)| {
-            let c = match grid.get(a, b) {
-                Some(r) => cell(occupied[by_rank[r as usize] as usize]),
-                None => frame.cell((a, b))?,
-            };
-            let ll = LatLng::from(c);
-            Some((c, unit(ll.lng(), ll.lat())))
-        })
-        .collect::<Option<_>>()?;
-    let mut occ_unit: Vec<Option<[f64; 3]>> = vec![None; by_rank.len()];
-    for (&(a, b), &(_, q)) in cand.iter().zip(&centres) {
-        if let Some(r) = grid.get(a, b) {
-            occ_unit[r as usize] = Some(q);
-        }
-    }
-    let occ_unit: Vec<[f64; 3]> = occ_unit
-        .into_par_iter()
-        .zip(&by_rank)
-        .map(|(u, &o)| {
-            u.unwrap_or_else(|| {
-                let ll = LatLng::from(cell(occupied[o as usize]));
+        let laid = Laid::new(points, &by_rank, &start);
+        let occ_unit = by_rank
+            .par_iter()
+            .map(|&o| {
+                let ll = LatLng::from(valid(occupied[o as usize]));
                 unit(ll.lng(), ll.lat())
             })
+            .collect();
+        Some(Self {
+            frame,
+            grid,
+            rows,
+            by_rank,
+            occupied: occupied.to_vec(),
+            run,
+            laid,
+            occ_unit,
+            kernel: Kernel::new(h),
+            reach2: chord2(h + radius),
         })
-        .collect();
-    let kernel = Kernel::new(h);
-    let reach2 = chord2(h + radius);
-    let near = |u: [f64; 3], q: [f64; 3]| {
-        (u[0] - q[0]).powi(2) + (u[1] - q[1]).powi(2) + (u[2] - q[2]).powi(2) < reach2
-    };
-    Some(
+    }
+
+    /// The candidates: `given`'s IJ (`None` when one is outside the frame), or every
+    /// grid cell with an occupied cell within the disk.
+    fn candidates(&self, given: Option<&[u64]>) -> Option<Vec<(i32, i32)>> {
+        match given {
+            Some(g) => g.iter().map(|&c| self.frame.ij(valid(c))).collect(),
+            None => Some(
+                self.grid
+                    .rows()
+                    .into_par_iter()
+                    .flat_map_iter(|a| candidate_row(&self.grid, &self.rows, a))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The candidates' cells and centres (an occupied cell's from its rank, the others'
+    /// from IJ).
+    fn centres(&self, cand: &[(i32, i32)]) -> Option<Vec<(CellIndex, [f64; 3])>> {
         cand.par_iter()
-            .zip(&centres)
+            .map(|&(a, b)| match self.grid.get(a, b) {
+                Some(r) => Some((
+                    valid(self.occupied[self.by_rank[r as usize] as usize]),
+                    self.occ_unit[r as usize],
+                )),
+                None => {
+                    let c = self.frame.cell((a, b))?;
+                    let ll = LatLng::from(c);
+                    Some((c, unit(ll.lng(), ll.lat())))
+                }
+            })
+            .collect()
+    }
+
+    /// The density at each candidate, the laid-out points weighing `w` (in `laid`'s
+    /// order); cells no point reaches are left out unless `keep_all`.
+    fn densities(
+        &self,
+        cand: &[(i32, i32)],
+        centres: &[(CellIndex, [f64; 3])],
+        w: &[f64],
+        keep_all: bool,
+        cancel: &Cancel,
+    ) -> Vec<KdeCell> {
+        let near = |u: [f64; 3], q: [f64; 3]| {
+            (u[0] - q[0]).powi(2) + (u[1] - q[1]).powi(2) + (u[2] - q[2]).powi(2) < self.reach2
+        };
+        cand.par_iter()
+            .zip(centres)
             .filter_map(|(&(a, b), &(c, q))| {
                 if cancel.is_cancelled() {
                     return None;
                 }
-                let mut acc = (0.0, 0);
-                // the ring's rows in order, each summed in a fixed order (no thread
-                // changes it); in each of its rows, the points of the cells from the first to
-                // the last whose centre is within h + radius (the exact test is the
-                // kernel's)
-                for &(di, lo, hi) in &rows {
-                    let row = grid.row(a + di, b + lo, b + hi);
+                let mut acc = (0.0, 0.0);
+                // the disk's rows in order, each summed in a fixed order (no thread
+                // changes it); in each of its rows, the points of the cells from the
+                // first to the last whose centre is within h + radius (the exact test
+                // is the kernel's)
+                for &(di, lo, hi) in &self.rows {
+                    let row = self.grid.row(a + di, b + lo, b + hi);
                     let mut cells = row.iter().filter(|&&r| r != ij::DenseGrid::EMPTY);
-                    let Some(&from) = cells.find(|&&r| near(occ_unit[r as usize], q)) else {
+                    let Some(&from) = cells.find(|&&r| near(self.occ_unit[r as usize], q)) else {
                         continue;
                     };
                     let to = cells
-                        .rfind(|&&r| near(occ_unit[r as usize], q))
+                        .rfind(|&&r| near(self.occ_unit[r as usize], q))
                         .map_or(from, |&r| r) as usize;
-                    // summed in registers, two lanes (the chain of adds is the bound)
-                    let span = run[from as usize]..run[to + 1];
-                    let (pts, ns) = (&laid[span.clone()], &laid_n[span]);
-                    let mut sum = [0.0; 2];
-                    let mut count = [0; 2];
-                    let mut pairs = pts.chunks_exact(2).zip(ns.chunks_exact(2));
-                    for (p, n) in &mut pairs {
-                        let a = kernel.term(q, p[0].0, p[0].1, n[0]);
-                        let b = kernel.term(q, p[1].0, p[1].1, n[1]);
-                        sum = [sum[0] + a.0, sum[1] + b.0];
-                        count = [count[0] + a.1, count[1] + b.1];
-                    }
-                    if pts.len() % 2 == 1 {
-                        let (&(g, w), &n) = (pts.last().expect("odd"), ns.last().expect("odd"));
-                        let a = kernel.term(q, g, w, n);
-                        sum[0] += a.0;
-                        count[0] += a.1;
-                    }
-                    acc.0 += sum[0] + sum[1];
-                    acc.1 += count[0] + count[1];
+                    let span = self.run[from as usize]..self.run[to + 1];
+                    let (sum, count) = self.kernel.span(q, &self.laid, w, span);
+                    acc.0 += sum;
+                    acc.1 += count;
                 }
-                kernel.finish(c, acc, given.is_some())
+                self.kernel.finish(c, acc, keep_all)
             })
-            .collect(),
-    )
+            .collect()
+    }
+}
+
+impl Layout {
+    /// At each candidate, the kernel sums (before the constant) of each month
+    /// `first..first + months` apart, oldest first: one pass over the points.
+    fn monthly(
+        &self,
+        cand: &[(i32, i32)],
+        centres: &[(CellIndex, [f64; 3])],
+        first: i32,
+        months: usize,
+    ) -> Vec<f64> {
+        let near = |u: [f64; 3], q: [f64; 3]| {
+            (u[0] - q[0]).powi(2) + (u[1] - q[1]).powi(2) + (u[2] - q[2]).powi(2) < self.reach2
+        };
+        let p = &self.laid;
+        cand.par_iter()
+            .zip(centres)
+            .flat_map_iter(|(&(a, b), &(_, q))| {
+                let mut acc = vec![0.0; months];
+                for &(di, lo, hi) in &self.rows {
+                    let row = self.grid.row(a + di, b + lo, b + hi);
+                    let mut cells = row.iter().filter(|&&r| r != ij::DenseGrid::EMPTY);
+                    let Some(&from) = cells.find(|&&r| near(self.occ_unit[r as usize], q)) else {
+                        continue;
+                    };
+                    let to = cells
+                        .rfind(|&&r| near(self.occ_unit[r as usize], q))
+                        .map_or(from, |&r| r) as usize;
+                    for i in self.run[from as usize]..self.run[to + 1] {
+                        let m = (p.month[i] - first) as usize;
+                        let (t, _) = self.kernel.term(q, [p.x[i], p.y[i], p.z[i]], p.w[i], 0.0);
+                        if let Some(x) = acc.get_mut(m) {
+                            *x += t;
+                        }
+                    }
+                }
+                acc
+            })
+            .collect()
+    }
+}
+
+/// Kernel densities of several periods' incidents at once (a backtest's training
+/// windows): every month's points are selected, merged (a point a month) and laid out
+/// once; a window then sums the points of its months with the others weighing 0, which
+/// adds exact zeros, so each window's density is its own [`kde`]'s up to the order of
+/// summation.
+pub(crate) struct Windows {
+    /// The cells evaluated, ascending.
+    cells: Vec<u64>,
+    /// The first month's index.
+    first: i32,
+    months: usize,
+    /// Per cell, each month's kernel sum (before the constant), oldest first.
+    sums: Vec<f64>,
+    scale_km2: f64,
+}
+
+impl Windows {
+    /// The densities at `cells` (every cell any window asks for) of the points `filter`
+    /// selects in months `first..=last`, each month apart; `None` where they do not fit
+    /// the local-IJ path (the caller then runs [`kde`] a window).
+    ///
+    /// # Errors
+    /// [`QueryError`] for unknown crime types or offences.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        table: &IncidentTable,
+        filter: &Filter,
+        (first, last): (YearMonth, YearMonth),
+        cells: &[u64],
+        resolution: Resolution,
+        bandwidth: Bandwidth,
+        measure: Measure,
+        harm: &HarmTable,
+    ) -> Result<Option<Self>, QueryError> {
+        let filter = Filter {
+            period: Some(crate::filter::Period::months(first, last).expect("first ≤ last")),
+            ..filter.clone()
+        };
+        let sel = select(
+            table,
+            &filter,
+            resolution,
+            measure,
+            harm,
+            true,
+            &Cancel::never(),
+        )?;
+        let col = table.cells_at(resolution);
+        let Some(&anchor) = sel.occupied.first() else {
+            return Ok(None);
+        };
+        let h = bandwidth.metres();
+        let Some(layout) = Layout::new(&sel.points, &sel.occupied, col.cells(), anchor, h) else {
+            return Ok(None);
+        };
+        let mut cells = cells.to_vec();
+        cells.sort_unstable();
+        cells.dedup();
+        let Some(cand) = layout.candidates(Some(&cells)) else {
+            return Ok(None);
+        };
+        let Some(centres) = layout.centres(&cand) else {
+            return Ok(None);
+        };
+        let months = (last.index() - first.index() + 1) as usize;
+        let sums = layout.monthly(&cand, &centres, first.index(), months);
+        Ok(Some(Self {
+            cells,
+            first: first.index(),
+            months,
+            sums,
+            scale_km2: layout.kernel.scale_km2,
+        }))
+    }
+
+    /// The density (per km²) at each of `cells` of the incidents in months
+    /// `first..=last`, 0 where none is within h; `None` when a cell or month was not
+    /// prepared.
+    pub(crate) fn densities(
+        &self,
+        (first, last): (YearMonth, YearMonth),
+        cells: &[CellIndex],
+    ) -> Option<Vec<f64>> {
+        let a = usize::try_from(first.index() - self.first).ok()?;
+        let b = usize::try_from(last.index() - self.first).ok()?;
+        if b >= self.months || a > b {
+            return None;
+        }
+        cells
+            .iter()
+            .map(|&c| {
+                let i = self.cells.binary_search(&u64::from(c)).ok()?;
+                let m = &self.sums[i * self.months..(i + 1) * self.months];
+                Some(m[a..=b].iter().sum::<f64>() * self.scale_km2)
+            })
+            .collect()
+    }
 }
 
 /// The cells of grid row `a` with an occupied cell within the ring `rows`: each

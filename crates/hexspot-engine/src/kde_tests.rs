@@ -1,5 +1,6 @@
 use super::*;
 
+use crate::filter::Period;
 use crate::region::haversine_m;
 use crate::table::{IncidentRow, IncidentTableBuilder};
 use crate::types::{Flags, LonLat, YearMonth};
@@ -255,9 +256,9 @@ fn the_fast_path_matches_a_plain_double_loop_to_1e_12() {
                 let q = unit(x, y);
                 let (mut sum, mut n) = (0.0, 0);
                 for &g in &units {
-                    let (t, m) = kernel.term(q, g, 1.0, 1);
+                    let (t, m) = kernel.term(q, g, 1.0, 1.0);
                     sum += t;
-                    n += m;
+                    n += u32::from(m > 0.0);
                 }
                 (n > 0).then_some((cell, sum * kernel.scale_km2, n))
             })
@@ -296,4 +297,78 @@ fn a_cancelled_density_stops_with_cancelled() {
         crate::kde_cancellable(&t, &q, &h, &live).unwrap_err(),
         QueryError::Cancelled(crate::Cancelled)
     );
+}
+
+/// A backtest's windows: each window's densities from the one layout of every month's
+/// points equal its own `kde` at the same cells, to 1e-12, zeros included.
+#[test]
+fn windows_match_a_kde_of_each_window() {
+    let c = leeds(h3o::Resolution::Nine);
+    let (lon, lat) = centre(c);
+    let mut s = 11;
+    let mut b = IncidentTableBuilder::default();
+    for i in 0..3000 {
+        // a few shared map points, as police.uk's
+        let (x, y) = if i % 7 == 0 {
+            (lon, lat)
+        } else {
+            destination(lon, lat, 3000.0 * lcg(&mut s).sqrt(), 6.3 * lcg(&mut s))
+        };
+        let location = LonLat::new(x, y).unwrap();
+        b.push(&IncidentRow {
+            location,
+            fine_cell: location.fine_cell(),
+            month: YearMonth::new(2024, 1 + (i % 6) as u32).unwrap(),
+            day: None,
+            time: None,
+            crime_type: "Violence",
+            offence: None,
+            flags: Flags::default(),
+            weight: None,
+            import_id: 1,
+        })
+        .unwrap();
+    }
+    let table = b.build();
+    let month = |m| YearMonth::new(2024, m).unwrap();
+    let res = Resolution::try_from(9).unwrap();
+    let h = Bandwidth::new(500.0).unwrap();
+    let harm = HarmTable::default();
+    // the cells around the data and a ring beyond its reach
+    let cells: Vec<CellIndex> = c.grid_disk::<Vec<_>>(14);
+    let ids: Vec<u64> = cells.iter().map(|&c| u64::from(c)).collect();
+    let w = Windows::new(
+        &table,
+        &Filter::default(),
+        (month(1), month(6)),
+        &ids,
+        res,
+        h,
+        Measure::Count,
+        &harm,
+    )
+    .unwrap()
+    .expect("one base cell");
+    assert!(w.densities((month(1), month(7)), &cells).is_none());
+    for (a, z) in [(1, 4), (2, 5), (3, 6), (6, 6)] {
+        let got = w.densities((month(a), month(z)), &cells).unwrap();
+        let q = KdeQuery {
+            filter: Filter {
+                period: Some(Period::months(month(a), month(z)).unwrap()),
+                ..Filter::default()
+            },
+            resolution: res,
+            bandwidth: h,
+            measure: Measure::Count,
+            cells: Some(cells.clone()),
+        };
+        let want = kde(&table, &q, &harm).unwrap();
+        let mut zeros = 0;
+        for (cell, d) in cells.iter().zip(&got) {
+            let x = density(&want, *cell);
+            assert!((d - x).abs() <= 1e-12 * x, "{a}..{z} {cell}: {d} vs {x}");
+            zeros += usize::from(*d == 0.0);
+        }
+        assert!(zeros > 0 && zeros < cells.len(), "{a}..{z}: {zeros} zeros");
+    }
 }

@@ -4,56 +4,20 @@
 //! (`HEXSPOT_SHARED_DATA` names another copy of `shared/data`); where that folder is
 //! not there the test says it skipped.
 
-use std::path::{Path, PathBuf};
-
 use hexspot_engine::*;
-use hexspot_ingest::{ReadOptions, read_file};
 
 const VIOLENCE: &str = "Violence and sexual offences";
 
-fn leicestershire() -> Option<PathBuf> {
-    let shared = std::env::var_os("HEXSPOT_SHARED_DATA").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-        PathBuf::from,
-    );
-    let dir = shared.join("crime/leicestershire");
-    dir.is_dir().then_some(dir)
-}
-
-/// Every month 2019-12..2022-10 in one table, one import per file.
-fn load(dir: &Path) -> IncidentTable {
-    let mut b = IncidentTableBuilder::default();
-    let first = YearMonth::new(2019, 12).unwrap().index();
-    let last = YearMonth::new(2022, 10).unwrap().index();
-    for (import_id, index) in (1..).zip(first..=last) {
-        let month = YearMonth::from_index(index).unwrap();
-        let path = dir.join(format!("{month}-leicestershire-street.csv"));
-        read_file(&path, &ReadOptions::default(), &mut |_| {}, &mut |r| {
-            b.push(&IncidentRow {
-                location: r.location,
-                fine_cell: r.fine_cell,
-                month: r.when.month,
-                day: r.when.day,
-                time: r.when.time,
-                crime_type: r.crime_type,
-                offence: r.offence,
-                flags: r.flags,
-                weight: r.weight,
-                import_id,
-            })
-        })
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    }
-    b.build()
-}
+#[path = "support/leicestershire.rs"]
+mod leicestershire;
 
 #[test]
 fn leicestershire_violence_six_folds_twenty_cells() {
-    let Some(dir) = leicestershire() else {
+    let Some(dir) = leicestershire::folder() else {
         eprintln!("shared/data/crime/leicestershire not found: test skipped");
         return;
     };
-    let table = load(&dir);
+    let table = leicestershire::load(&dir);
     let query = BacktestQuery {
         filter: Filter {
             crime_types: vec![VIOLENCE.to_owned()],

@@ -132,11 +132,7 @@ pub fn comparison_meta(
             "outside_every_area": c.outside,
             "previous_counted": c.previous_total,
             "previous_outside_every_area": c.previous_outside,
-            "left_out": {
-                "flag_not_recorded": c.exclusions.flag_not_recorded,
-                "month_only_partial_period": c.exclusions.month_only_partial_period,
-                "no_time_of_day": c.exclusions.no_time_of_day,
-            },
+            "left_out": crate::left_out(&c.exclusions, false),
             "harm_weights": if harm.is_empty() { Value::Null } else { Value::from(harm.source()) },
         },
     })
@@ -295,11 +291,7 @@ pub fn profile_json(row: &AreaRow, p: &AreaProfile) -> Value {
             a month in which none of the set's areas holds an incident is a gap (in_data false, count and harm null), not a zero",
         "trend": profile_trend(p),
         "crime_types": p.crime_types.iter().map(|(t, n)| json!({ "crime_type": t, "count": n })).collect::<Vec<_>>(),
-        "left_out": {
-            "flag_not_recorded": p.exclusions.flag_not_recorded,
-            "month_only_partial_period": p.exclusions.month_only_partial_period,
-            "no_time_of_day": p.exclusions.no_time_of_day,
-        },
+        "left_out": crate::left_out(&p.exclusions, false),
     })
 }
 

@@ -289,6 +289,9 @@ pub fn metadata(ctx: &BacktestContext<'_>) -> Value {
     query["budget"] = budget_json(q.budget);
     query["bandwidth_m"] = json!(q.bandwidth.metres());
     query["curve_cells"] = json!(q.curve_cells);
+    let mut left_out = crate::left_out(&r.exclusions, false);
+    left_out["rule"] =
+        json!("training rows over every fold that the data could not answer the filters for");
     json!({
         "software": SOFTWARE,
         "analysis": "backtest",
@@ -298,12 +301,7 @@ pub fn metadata(ctx: &BacktestContext<'_>) -> Value {
         "methods": q.methods.iter().map(|&m| json!({ "method": m.name(), "score": method_rule(m, q) })).collect::<Vec<_>>(),
         "choice": CHOICE_RULE,
         "figures": FIGURES,
-        "left_out": {
-            "flag_not_recorded": r.exclusions.flag_not_recorded,
-            "month_only_partial_period": r.exclusions.month_only_partial_period,
-            "no_time_of_day": r.exclusions.no_time_of_day,
-            "rule": "training rows over every fold that the data could not answer the filters for",
-        },
+        "left_out": left_out,
         "data": { "imports": used_imports(ctx.imports, &r.import_ids) },
     })
 }

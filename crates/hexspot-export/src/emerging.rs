@@ -170,12 +170,7 @@ pub fn metadata(ctx: &EmergingContext<'_>) -> Value {
         "incidents": {
             "counted": c.incidents,
             "harm_total": c.harm_total,
-            "left_out": {
-                "flag_not_recorded": c.exclusions.flag_not_recorded,
-                "month_only_partial_period": c.exclusions.month_only_partial_period,
-                "no_time_of_day": c.exclusions.no_time_of_day,
-                "outside_region": c.exclusions.outside_region,
-            },
+            "left_out": crate::left_out(&c.exclusions, true),
             "harm_weights": {
                 "table": if ctx.harm.is_empty() { Value::Null } else { Value::from(ctx.harm.source()) },
                 "from_data": c.weight_sources.data,

@@ -202,11 +202,7 @@ pub fn metadata(ctx: &EvaluateContext<'_>) -> Value {
             "rule": "ptools wdd_harm over each crime type's total wdd: sum of w_i * wdd_i, se = sqrt(sum of w_i^2 * se_i^2), w_i the harm table's weight for the crime type (1 where it has none)",
             "harm_table": if ctx.harm.is_empty() { Value::Null } else { Value::from(ctx.harm.source()) },
         })),
-        "left_out": {
-            "flag_not_recorded": r.exclusions.flag_not_recorded,
-            "month_only_partial_period": r.exclusions.month_only_partial_period,
-            "no_time_of_day": r.exclusions.no_time_of_day,
-        },
+        "left_out": crate::left_out(&r.exclusions, false),
         "data": { "imports": used_imports(ctx.imports, &r.import_ids) },
     })
 }

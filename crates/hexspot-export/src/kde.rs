@@ -77,11 +77,7 @@ pub fn metadata(ctx: &KdeContext<'_>) -> Value {
             "counted": r.incidents,
             "points": r.points,
             "weight_total": r.weight_total,
-            "left_out": {
-                "flag_not_recorded": r.exclusions.flag_not_recorded,
-                "month_only_partial_period": r.exclusions.month_only_partial_period,
-                "no_time_of_day": r.exclusions.no_time_of_day,
-            },
+            "left_out": crate::left_out(&r.exclusions, false),
         },
         "data": { "imports": used_imports(ctx.imports, &r.import_ids) },
     })

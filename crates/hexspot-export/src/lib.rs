@@ -129,12 +129,7 @@ pub fn metadata(ctx: &Context<'_>) -> Value {
         "incidents": {
             "counted": r.incidents,
             "harm_total": r.harm_total,
-            "left_out": {
-                "flag_not_recorded": r.exclusions.flag_not_recorded,
-                "month_only_partial_period": r.exclusions.month_only_partial_period,
-                "no_time_of_day": r.exclusions.no_time_of_day,
-                "outside_region": r.exclusions.outside_region,
-            },
+            "left_out": left_out(&r.exclusions, true),
             "harm_weights": {
                 "table": if ctx.harm.is_empty() { Value::Null } else { Value::from(ctx.harm.source()) },
                 "rule": "weight from the data, else the table's weight for the offence, else for the crime type, else 1",
@@ -181,6 +176,20 @@ pub const CELL_PROPERTIES: [&str; 7] = [
     "significant",
     "rank",
 ];
+
+/// The rows a query left out because the data could not answer it, by reason
+/// (`outside_region` only where the query has a study region to be outside of).
+pub(crate) fn left_out(e: &hexspot_engine::Exclusions, with_region: bool) -> Value {
+    let mut v = json!({
+        "flag_not_recorded": e.flag_not_recorded,
+        "month_only_partial_period": e.month_only_partial_period,
+        "no_time_of_day": e.no_time_of_day,
+    });
+    if with_region {
+        v["outside_region"] = json!(e.outside_region);
+    }
+    v
+}
 
 /// A JSON object of `names` and `values`, in that order.
 pub(crate) fn named(names: &[&str], values: impl IntoIterator<Item = Value>) -> Value {

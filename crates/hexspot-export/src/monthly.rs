@@ -56,11 +56,7 @@ pub fn series_json(cells: &[CellIndex], filter: &Filter, s: &MonthlySeries, alph
             "months_rule": "every month of the period (without one, of the data), oldest first; \
                 an incident counts in the month it happened, in the cells given",
             "gap_rule": GAP_RULE,
-            "left_out": {
-                "flag_not_recorded": s.exclusions.flag_not_recorded,
-                "month_only_partial_period": s.exclusions.month_only_partial_period,
-                "no_time_of_day": s.exclusions.no_time_of_day,
-            },
+            "left_out": crate::left_out(&s.exclusions, false),
         },
         "months": months_json(&s.months),
         "total": s.months.iter().filter_map(|m| m.count).sum::<u64>(),

@@ -19,7 +19,7 @@ use std::hash::{Hash, Hasher};
 use std::io::{self, BufRead, Read};
 use std::path::Path;
 
-use hexspot_engine::{Flag, Flags, LonLat};
+use hexspot_engine::{Flag, Flags, IncidentRow, LonLat};
 use rustc_hash::{FxHashMap, FxHasher};
 use sha2::{Digest, Sha256};
 
@@ -79,6 +79,25 @@ pub struct Record<'a> {
     pub weight: Option<f64>,
     /// The remaining police.uk text fields, kept for the record.
     pub extra: Extra<'a>,
+}
+
+impl<'a> Record<'a> {
+    /// The engine's row for this record, as import `import_id`.
+    #[must_use]
+    pub fn incident_row(&self, import_id: u32) -> IncidentRow<'a> {
+        IncidentRow {
+            location: self.location,
+            fine_cell: self.fine_cell,
+            month: self.when.month,
+            day: self.when.day,
+            time: self.when.time,
+            crime_type: self.crime_type,
+            offence: self.offence,
+            flags: self.flags,
+            weight: self.weight,
+            import_id,
+        }
+    }
 }
 
 /// police.uk's descriptive fields.

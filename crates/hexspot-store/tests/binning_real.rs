@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use h3o::{CellIndex, LatLng};
-use hexspot_engine::{IncidentRow, IncidentTableBuilder, Resolution};
+use hexspot_engine::{IncidentTableBuilder, Resolution};
 use hexspot_ingest::{ReadOptions, Record, read_file};
 
 type V3 = [f64; 3];
@@ -112,20 +112,7 @@ fn every_real_incident_lies_in_the_hexagon_that_counts_it() {
     assert!(files.len() >= 5, "the bundled police.uk files are there");
     let mut b = IncidentTableBuilder::default();
     for f in &files {
-        let mut sink = |r: &Record<'_>| {
-            b.push(&IncidentRow {
-                location: r.location,
-                fine_cell: r.fine_cell,
-                month: r.when.month,
-                day: r.when.day,
-                time: r.when.time,
-                crime_type: r.crime_type,
-                offence: r.offence,
-                flags: r.flags,
-                weight: r.weight,
-                import_id: 1,
-            })
-        };
+        let mut sink = |r: &Record<'_>| b.push(&r.incident_row(1));
         read_file(f, &ReadOptions::default(), &mut |_| {}, &mut sink)
             .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
     }
