@@ -139,12 +139,7 @@ fn draw_panel(
         pb.move_to(x, p.top);
         pb.line_to(x, p.top + p.h);
         let s = label(v, x_step);
-        text.draw(
-            pm,
-            x - text.width(&s) / 2.0,
-            p.top + p.h + 20.0 * unit,
-            &s,
-        );
+        text.draw(pm, x - text.width(&s) / 2.0, p.top + p.h + 20.0 * unit, &s);
         v += x_step;
     }
     if let Some(grid) = pb.finish() {
@@ -262,7 +257,13 @@ pub fn render_curves(c: &CurveChart, width: u32, height: u32) -> Result<Vec<u8>,
         size: 16.0 * unit,
         rgb: INK,
     };
-    title.draw_fit(&mut pm, margin, margin + 24.0 * unit, &c.title, w - 2.0 * margin);
+    title.draw_fit(
+        &mut pm,
+        margin,
+        margin + 24.0 * unit,
+        &c.title,
+        w - 2.0 * margin,
+    );
     note.draw_fit(
         &mut pm,
         margin,

@@ -394,9 +394,6 @@ mod plan_tests {
                 cell: "x".into()
             })
         );
-        assert_eq!(
-            plan_cells(r#"{"features":[]}"#),
-            Err(PlanFileError::Empty)
-        );
+        assert_eq!(plan_cells(r#"{"features":[]}"#), Err(PlanFileError::Empty));
     }
 }

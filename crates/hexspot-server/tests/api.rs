@@ -1541,7 +1541,15 @@ async fn openapi_document_is_served_and_the_committed_copy_is_current() {
         (
             "/api/v1/backtest",
             "get",
-            &["method", "train_months", "test_months", "folds", "cells", "to", "format"][..],
+            &[
+                "method",
+                "train_months",
+                "test_months",
+                "folds",
+                "cells",
+                "to",
+                "format",
+            ][..],
         ),
         (
             "/api/v1/backtest/curves.png",
@@ -1551,13 +1559,27 @@ async fn openapi_document_is_served_and_the_committed_copy_is_current() {
         (
             "/api/v1/evaluate",
             "get",
-            &["before", "after", "treated_cells", "control_cells", "displacement_m", "format"][..],
+            &[
+                "before",
+                "after",
+                "treated_cells",
+                "control_cells",
+                "displacement_m",
+                "format",
+            ][..],
         ),
-        ("/api/v1/evaluate", "post", &["before", "after", "format"][..]),
+        (
+            "/api/v1/evaluate",
+            "post",
+            &["before", "after", "format"][..],
+        ),
     ] {
         let got = names(path, method);
         for name in want {
-            assert!(got.iter().any(|g| g == name), "{method} {path}: {name} undocumented");
+            assert!(
+                got.iter().any(|g| g == name),
+                "{method} {path}: {name} undocumented"
+            );
         }
     }
     assert!(v["paths"]["/api/v1/evaluate"]["post"]["requestBody"].is_object());
@@ -2325,9 +2347,17 @@ async fn backtests_are_the_exports_bytes_and_their_curves_a_png() {
         return;
     };
     let r = get(&a.router, BACKTEST).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
     assert_eq!(r.header(header::CONTENT_TYPE), "application/json");
-    assert!(r.header(header::CONTENT_DISPOSITION).contains("hexspot-backtest.json"));
+    assert!(
+        r.header(header::CONTENT_DISPOSITION)
+            .contains("hexspot-backtest.json")
+    );
 
     // the bytes the export crate writes for the engine's answer (the CLI's)
     let snap = a.state.snapshot().unwrap();
@@ -2337,7 +2367,10 @@ async fn backtests_are_the_exports_bytes_and_their_curves_a_png() {
         ..Default::default()
     };
     let b = hexspot_engine::BacktestParams {
-        method: vec![hexspot_engine::Method::Count, hexspot_engine::Method::Gistar],
+        method: vec![
+            hexspot_engine::Method::Count,
+            hexspot_engine::Method::Gistar,
+        ],
         train_months: 3,
         folds: 2,
         cells: Some(10),
@@ -2374,7 +2407,12 @@ async fn backtests_are_the_exports_bytes_and_their_curves_a_png() {
     // the curves: a PNG of the size asked for, with both methods' colours drawn
     let uri = BACKTEST.replace("/api/v1/backtest?", "/api/v1/backtest/curves.png?");
     let r = get(&a.router, &format!("{uri}&width=1000&height=700")).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
     assert_eq!(r.header(header::CONTENT_TYPE), "image/png");
     let img = tiny_skia::Pixmap::decode_png(&r.body).unwrap();
     assert_eq!((img.width(), img.height()), (1000, 700));
@@ -2398,13 +2436,37 @@ async fn backtests_are_the_exports_bytes_and_their_curves_a_png() {
         ("/api/v1/backtest?from=2022-05", "bad_parameter", "from"),
         ("/api/v1/backtest?rank_by=z", "bad_parameter", "rank_by"),
         ("/api/v1/backtest?to=2022-10-01", "bad_parameter", "to"),
-        ("/api/v1/backtest?folds=20&method=count", "bad_period", "fold 1 needs"),
-        ("/api/v1/backtest?folds=2&train_months=12", "bad_period", "fold 1 needs"),
-        ("/api/v1/backtest?folds=60&test_months=1&train_months=1", "too_many_cells", "analyses"),
-        ("/api/v1/backtest?res=12&k=10", "too_many_cells", "coarser res"),
+        (
+            "/api/v1/backtest?folds=20&method=count",
+            "bad_period",
+            "fold 1 needs",
+        ),
+        (
+            "/api/v1/backtest?folds=2&train_months=12",
+            "bad_period",
+            "fold 1 needs",
+        ),
+        (
+            "/api/v1/backtest?folds=60&test_months=1&train_months=1",
+            "too_many_cells",
+            "analyses",
+        ),
+        (
+            "/api/v1/backtest?res=12&k=10",
+            "too_many_cells",
+            "coarser res",
+        ),
         ("/api/v1/backtest?format=geojson", "bad_parameter", "format"),
-        ("/api/v1/backtest/curves.png?width=10", "bad_parameter", "width"),
-        ("/api/v1/backtest/curves.png?format=json", "bad_parameter", "unknown parameter"),
+        (
+            "/api/v1/backtest/curves.png?width=10",
+            "bad_parameter",
+            "width",
+        ),
+        (
+            "/api/v1/backtest/curves.png?format=json",
+            "bad_parameter",
+            "unknown parameter",
+        ),
     ] {
         let r = get(&a.router, uri).await;
         assert_error(&r, StatusCode::BAD_REQUEST, code, uri);
@@ -2432,9 +2494,17 @@ async fn evaluations_are_the_exports_bytes_from_cells_or_a_posted_plan() {
         .map(|c| c.as_str().unwrap().to_owned())
         .collect();
     let periods = "res=8&before=2022-05..2022-07&after=2022-08..2022-10";
-    let uri = format!("/api/v1/evaluate?{periods}&treated_cells={}", cells.join(","));
+    let uri = format!(
+        "/api/v1/evaluate?{periods}&treated_cells={}",
+        cells.join(",")
+    );
     let r = get(&a.router, &uri).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
     assert_eq!(r.header(header::CONTENT_TYPE), "application/geo+json");
 
     let snap = a.state.snapshot().unwrap();
@@ -2463,14 +2533,20 @@ async fn evaluations_are_the_exports_bytes_from_cells_or_a_posted_plan() {
         hexspot_export::evaluate::write(&ctx, format, &mut out).unwrap();
         out
     };
-    assert_eq!(r.body.as_ref(), write(None, hexspot_export::Format::Geojson));
+    assert_eq!(
+        r.body.as_ref(),
+        write(None, hexspot_export::Format::Geojson)
+    );
     let v = r.json();
     assert_eq!(v["hexspot"]["areas"][0]["cells"], 6);
     assert!(v["hexspot"]["test"]["wdd"].is_number());
     let csv = get(&a.router, &format!("{uri}&format=csv")).await;
     assert_eq!(csv.body.as_ref(), write(None, hexspot_export::Format::Csv));
     // repeated instead of comma-separated: the same answer
-    let repeated: String = cells.iter().map(|c| format!("&treated_cells={c}")).collect();
+    let repeated: String = cells
+        .iter()
+        .map(|c| format!("&treated_cells={c}"))
+        .collect();
     let r2 = get(&a.router, &format!("/api/v1/evaluate?{periods}{repeated}")).await;
     assert_eq!(r2.body, r.body);
 
@@ -2483,25 +2559,51 @@ async fn evaluations_are_the_exports_bytes_from_cells_or_a_posted_plan() {
     };
     let r = send(
         &a.router,
-        post(format!("/api/v1/evaluate?{periods}"), "application/geo+json", plan.body.clone()),
+        post(
+            format!("/api/v1/evaluate?{periods}"),
+            "application/geo+json",
+            plan.body.clone(),
+        ),
     )
     .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
     assert_eq!(
         r.body.as_ref(),
-        write(Some("the posted patrol plan"), hexspot_export::Format::Geojson)
+        write(
+            Some("the posted patrol plan"),
+            hexspot_export::Format::Geojson
+        )
     );
 
     for (uri, code, says) in [
-        (format!("/api/v1/evaluate?{periods}"), "bad_parameter", "treated_cells"),
-        (format!("/api/v1/evaluate?{periods}&treated_cells=nope"), "bad_parameter", "not an H3 cell"),
         (
-            format!("/api/v1/evaluate?res=9&before=2022-05..2022-07&after=2022-08..2022-10&treated_cells={}", cells[0]),
+            format!("/api/v1/evaluate?{periods}"),
+            "bad_parameter",
+            "treated_cells",
+        ),
+        (
+            format!("/api/v1/evaluate?{periods}&treated_cells=nope"),
+            "bad_parameter",
+            "not an H3 cell",
+        ),
+        (
+            format!(
+                "/api/v1/evaluate?res=9&before=2022-05..2022-07&after=2022-08..2022-10&treated_cells={}",
+                cells[0]
+            ),
             "bad_parameter",
             "resolution",
         ),
         (
-            format!("/api/v1/evaluate?res=8&before=2022-08..2022-10&after=2022-05..2022-07&treated_cells={}", cells[0]),
+            format!(
+                "/api/v1/evaluate?res=8&before=2022-08..2022-10&after=2022-05..2022-07&treated_cells={}",
+                cells[0]
+            ),
             "bad_parameter",
             "after",
         ),
@@ -2511,7 +2613,11 @@ async fn evaluations_are_the_exports_bytes_from_cells_or_a_posted_plan() {
             "control",
         ),
         (format!("{uri}&from=2022-05"), "bad_parameter", "from"),
-        (format!("{uri}&displacement_m=9000"), "bad_parameter", "displacement_m"),
+        (
+            format!("{uri}&displacement_m=9000"),
+            "bad_parameter",
+            "displacement_m",
+        ),
     ] {
         let r = get(&a.router, &uri).await;
         assert_error(&r, StatusCode::BAD_REQUEST, code, &uri);
@@ -2525,23 +2631,38 @@ async fn evaluations_are_the_exports_bytes_from_cells_or_a_posted_plan() {
     ] {
         let r = send(
             &a.router,
-            post(format!("/api/v1/evaluate?{periods}"), "application/json", Bytes::from(body)),
+            post(
+                format!("/api/v1/evaluate?{periods}"),
+                "application/json",
+                Bytes::from(body),
+            ),
         )
         .await;
         assert_error(&r, StatusCode::BAD_REQUEST, "bad_parameter", body);
-        assert!(r.json()["message"].as_str().unwrap().contains(says), "{body}");
+        assert!(
+            r.json()["message"].as_str().unwrap().contains(says),
+            "{body}"
+        );
     }
     // a form post is refused before it is read; so is a plan over the limit
     let r = send(
         &a.router,
-        post(format!("/api/v1/evaluate?{periods}"), "text/plain", plan.body.clone()),
+        post(
+            format!("/api/v1/evaluate?{periods}"),
+            "text/plain",
+            plan.body.clone(),
+        ),
     )
     .await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let big = Bytes::from(vec![b' '; 9 << 20]);
     let r = send(
         &a.router,
-        post(format!("/api/v1/evaluate?{periods}"), "application/json", big),
+        post(
+            format!("/api/v1/evaluate?{periods}"),
+            "application/json",
+            big,
+        ),
     )
     .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);

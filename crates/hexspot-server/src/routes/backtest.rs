@@ -14,8 +14,8 @@ use hexspot_export::backtest::BacktestContext;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::{Binary, REVALIDATE, blocking, download, etag, matches, not_modified};
 use crate::query::{
-    BacktestFileParams, ChartParams, FilterParams, backtest_names, backtest_query,
-    backtest_slots, parse,
+    BacktestFileParams, ChartParams, FilterParams, backtest_names, backtest_query, backtest_slots,
+    parse,
 };
 use crate::state::AppState;
 
@@ -96,7 +96,11 @@ pub async fn curves(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let known = [FilterParams::names(), backtest_names(), ChartParams::names()];
+    let known = [
+        FilterParams::names(),
+        backtest_names(),
+        ChartParams::names(),
+    ];
     let size: ChartParams = parse(raw.as_deref(), &known)?;
     let (width, height) = (size.width.unwrap_or(1200), size.height.unwrap_or(800));
     // checked before any work

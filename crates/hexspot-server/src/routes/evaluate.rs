@@ -75,14 +75,20 @@ pub async fn evaluate_plan(
     plan: Bytes,
 ) -> Result<Response, ApiError> {
     let known = [FilterParams::names(), evaluate_names(), FileParams::names()];
-    let text = std::str::from_utf8(&plan)
-        .map_err(|_| ApiError::bad_parameter("the body is not UTF-8 text: post the plan's GeoJSON"))?;
+    let text = std::str::from_utf8(&plan).map_err(|_| {
+        ApiError::bad_parameter("the body is not UTF-8 text: post the plan's GeoJSON")
+    })?;
     let treated = hexspot_ingest::plan_cells(text)
         .map_err(|e| ApiError::bad_parameter(format!("the posted plan: {e}")))?;
     let (snap, query, format) = request(&state, raw.as_deref(), &known, &treated)?;
     let (content_type, name) = format.content_type_and_file("hexspot-evaluate");
     let bytes = body(&state, snap, query, format, Some(POSTED_PLAN)).await?;
-    let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], bytes).into_response();
+    let mut res = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, content_type)],
+        bytes,
+    )
+        .into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(attachment(res, name))
