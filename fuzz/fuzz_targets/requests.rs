@@ -49,7 +49,7 @@ fn app() -> &'static App {
 }
 
 /// Routes the input is steered to (its first byte picks one; the rest is appended).
-const PREFIXES: [&str; 12] = [
+const PREFIXES: [&str; 14] = [
     "/api/v1/hotspots?",
     "/api/v1/plan?",
     "/api/v1/cells?",
@@ -62,6 +62,8 @@ const PREFIXES: [&str; 12] = [
     "/tiles/emerging/",
     "/",
     "/api/v1/meta?",
+    "/api/v1/backtest?",
+    "/api/v1/evaluate?",
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -368,3 +368,81 @@ export function firstCsvValue(text: string, column: string): number | null {
   const v = Number(row.split(',')[i]);
   return Number.isFinite(v) ? v : null;
 }
+
+/** A mean over a backtest's folds (`null` when no fold had the figure). */
+export interface FoldMean {
+  mean: number | null;
+  folds: number;
+}
+
+/** A point of a method's mean curve: the top `cells` cells. */
+export interface BacktestCurvePoint {
+  cells: number;
+  area_share: number;
+  hit_rate: number | null;
+  pai: number | null;
+  folds: number;
+}
+
+/** One method's means over the folds (`/api/v1/backtest`'s `means`). */
+export interface BacktestMethodMeans {
+  method: string;
+  cells: number;
+  hit_rate: FoldMean;
+  area_share: FoldMean;
+  a_km2: number;
+  pai: FoldMean;
+  pei: FoldMean;
+  rri: FoldMean;
+  harm_capture: FoldMean;
+  ties: number;
+  curve: BacktestCurvePoint[];
+}
+
+/** The parts of `/api/v1/backtest`'s JSON the map reads. */
+export interface Backtest {
+  hexspot: { query: { to: string; res: number; train_months: number; test_months: number; folds: number } };
+  folds: { fold: number; train: [string, string]; test: [string, string]; N: number }[];
+  means: BacktestMethodMeans[];
+  ranking: string[];
+  recommendation: string | null;
+  caveats: string[];
+}
+
+export const backtestUrl = (params: URLSearchParams) => `/api/v1/backtest?${params.toString()}`;
+export const getBacktest = (params: URLSearchParams, signal?: AbortSignal) => getJson<Backtest>(backtestUrl(params), signal);
+
+/** One area of an evaluation (`treated`, `control`, `displacement`, `displacement_control`). */
+export interface EvaluationArea {
+  area: string;
+  rule: string;
+  cells: number;
+  area_km2: number;
+  before: number;
+  after: number;
+  area_weight: number;
+}
+
+/** The WDD test. */
+export interface WddTest {
+  wdd_local: number;
+  se_local: number;
+  wdd_displacement: number;
+  se_displacement: number;
+  wdd: number;
+  se: number;
+  z: number | null;
+  p: number | null;
+  ci_low: number;
+  ci_high: number;
+}
+
+/** The parts of `/api/v1/evaluate`'s GeoJSON the map reads. */
+export interface Evaluation {
+  type: 'FeatureCollection';
+  hexspot: { areas: EvaluationArea[]; test: WddTest };
+  features: unknown[];
+}
+
+export const evaluateUrl = (params: URLSearchParams) => `/api/v1/evaluate?${params.toString()}`;
+export const getEvaluation = (params: URLSearchParams, signal?: AbortSignal) => getJson<Evaluation>(evaluateUrl(params), signal);

@@ -38,6 +38,7 @@ import {
   tileKind,
   tileParams,
 } from './state';
+import { currentBacktest, currentEvaluation, initEvaluate, refreshEvaluate } from './evaluate';
 import { currentTrends, initTrends, refreshTrends, setTrendsVisible, trendsLayers, trendsSource, trendsZoomNotice, wireTrendsMap } from './trends';
 import { DAYS, NIGHT_TIME_ECONOMY, ANY_TIME, type Day, coverage, describe, hoursPerWeek, sameWindow } from './timewindow';
 import { currentPlan, initPlan, planLayers, planSource, refreshPlan, setPlanVisible, showPlanControls, wirePlanMap } from './plan';
@@ -238,6 +239,7 @@ const TABS = [
   ['plan', 'tab-plan', 'plan-panel'],
   ['areas', 'tab-areas', 'areas-panel'],
   ['trends', 'tab-trends', 'trends-panel'],
+  ['evaluate', 'tab-evaluate', 'evaluate-panel'],
 ] as const;
 
 /** Shows the panel the view names: the ranked list, the patrol plan, the areas or the trends. */
@@ -251,7 +253,7 @@ function showPanel() {
   }
   for (const m of markers) m.getElement().hidden = view.panel !== 'list';
   // the areas and the trends have their own legends
-  $('legend').hidden = view.panel === 'areas' || view.panel === 'trends';
+  $('legend').hidden = view.panel === 'areas' || view.panel === 'trends' || view.panel === 'evaluate';
   showLayers();
   if (mapReady) updateSelection();
   else void refreshCellTrend(view);
@@ -278,6 +280,7 @@ function setPanel(panel: ViewState['panel']) {
   if (panel === 'plan') void refreshPlan();
   if (panel === 'areas') void refreshAreas();
   if (panel === 'trends') void refreshTrends();
+  if (panel === 'evaluate') void refreshEvaluate();
 }
 
 /** Shows a cell in the ranked list: selects it and switches to the list. */
@@ -739,6 +742,7 @@ function apply() {
   void refreshPlan();
   void refreshAreas();
   void refreshTrends();
+  void refreshEvaluate();
 }
 
 async function loadMeta(): Promise<Meta> {
@@ -819,6 +823,14 @@ async function main() {
     showCell,
     fitOnLoad: view.camera === null && view.panel === 'areas',
   });
+  initEvaluate({
+    view: () => view,
+    setView: (v) => {
+      view = v;
+      writeUrl();
+    },
+    meta: () => meta,
+  });
   initTrends({
     map: () => map,
     view: () => view,
@@ -842,6 +854,8 @@ async function main() {
     areas: currentComparison,
     areaProfile: currentProfile,
     trends: currentTrends,
+    backtest: currentBacktest,
+    evaluation: currentEvaluation,
     cellTrend: currentCellTrend,
     areaTrend: currentAreaTrend,
     checkData,
@@ -861,6 +875,7 @@ async function main() {
     void refreshPlan();
     void refreshAreas();
     void refreshTrends();
+    void refreshEvaluate();
   });
 }
 

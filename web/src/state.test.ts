@@ -26,6 +26,11 @@ import {
   planParams,
   resolutionAt,
   tileParams,
+  DEFAULT_EVALUATE,
+  backtestParams,
+  evaluateParams,
+  evaluatePeriods,
+  parseMonthRange,
 } from './state';
 
 /** A view with every parameter away from its default. */
@@ -47,6 +52,7 @@ const FULL: ViewState = {
   plan: { budget: { kind: 'area', km2: 0.75 }, rankBy: 'count', res: 10, area: 3, exclude: ['8a195da49a37fff'] },
   areas: { set: 'msoa', measure: 'change_pct', sort: 'count', order: 'desc', code: 'E02002483' },
   trends: { sliceMonths: 3, res: 9 },
+  evaluate: { methods: ['count', 'kde'], trainMonths: 6, folds: 3, cells: 15, before: { from: '2023-01', to: '2023-06' }, after: { from: '2023-07', to: '2023-12' } },
 };
 
 /** FULL as a person would write it. */
@@ -76,6 +82,12 @@ const FULL_PARAMS: Record<string, string> = {
   area_code: 'E02002483',
   slice_months: '3',
   trends_res: '9',
+  eval_methods: 'count,kde',
+  eval_train: '6',
+  eval_folds: '3',
+  eval_cells: '15',
+  eval_before: '2023-01..2023-06',
+  eval_after: '2023-07..2023-12',
 };
 
 function query(params: Record<string, string>): string {
@@ -113,7 +125,8 @@ describe('parseState', () => {
       '&from=2023-04&to=2024-03&days=Friday&days=sat&hours=20-04&res=9&rank_by=count&measure=harm' +
       '&colour=harm&bandwidth_m=250&top=50&map=12.5/53.79648/-1.54785&cell=89195da49b7ffff' +
       '&panel=plan&plan_area_km2=0.75&plan_rank_by=count&plan_res=10&plan_exclude=8a195da49a37fff&patrol_area=3' +
-      '&area_set=msoa&area_measure=change_pct&area_sort=count&area_order=desc&area_code=E02002483&slice_months=3&trends_res=9';
+      '&area_set=msoa&area_measure=change_pct&area_sort=count&area_order=desc&area_code=E02002483&slice_months=3&trends_res=9' +
+      '&eval_methods=kde,count&eval_train=6&eval_folds=3&eval_cells=15&eval_before=2023-01..2023-06&eval_after=2023-07..2023-12';
     expect(parseState(q)).toEqual({ state: FULL, problems: [] });
     // without the leading '?'
     expect(parseState(q.slice(1))).toEqual({ state: FULL, problems: [] });
@@ -259,7 +272,8 @@ describe('formatState', () => {
         '&res=9&colour=harm&bandwidth_m=250&top=50&map=12.50%2F53.79648%2F-1.54785&cell=89195da49b7ffff' +
         '&panel=plan&plan_area_km2=0.75&plan_rank_by=count&plan_res=10&plan_exclude=8a195da49a37fff&patrol_area=3' +
         '&area_set=msoa&area_measure=change_pct&area_sort=count&area_order=desc&area_code=E02002483' +
-        '&slice_months=3&trends_res=9',
+        '&slice_months=3&trends_res=9' +
+        '&eval_methods=count%2Ckde&eval_train=6&eval_folds=3&eval_cells=15&eval_before=2023-01..2023-06&eval_after=2023-07..2023-12',
     );
     expect(formatState({ ...DEFAULT_STATE, top: 5 })).toBe('?top=5');
     expect(formatState({ ...DEFAULT_STATE, hours: { start: 9, end: 17 } })).toBe('?hours=09-17');
@@ -652,5 +666,54 @@ describe('emergingParams, kdeParams, trendParams and the density tiles', () => {
     expect(tileParams(density, 'v1').get('bandwidth_m')).toBe('600');
     expect(tileKind(FULL)).toBe('hotspots');
     expect(tileParams(FULL, 'v1').has('bandwidth_m')).toBe(false);
+  });
+});
+
+describe('the evaluate view', () => {
+  it('drops what it cannot use, naming it', () => {
+    const { state, problems } = parseState('?eval_methods=count,nope&eval_folds=0&eval_before=2023-06..2023-01&eval_train=7');
+    expect(state.evaluate).toEqual({ ...DEFAULT_EVALUATE, trainMonths: 7 });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['eval_methods', 'eval_folds', 'eval_before']);
+    const overlap = parseState('?eval_before=2023-01..2023-06&eval_after=2023-06..2023-09');
+    expect(overlap.state.evaluate.before).toBeNull();
+    expect(overlap.problems[0]).toMatch(/^eval_after: the after period must start after/);
+  });
+
+  it('reads periods as the server writes them', () => {
+    expect(parseMonthRange('2022-01..2022-06')).toEqual({ from: '2022-01', to: '2022-06' });
+    expect(parseMonthRange('2022-06..2022-01')).toBeNull();
+    expect(parseMonthRange('2022-01')).toBeNull();
+    expect(parseMonthRange('2022-01..2022-02..2022-03')).toBeNull();
+  });
+
+  it('asks the backtest for the methods, history, folds and budget at the plan resolution, without from', () => {
+    const p = backtestParams(FULL);
+    expect(p.getAll('method')).toEqual(['count', 'kde']);
+    expect(p.get('train_months')).toBe('6');
+    expect(p.get('folds')).toBe('3');
+    expect(p.get('cells')).toBe('15');
+    expect(p.get('res')).toBe('10');
+    expect(p.get('to')).toBe('2024-03');
+    expect(p.get('measure')).toBe('harm');
+    expect(p.has('from')).toBe(false);
+    expect(p.has('rank_by')).toBe(false);
+    const API_BACKTEST = [...API_FILTER, 'method', 'train_months', 'test_months', 'folds', 'cells', 'area_km2', 'bandwidth_m', 'curve_cells', 'format'];
+    for (const k of new Set(keys(p))) {
+      expect(API_BACKTEST, k).toContain(k);
+      if (k !== 'method' && !REPEATABLE.includes(k)) expect(p.getAll(k), k).toHaveLength(1);
+    }
+  });
+
+  it('evaluates the plan cells over its periods, defaulting to the data’s last 12 months split in two', () => {
+    const v = { ...FULL, evaluate: { ...FULL.evaluate, before: null, after: null } };
+    expect(evaluatePeriods(v, '2024-10')).toEqual({ before: { from: '2023-11', to: '2024-04' }, after: { from: '2024-05', to: '2024-10' } });
+    expect(evaluatePeriods(v, null)).toBeNull();
+    expect(evaluatePeriods(FULL, null)).toEqual({ before: FULL.evaluate.before, after: FULL.evaluate.after });
+    const p = evaluateParams(FULL, ['8a195da49a37fff', '8a195da49a27fff'], evaluatePeriods(FULL, null)!);
+    expect(p.get('before')).toBe('2023-01..2023-06');
+    expect(p.get('after')).toBe('2023-07..2023-12');
+    expect(p.get('treated_cells')).toBe('8a195da49a37fff,8a195da49a27fff');
+    expect(p.get('res')).toBe('10');
+    for (const k of ['from', 'to', 'rank_by', 'measure']) expect(p.has(k), k).toBe(false);
   });
 });

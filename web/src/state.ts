@@ -10,8 +10,8 @@ export type RankBy = 'z' | 'count' | 'harm';
 export type Measure = 'count' | 'harm';
 
 /** The right-hand panel shown. */
-export type Panel = 'list' | 'plan' | 'areas' | 'trends';
-export const PANELS: readonly Panel[] = ['list', 'plan', 'areas', 'trends'];
+export type Panel = 'list' | 'plan' | 'areas' | 'trends' | 'evaluate';
+export const PANELS: readonly Panel[] = ['list', 'plan', 'areas', 'trends', 'evaluate'];
 
 /** A patrol plan's budget: a number of cells, or an area in km². */
 export type Budget = { kind: 'cells'; cells: number } | { kind: 'area'; km2: number };
@@ -91,6 +91,30 @@ export const MAX_SLICE_MONTHS = 12;
 export const TRENDS_RES = [7, 8, 9, 10] as const;
 export const DEFAULT_TRENDS: TrendsState = { sliceMonths: 1, res: 8 };
 
+/** The ways a backtest ranks cells (the server's `method`). */
+export type Method = 'count' | 'harm' | 'gistar' | 'kde';
+export const METHODS: readonly Method[] = ['count', 'harm', 'gistar', 'kde'];
+
+/** The evaluate view's settings (the filters are the view's own; its cells are the plan's). */
+export interface EvaluateState {
+  /** The methods compared (`eval_methods`), in the server's order. */
+  methods: Method[];
+  /** Months of history each fold ranks cells from (`eval_train`). */
+  trainMonths: number;
+  /** Rolling-origin folds (`eval_folds`). */
+  folds: number;
+  /** Cells each method picks (`eval_cells`). */
+  cells: number;
+  /** The before and after periods of the evaluation, or null for a default around the data's last months. */
+  before: MonthRange | null;
+  after: MonthRange | null;
+}
+
+export const MAX_TRAIN_MONTHS = 120;
+export const MAX_FOLDS = 60;
+export const MAX_EVAL_CELLS = 1000;
+export const DEFAULT_EVALUATE: EvaluateState = { methods: [...METHODS], trainMonths: 12, folds: 6, cells: 20, before: null, after: null };
+
 /** The kernel density's bandwidth in metres, when the cells are coloured by density. */
 export const DEFAULT_BANDWIDTH_M = 400;
 export const MAX_BANDWIDTH_M = 20_000;
@@ -131,6 +155,7 @@ export interface ViewState {
   plan: PlanState;
   areas: AreaState;
   trends: TrendsState;
+  evaluate: EvaluateState;
 }
 
 export const DEFAULT_PLAN: PlanState = { budget: { kind: 'cells', cells: 20 }, rankBy: 'harm', res: 9, area: null, exclude: [] };
@@ -157,6 +182,7 @@ export const DEFAULT_STATE: ViewState = {
   plan: DEFAULT_PLAN,
   areas: DEFAULT_AREAS,
   trends: DEFAULT_TRENDS,
+  evaluate: DEFAULT_EVALUATE,
 };
 
 const COLOURS: readonly ColourBy[] = ['z', 'count', 'harm', 'density'];
@@ -178,7 +204,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[]): T | null
 /** Reads a view from a query string (`?crime_type=…&map=12/53.8/-1.55`). */
 export function parseState(search: string): Parsed {
   const p = new URLSearchParams(search);
-  const state: ViewState = { ...DEFAULT_STATE, crimeTypes: [], days: [], plan: { ...DEFAULT_PLAN, exclude: [] }, areas: { ...DEFAULT_AREAS }, trends: { ...DEFAULT_TRENDS } };
+  const state: ViewState = { ...DEFAULT_STATE, crimeTypes: [], days: [], plan: { ...DEFAULT_PLAN, exclude: [] }, areas: { ...DEFAULT_AREAS }, trends: { ...DEFAULT_TRENDS }, evaluate: { ...DEFAULT_EVALUATE, methods: [...DEFAULT_EVALUATE.methods] } };
   const problems: string[] = [];
   const bad = (name: string, why: string) => problems.push(`${name}: ${why}`);
 
@@ -267,8 +293,57 @@ export function parseState(search: string): Parsed {
     if ((TRENDS_RES as readonly number[]).includes(r)) state.trends.res = r;
     else bad('trends_res', `must be one of ${TRENDS_RES.join(', ')}, got ${JSON.stringify(tres)}`);
   }
+  parseEvaluate(p, state, bad);
   return { state, problems };
 }
+
+function parseEvaluate(p: URLSearchParams, state: ViewState, bad: (name: string, why: string) => void) {
+  const e = state.evaluate;
+  const methods = p.get('eval_methods');
+  if (methods !== null) {
+    const given = methods.split(',').map((m) => m.trim()).filter((m) => m !== '');
+    const wrong = given.filter((m) => oneOf(m, METHODS) === null);
+    if (wrong.length > 0 || given.length === 0) bad('eval_methods', `must be some of ${METHODS.join(', ')}, got ${JSON.stringify(methods)}`);
+    else e.methods = METHODS.filter((m) => given.includes(m));
+  }
+  for (const [key, field, max] of [
+    ['eval_train', 'trainMonths', MAX_TRAIN_MONTHS],
+    ['eval_folds', 'folds', MAX_FOLDS],
+    ['eval_cells', 'cells', MAX_EVAL_CELLS],
+  ] as const) {
+    const v = p.get(key);
+    if (v === null) continue;
+    const n = Number(v);
+    if (Number.isInteger(n) && n >= 1 && n <= max) e[field] = n;
+    else bad(key, `must be a whole number 1–${max}, got ${JSON.stringify(v)}`);
+  }
+  for (const [key, field] of [
+    ['eval_before', 'before'],
+    ['eval_after', 'after'],
+  ] as const) {
+    const v = p.get(key);
+    if (v === null) continue;
+    const range = parseMonthRange(v);
+    if (range === null) bad(key, `must be FROM..TO, two months YYYY-MM in order, got ${JSON.stringify(v)}`);
+    else e[field] = range;
+  }
+  if (e.before !== null && e.after !== null && e.before.to >= e.after.from) {
+    bad('eval_after', 'the after period must start after the before period ends; both dropped');
+    e.before = null;
+    e.after = null;
+  }
+}
+
+/** `2022-01..2022-06` → its months, or null when it is not two months in order. */
+export function parseMonthRange(s: string): MonthRange | null {
+  const [from, to, ...rest] = s.split('..');
+  if (from === undefined || to === undefined || rest.length > 0) return null;
+  if (!MONTH.test(from.trim()) || !MONTH.test(to.trim()) || from.trim() > to.trim()) return null;
+  return { from: from.trim(), to: to.trim() };
+}
+
+/** A period as the server writes it, `FROM..TO`. */
+export const formatMonthRange = (r: MonthRange) => `${r.from}..${r.to}`;
 
 function parsePlan(
   p: URLSearchParams,
@@ -359,6 +434,13 @@ export function formatState(s: ViewState): string {
   if (a.code !== null) p.set('area_code', a.code);
   if (s.trends.sliceMonths !== DEFAULT_TRENDS.sliceMonths) p.set('slice_months', String(s.trends.sliceMonths));
   if (s.trends.res !== DEFAULT_TRENDS.res) p.set('trends_res', String(s.trends.res));
+  const e = s.evaluate;
+  if (e.methods.join(',') !== DEFAULT_EVALUATE.methods.join(',')) p.set('eval_methods', e.methods.join(','));
+  if (e.trainMonths !== DEFAULT_EVALUATE.trainMonths) p.set('eval_train', String(e.trainMonths));
+  if (e.folds !== DEFAULT_EVALUATE.folds) p.set('eval_folds', String(e.folds));
+  if (e.cells !== DEFAULT_EVALUATE.cells) p.set('eval_cells', String(e.cells));
+  if (e.before !== null) p.set('eval_before', formatMonthRange(e.before));
+  if (e.after !== null) p.set('eval_after', formatMonthRange(e.after));
   const q = p.toString();
   return q === '' ? '' : `?${q}`;
 }
@@ -504,4 +586,50 @@ export function resolutionAt(zoom: number, fixed: number | null): number {
 /** The lowest zoom at which a fixed resolution's tiles stay within the server's cell limit. */
 export function minZoomFor(res: number | null): number {
   return res === null ? 0 : Math.max(0, res + 1);
+}
+
+/**
+ * Query parameters for `/api/v1/backtest` (and its chart): the incident filters (its
+ * folds set their own months, so `from` goes; `to` is the last test month), the plan's
+ * resolution, the methods, months of history, folds and budget.
+ */
+export function backtestParams(s: ViewState, extra: Record<string, string> = {}): URLSearchParams {
+  const p = incidentFilterParams(s);
+  p.delete('from');
+  if (s.measure !== DEFAULT_STATE.measure) p.set('measure', s.measure);
+  p.set('res', String(s.plan.res));
+  const e = s.evaluate;
+  for (const m of e.methods) p.append('method', m);
+  p.set('train_months', String(e.trainMonths));
+  p.set('folds', String(e.folds));
+  p.set('cells', String(e.cells));
+  for (const [k, v] of Object.entries(extra)) p.set(k, v);
+  return p;
+}
+
+/**
+ * The evaluation's periods: the view's own, else the `months` before and after a start
+ * `months` before the data's last month — the last `2 × months` months of the data,
+ * split in two. `null` when the data hold no months.
+ */
+export function evaluatePeriods(s: ViewState, lastMonth: string | null, months = 6): { before: MonthRange; after: MonthRange } | null {
+  const e = s.evaluate;
+  if (e.before !== null && e.after !== null) return { before: e.before, after: e.after };
+  if (lastMonth === null) return null;
+  const after = e.after ?? { from: addMonths(lastMonth, -(months - 1)), to: lastMonth };
+  const before = e.before ?? { from: addMonths(after.from, -months), to: addMonths(after.from, -1) };
+  return { before, after };
+}
+
+/** Query parameters for `/api/v1/evaluate` of `cells` (the plan's) over `periods`: the incident filters, the plan's resolution. */
+export function evaluateParams(s: ViewState, cells: string[], periods: { before: MonthRange; after: MonthRange }, extra: Record<string, string> = {}): URLSearchParams {
+  const p = incidentFilterParams(s);
+  p.delete('from');
+  p.delete('to');
+  p.set('res', String(s.plan.res));
+  p.set('before', formatMonthRange(periods.before));
+  p.set('after', formatMonthRange(periods.after));
+  if (cells.length > 0) p.set('treated_cells', cells.join(','));
+  for (const [k, v] of Object.entries(extra)) p.set(k, v);
+  return p;
 }

@@ -1,7 +1,12 @@
 //! A printable patrol briefing: a PNG with a map of the plan's areas over the base
 //! geography the store holds, and the table of areas with their peak windows and dose.
 //! Drawn with tiny-skia and the bundled DejaVu Sans (ab_glyph), so it needs no browser
-//! and no system fonts. Pure: plan in, PNG bytes out.
+//! and no system fonts. Pure: plan in, PNG bytes out. [`curves`] draws a backtest's
+//! curves the same way.
+
+pub mod curves;
+
+pub use curves::{CurveChart, CurvePoint, CurveSeries, render_curves};
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use hexspot_engine::Plan;

@@ -205,39 +205,12 @@ pub fn run_backtest(a: &BacktestArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The cells of a patrol plan's GeoJSON: every feature's `cells` property.
+/// The cells of a patrol plan's GeoJSON (read by the ingest crate, as the server reads
+/// a posted plan).
 fn plan_cells(path: &Path) -> Result<Vec<CellIndex>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let doc: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
-    let features = doc["features"].as_array().with_context(|| {
-        format!(
-            "{}: not a GeoJSON FeatureCollection (no features)",
-            path.display()
-        )
-    })?;
-    let mut cells = Vec::new();
-    for (i, f) in features.iter().enumerate() {
-        let list = f["properties"]["cells"].as_array().with_context(|| {
-            format!(
-                "{}: feature {i} has no cells property: is it a patrol plan from `hexspot plan --format geojson`?",
-                path.display()
-            )
-        })?;
-        for c in list {
-            let s = c.as_str().with_context(|| {
-                format!("{}: feature {i}: a cell that is not text", path.display())
-            })?;
-            cells.push(s.parse::<CellIndex>().map_err(|_| {
-                anyhow::anyhow!("{}: feature {i}: {s:?} is not an H3 cell", path.display())
-            })?);
-        }
-    }
-    if cells.is_empty() {
-        bail!("{}: the plan holds no cells", path.display());
-    }
-    Ok(cells)
+    hexspot_ingest::plan_cells(&text).with_context(|| path.display().to_string())
 }
 
 fn covering(path: &Path, res: hexspot_engine::Resolution) -> Result<Vec<CellIndex>> {

@@ -170,6 +170,7 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
                 tile_cache_mib = mib(p.tile_cache),
                 emerging_cache_mib = mib(p.emerging_cache),
                 kde_cache_mib = mib(p.kde_cache),
+                analysis_cache_mib = mib(p.analysis_cache),
                 "memory ceiling shared out"
             );
         }

@@ -424,3 +424,250 @@ fn boundaries_imported_while_the_server_runs_are_served_without_a_restart() {
         "{logged:#?}"
     );
 }
+
+/// Sends one request with a body of `content_type`; as [`request`].
+fn request_typed(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    read_response(&mut s)
+}
+
+/// Six Leicestershire months (2022-05..2022-10, police.uk, `../shared/data`, or
+/// `HEXSPOT_SHARED_DATA`) imported into a database in `dir`; `None`, said, where the
+/// folder is not there.
+fn leicestershire_db(dir: &Path) -> Option<PathBuf> {
+    let shared = std::env::var_os("HEXSPOT_SHARED_DATA").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        PathBuf::from,
+    );
+    let src = shared.join("crime/leicestershire");
+    if !src.is_dir() {
+        eprintln!("{} not found: skipped", src.display());
+        return None;
+    }
+    let db = dir.join("l.db");
+    let files: Vec<String> = (5..=10)
+        .map(|m| {
+            src.join(format!("2022-{m:02}-leicestershire-street.csv"))
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut args = vec!["import", "--db", db.to_str().unwrap()];
+    args.extend(files.iter().map(String::as_str));
+    hexspot(&args);
+    Some(db)
+}
+
+fn same(what: &str, api: &[u8], cli: &[u8]) {
+    assert!(
+        api == cli,
+        "{what}: the API and the CLI differ\nAPI: {}\nCLI: {}",
+        String::from_utf8_lossy(&api[..api.len().min(600)]),
+        String::from_utf8_lossy(&cli[..cli.len().min(600)])
+    );
+}
+
+#[test]
+fn backtests_and_evaluations_from_the_api_are_the_clis() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = leicestershire_db(dir.path()) else {
+        return;
+    };
+    let server = start(&db);
+    let db = db.to_str().unwrap();
+    let violence = "Violence and sexual offences";
+
+    // a backtest: 2 folds of 3 training months, 2 methods, at res 8
+    let qs = "crime_type=Violence%20and%20sexual%20offences&res=8&train_months=3&folds=2&method=count&method=kde&cells=10&curve_cells=20&to=2022-10";
+    let cli = [
+        "backtest",
+        "--db",
+        db,
+        "--crime-type",
+        violence,
+        "--res",
+        "8",
+        "--train-months",
+        "3",
+        "--folds",
+        "2",
+        "--method",
+        "count",
+        "--method",
+        "kde",
+        "--cells",
+        "10",
+        "--curve-cells",
+        "20",
+        "--to",
+        "2022-10",
+    ];
+    for format in ["json", "csv"] {
+        let (status, head, body) = request(
+            server.addr,
+            "GET",
+            &format!("/api/v1/backtest?{qs}&format={format}"),
+            b"",
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        assert!(
+            head.to_ascii_lowercase()
+                .contains(&format!("hexspot-backtest.{format}"))
+        );
+        let mut args = cli.to_vec();
+        args.extend(["--format", format]);
+        same(&format!("backtest {format}"), &body, &hexspot(&args));
+    }
+    // its chart: a PNG of the size asked for
+    let (status, head, png) = request(
+        server.addr,
+        "GET",
+        &format!("/api/v1/backtest/curves.png?{qs}&width=900&height=600"),
+        b"",
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&png));
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: image/png")
+    );
+    assert_eq!(&png[1..4], b"PNG");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 900);
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 600);
+
+    // a plan over the training months, then evaluated over the months after
+    let plan_qs = "cells=8&rank_by=count&res=8&crime_type=Violence%20and%20sexual%20offences&from=2022-05&to=2022-07";
+    let (status, _, plan) = request(server.addr, "GET", &format!("/api/v1/plan?{plan_qs}"), b"");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&plan));
+    let plan_file = dir.path().join("plan.geojson");
+    std::fs::write(&plan_file, &plan).unwrap();
+    let plan_json: serde_json::Value = serde_json::from_slice(&plan).unwrap();
+    let cells: Vec<String> = plan_json["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["properties"]["cells"].as_array().unwrap().clone())
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cells.len(), 8);
+    let eval_qs = "crime_type=Violence%20and%20sexual%20offences&res=8&before=2022-05..2022-07&after=2022-08..2022-10";
+    let eval_cli = [
+        "evaluate",
+        "--db",
+        db,
+        "--crime-type",
+        violence,
+        "--res",
+        "8",
+        "--before",
+        "2022-05..2022-07",
+        "--after",
+        "2022-08..2022-10",
+    ];
+    let joined = cells.join(",");
+    for format in ["geojson", "csv"] {
+        // the cells in the query string, as --treated-cells
+        let (status, _, body) = request(
+            server.addr,
+            "GET",
+            &format!("/api/v1/evaluate?{eval_qs}&treated_cells={joined}&format={format}"),
+            b"",
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let mut args = eval_cli.to_vec();
+        args.extend(["--treated-cells", &joined, "--format", format]);
+        same(&format!("evaluate {format}"), &body, &hexspot(&args));
+
+        // the plan posted, as --plan-file (the source named differs, and only it)
+        let (status, _, body) = request_typed(
+            server.addr,
+            "POST",
+            &format!("/api/v1/evaluate?{eval_qs}&format={format}"),
+            "application/geo+json",
+            &plan,
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let mut args = eval_cli.to_vec();
+        args.extend([
+            "--plan-file",
+            plan_file.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        let cli = String::from_utf8(hexspot(&args)).unwrap().replace(
+            &format!("the patrol plan {}", plan_file.display()),
+            "the posted patrol plan",
+        );
+        same(
+            &format!("evaluate a posted plan {format}"),
+            &body,
+            cli.as_bytes(),
+        );
+    }
+
+    // bad requests: 4xx with a JSON message, never 500
+    for (method, path, body, want) in [
+        ("GET", "/api/v1/backtest?folds=0".to_owned(), "", 400),
+        (
+            "GET",
+            "/api/v1/backtest?folds=30&to=2022-10".to_owned(),
+            "",
+            400,
+        ),
+        ("GET", "/api/v1/backtest?method=nope".to_owned(), "", 400),
+        ("GET", "/api/v1/backtest?from=2022-01".to_owned(), "", 400),
+        ("GET", format!("/api/v1/evaluate?{eval_qs}"), "", 400),
+        (
+            "GET",
+            "/api/v1/evaluate?before=2022-08..2022-10&after=2022-05..2022-07&treated_cells=x"
+                .to_owned(),
+            "",
+            400,
+        ),
+        (
+            "POST",
+            format!("/api/v1/evaluate?{eval_qs}"),
+            "{\"features\":[]}",
+            400,
+        ),
+        (
+            "POST",
+            format!("/api/v1/evaluate?{eval_qs}"),
+            "not json",
+            400,
+        ),
+    ] {
+        let (status, _, reply) = request_typed(
+            server.addr,
+            method,
+            &path,
+            "application/json",
+            body.as_bytes(),
+        );
+        assert_eq!(status, want, "{path}: {}", String::from_utf8_lossy(&reply));
+        let v: serde_json::Value = serde_json::from_slice(&reply).unwrap();
+        assert!(v["message"].is_string(), "{path}");
+    }
+    // a plain-text post is refused, as every write from a page on another site could be
+    let (status, _, _) = request_typed(
+        server.addr,
+        "POST",
+        &format!("/api/v1/evaluate?{eval_qs}"),
+        "text/plain",
+        &plan,
+    );
+    assert_eq!(status, 415);
+}

@@ -28,8 +28,8 @@ pub use columns::{ColumnMap, Field, normalise};
 pub use error::{IngestError, MappingError, RejectReason};
 pub use population::{PopulationFile, read_population};
 pub use query_files::{
-    AuxFileError, BoundaryFeature, BoundaryProperties, read_boundaries, read_harm_table,
-    read_region,
+    AuxFileError, BoundaryFeature, BoundaryProperties, PlanFileError, plan_cells, read_boundaries,
+    read_harm_table, read_region,
 };
 use values::{When, parse_date, parse_datetime, parse_flag, parse_month, parse_time};
 

@@ -294,3 +294,106 @@ pub fn read_boundaries(
     }
     Ok(out)
 }
+
+/// A patrol plan's GeoJSON that cannot be used as a treated area.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PlanFileError {
+    /// Not JSON at all.
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    /// JSON without a `features` array.
+    #[error("not a GeoJSON FeatureCollection (no features)")]
+    NotFeatureCollection,
+    /// A feature without the plan's `cells` property.
+    #[error(
+        "feature {0} has no cells property: is it a patrol plan (`hexspot plan --format geojson`, GET /api/v1/plan)?"
+    )]
+    NoCells(usize),
+    /// A cell that is not text.
+    #[error("feature {0}: a cell that is not text")]
+    CellNotText(usize),
+    /// A cell that is not an H3 index.
+    #[error("feature {feature}: {cell:?} is not an H3 cell")]
+    BadCell {
+        /// 0-based feature
+        feature: usize,
+        /// the text given
+        cell: String,
+    },
+    /// No cell in any feature.
+    #[error("the plan holds no cells")]
+    Empty,
+}
+
+/// The cells of a patrol plan's GeoJSON (`hexspot plan --format geojson`, or the body
+/// of `GET /api/v1/plan`): every feature's `cells` property, in order.
+///
+/// ```
+/// let plan = r#"{"type":"FeatureCollection","features":[
+///   {"type":"Feature","geometry":null,"properties":{"cells":["8928308280fffff"]}}]}"#;
+/// let cells = hexspot_ingest::plan_cells(plan).unwrap();
+/// assert_eq!(cells[0].to_string(), "8928308280fffff");
+/// ```
+///
+/// # Errors
+/// [`PlanFileError`]: not JSON, not a FeatureCollection, a feature without `cells`, a
+/// cell that is not an H3 index, or no cells at all.
+pub fn plan_cells(text: &str) -> Result<Vec<h3o::CellIndex>, PlanFileError> {
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| PlanFileError::NotJson(e.to_string()))?;
+    let features = doc["features"]
+        .as_array()
+        .ok_or(PlanFileError::NotFeatureCollection)?;
+    let mut cells = Vec::new();
+    for (i, f) in features.iter().enumerate() {
+        let list = f["properties"]["cells"]
+            .as_array()
+            .ok_or(PlanFileError::NoCells(i))?;
+        for c in list {
+            let s = c.as_str().ok_or(PlanFileError::CellNotText(i))?;
+            cells.push(
+                s.parse::<h3o::CellIndex>()
+                    .map_err(|_| PlanFileError::BadCell {
+                        feature: i,
+                        cell: s.to_owned(),
+                    })?,
+            );
+        }
+    }
+    if cells.is_empty() {
+        return Err(PlanFileError::Empty);
+    }
+    Ok(cells)
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_gives_its_cells_and_anything_else_is_named() {
+        let ok = r#"{"features":[{"properties":{"cells":["8928308280fffff","8928308280bffff"]}},{"properties":{"cells":["89283082807ffff"]}}]}"#;
+        assert_eq!(plan_cells(ok).unwrap().len(), 3);
+        assert!(matches!(plan_cells("{"), Err(PlanFileError::NotJson(_))));
+        assert_eq!(
+            plan_cells(r#"{"type":"Feature"}"#),
+            Err(PlanFileError::NotFeatureCollection)
+        );
+        assert_eq!(
+            plan_cells(r#"{"features":[{"properties":{}}]}"#),
+            Err(PlanFileError::NoCells(0))
+        );
+        assert_eq!(
+            plan_cells(r#"{"features":[{"properties":{"cells":[1]}}]}"#),
+            Err(PlanFileError::CellNotText(0))
+        );
+        assert_eq!(
+            plan_cells(r#"{"features":[{"properties":{"cells":["x"]}}]}"#),
+            Err(PlanFileError::BadCell {
+                feature: 0,
+                cell: "x".into()
+            })
+        );
+        assert_eq!(plan_cells(r#"{"features":[]}"#), Err(PlanFileError::Empty));
+    }
+}

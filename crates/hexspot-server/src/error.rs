@@ -7,7 +7,9 @@ use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hexspot_data::DataError;
-use hexspot_engine::{CompareError, ParamError, QueryError, SpaceTimeError};
+use hexspot_engine::{
+    BacktestError, CompareError, EvaluateError, ParamError, QueryError, SpaceTimeError,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -169,6 +171,31 @@ impl From<SpaceTimeError> for ApiError {
         match e {
             SpaceTimeError::Query(q) => Self::from(q),
             _ => Self::new(StatusCode::BAD_REQUEST, "bad_period", e.to_string()),
+        }
+    }
+}
+
+impl From<BacktestError> for ApiError {
+    fn from(e: BacktestError) -> Self {
+        match e {
+            BacktestError::Query(q) => Self::from(q),
+            BacktestError::OutsideData { .. } | BacktestError::Gap { .. } => {
+                Self::new(StatusCode::BAD_REQUEST, "bad_period", e.to_string())
+            }
+            BacktestError::NoMethods | BacktestError::Budget(_) | BacktestError::NoData => {
+                Self::new(StatusCode::BAD_REQUEST, "bad_query", e.to_string())
+            }
+        }
+    }
+}
+
+impl From<EvaluateError> for ApiError {
+    fn from(e: EvaluateError) -> Self {
+        match e {
+            EvaluateError::Query(q) => Self::from(q),
+            // the counts are the server's own: a failure here is its own
+            EvaluateError::Wdd(_) => Self::internal(e),
+            _ => Self::new(StatusCode::BAD_REQUEST, "bad_query", e.to_string()),
         }
     }
 }

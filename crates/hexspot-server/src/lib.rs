@@ -73,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/emerging", get(routes::emerging::emerging))
         .route("/tiles/emerging/{z}/{x}/{y}", get(routes::emerging::tile))
         .route("/api/v1/kde", get(routes::kde::kde))
+        .route("/api/v1/backtest", get(routes::backtest::backtest))
+        .route("/api/v1/backtest/curves.png", get(routes::backtest::curves))
         .route("/api/v1/trend", get(routes::trend::trend))
         .route("/tiles/kde/{z}/{x}/{y}", get(routes::kde::tile))
         .route("/tiles/hotspots.json", get(routes::tiles::tilejson))
@@ -87,6 +89,19 @@ pub fn router(state: AppState) -> Router {
             get(routes::areas::area_tile),
         )
         .route_layer(timeout(s.request_timeout));
+    // GET with the query string, POST with a patrol plan: checked as writes are (a
+    // page on another site cannot post to it), with a body limit of its own
+    let evaluate = Router::new()
+        .route(
+            "/api/v1/evaluate",
+            get(routes::evaluate::evaluate).post(routes::evaluate::evaluate_plan),
+        )
+        .route_layer(timeout(s.request_timeout))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::writes,
+        ))
+        .layer(DefaultBodyLimit::max(routes::evaluate::MAX_PLAN_BYTES));
     let writes = Router::new()
         .route("/api/v1/imports", post(routes::imports::import))
         .route_layer(timeout(s.import_timeout))
@@ -119,6 +134,7 @@ pub fn router(state: AppState) -> Router {
             ])
     });
     reads
+        .merge(evaluate)
         .merge(writes)
         .fallback(web::not_found)
         // before any route: a page on another site gets nothing from it

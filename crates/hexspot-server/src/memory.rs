@@ -11,8 +11,9 @@
 //! - the computations in progress: each at most its study region's cells at
 //!   [`COMPUTE_BYTES_PER_CELL`] (measured: 186–224 bytes a cell at res 12 on the Leeds
 //!   file, answer and working vectors together);
-//! - the caches, which get the rest: statistics 55 %, tiles 15 %, emerging hot spots
-//!   15 %, densities 15 %, each bounded by the bytes its entries hold.
+//! - the caches, which get the rest: statistics 50 %, tiles 15 %, emerging hot spots
+//!   15 %, densities 15 %, backtests and evaluations 5 %, each bounded by the bytes
+//!   its entries hold.
 //!
 //! If the computations would take more than [`COMPUTE_SHARE`] of the ceiling, the
 //! largest study region allowed is lowered until they fit (a larger query is refused
@@ -51,6 +52,8 @@ pub struct MemoryPlan {
     pub emerging_cache: u64,
     /// Kernel densities.
     pub kde_cache: u64,
+    /// Backtests and evaluations.
+    pub analysis_cache: u64,
 }
 
 /// Shares out `ceiling` bytes for a store of `incidents`, `computations` at once of
@@ -93,10 +96,11 @@ pub fn plan(
         import,
         computations,
         max_region_cells,
-        stats_cache: share(55),
+        stats_cache: share(50),
         tile_cache: share(15),
         emerging_cache: share(15),
         kde_cache: share(15),
+        analysis_cache: share(5),
     })
 }
 
@@ -114,7 +118,8 @@ mod tests {
             + p.stats_cache
             + p.tile_cache
             + p.emerging_cache
-            + p.kde_cache;
+            + p.kde_cache
+            + p.analysis_cache;
         assert!(total <= p.ceiling, "{total} > {}", p.ceiling);
         assert_eq!(p.snapshots, 200_000_000);
         // 40 % of 2 GiB over 2 computations at 250 bytes a cell

@@ -7,7 +7,8 @@ use utoipa::OpenApi;
 
 use crate::http::{etag, representation};
 use crate::routes::{
-    areas, cells, emerging, health, hotspots, imports, kde, meta, outline, plan, tiles, trend,
+    areas, backtest, cells, emerging, evaluate, health, hotspots, imports, kde, meta, outline,
+    plan, tiles, trend,
 };
 use crate::{error, query};
 
@@ -28,6 +29,10 @@ use crate::{error, query};
         emerging::tile,
         kde::kde,
         kde::tile,
+        backtest::backtest,
+        backtest::curves,
+        evaluate::evaluate,
+        evaluate::evaluate_plan,
         trend::trend,
         outline::outline,
         tiles::tile,
@@ -47,6 +52,8 @@ use crate::{error, query};
         hexspot_engine::RankBy,
         query::FormatParam,
         query::AreasFormatParam,
+        query::BacktestFormatParam,
+        hexspot_engine::Method,
         meta::Meta,
         health::Health,
         imports::ImportReport,

@@ -5,7 +5,8 @@
 use std::sync::LazyLock;
 
 use hexspot_engine::{
-    EmergingParams, EmergingQuery, KdeParams, KdeQuery, Limit, QueryParams, RankBy,
+    BacktestParams, BacktestQuery, EmergingParams, EmergingQuery, EvaluateParams, EvaluateQuery,
+    KdeParams, KdeQuery, Limit, QueryParams, RankBy,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -167,6 +168,83 @@ pub fn emerging_names() -> &'static [String] {
 pub fn kde_names() -> &'static [String] {
     static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<KdeParams>);
     &NAMES
+}
+
+/// Names accepted by the engine's [`BacktestParams`].
+pub fn backtest_names() -> &'static [String] {
+    static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<BacktestParams>);
+    &NAMES
+}
+
+/// Names accepted by the engine's [`EvaluateParams`].
+pub fn evaluate_names() -> &'static [String] {
+    static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<EvaluateParams>);
+    &NAMES
+}
+
+/// Output format of `/api/v1/backtest`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BacktestFormatParam {
+    /// One JSON document: folds, means, curves, the recommendation and its caveats.
+    #[default]
+    Json,
+    /// CSV, one row per fold and method, then one per method's means.
+    Csv,
+}
+
+impl BacktestFormatParam {
+    /// The export crate's format.
+    pub fn file(self) -> hexspot_export::backtest::BacktestFormat {
+        match self {
+            Self::Json => hexspot_export::backtest::BacktestFormat::Json,
+            Self::Csv => hexspot_export::backtest::BacktestFormat::Csv,
+        }
+    }
+
+    /// The content type, and the file name `stem` with this format's extension.
+    pub fn content_type_and_file(self, stem: &str) -> (&'static str, String) {
+        match self {
+            Self::Json => ("application/json", format!("{stem}.json")),
+            Self::Csv => ("text/csv; charset=utf-8", format!("{stem}.csv")),
+        }
+    }
+}
+
+/// `format` of `/api/v1/backtest`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BacktestFileParams {
+    /// `json` (default) or `csv`.
+    pub format: Option<BacktestFormatParam>,
+}
+
+impl BacktestFileParams {
+    /// Names accepted by [`BacktestFileParams`].
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<BacktestFileParams>);
+        &NAMES
+    }
+}
+
+/// `/api/v1/backtest/curves.png` only.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChartParams {
+    /// Image width in pixels, 400–4000 (default 1200).
+    #[param(minimum = 400, maximum = 4000)]
+    pub width: Option<u32>,
+    /// Image height in pixels, 400–4000 (default 800).
+    #[param(minimum = 400, maximum = 4000)]
+    pub height: Option<u32>,
+}
+
+impl ChartParams {
+    /// Names accepted by [`ChartParams`].
+    pub fn names() -> &'static [String] {
+        static NAMES: LazyLock<Vec<String>> = LazyLock::new(names_of::<ChartParams>);
+        &NAMES
+    }
 }
 
 /// `/api/v1/trend` only.
@@ -362,7 +440,17 @@ fn names_of<T: IntoParams>() -> Vec<String> {
 }
 
 /// Parameters that may be repeated (each occurrence adds a value).
-const REPEATABLE: &[&str] = &["crime_type", "offence", "days", "map", "exclude", "cell"];
+const REPEATABLE: &[&str] = &[
+    "crime_type",
+    "offence",
+    "days",
+    "map",
+    "exclude",
+    "cell",
+    "method",
+    "treated_cells",
+    "control_cells",
+];
 
 /// Parses a query string into `T`, refusing names outside `known` and values that do
 /// not fit.
@@ -535,6 +623,115 @@ pub fn kde_query(
                 q.resolution
             )));
         }
+    }
+    Ok(q)
+}
+
+/// Most analyses (folds × methods) one backtest may ask for: the default, 6 folds × 4
+/// methods, four times over.
+pub const MAX_BACKTEST_ANALYSES: usize = 96;
+
+/// Study-region cells one backtest may analyse in all (folds × methods × each fold's
+/// region), per cell the server allows one hotspot query's region: a backtest may do
+/// the work of this many of the largest hotspot queries, no more.
+const BACKTEST_REGIONS: usize = 8;
+
+/// An upper bound on a study region at `res` with ring `k` over the data: every
+/// occupied cell with its k-ring, and never more than the cells of the box around the
+/// data grown by k cells.
+fn region_bound(snap: &Snapshot, res: hexspot_engine::Resolution, k: u32) -> usize {
+    let occupied = snap.table.cells_at(res).cells().len();
+    let k = k as usize;
+    let rings = occupied.saturating_mul(3 * k * (k + 1) + 1);
+    let boxed = snap.bounds.map_or(usize::MAX, |b| {
+        let [w, s, e, n] = b.to_array();
+        let edge = 2.0 * (res.average_cell_area_m2() / 2.6).sqrt() * (k as f64 + 1.0);
+        let mid = ((s + n) / 2.0).to_radians().cos();
+        let width = (e - w) * 111_320.0 * mid + 2.0 * edge;
+        let height = (n - s) * 110_574.0 + 2.0 * edge;
+        (width * height / res.average_cell_area_m2()).ceil() as usize + occupied
+    });
+    rings.min(boxed)
+}
+
+/// The backtest query for `filters` and `extra` (the last test month `to` defaults to
+/// the data's last month), refused when it would ask for more work than the server
+/// allows one request: at most [`MAX_BACKTEST_ANALYSES`] analyses, each fold's study
+/// region within the limit on one, and all of them within that of a few.
+pub fn backtest_query(
+    state: &AppState,
+    snap: &Snapshot,
+    filters: &FilterParams,
+    extra: &BacktestParams,
+) -> Result<BacktestQuery, ApiError> {
+    if filters.rank_by.is_some() {
+        return Err(ApiError::bad_parameter(
+            "rank_by: a backtest ranks cells by each method in turn (give method)",
+        ));
+    }
+    let q = extra.query(&filters.query, snap.table.month_range())?;
+    let analyses = q.folds.get() as usize * q.methods.len();
+    if analyses > MAX_BACKTEST_ANALYSES {
+        return Err(ApiError::too_much(format!(
+            "{} folds × {} methods is {analyses} analyses (at most {MAX_BACKTEST_ANALYSES} in one request): use fewer folds or methods",
+            q.folds,
+            q.methods.len()
+        )));
+    }
+    let region = region_bound(snap, q.resolution, q.k.get());
+    let max = state.settings().max_region_cells;
+    if region > max || region.saturating_mul(analyses) > max.saturating_mul(BACKTEST_REGIONS) {
+        return Err(ApiError::too_much(format!(
+            "a backtest at resolution {} with k = {} could analyse study regions of up to {region} cells, {analyses} times (the server allows regions of {max} cells, and {BACKTEST_REGIONS} × that in one backtest): use a coarser res, a smaller k, or fewer folds or methods",
+            q.resolution, q.k
+        )));
+    }
+    Ok(q)
+}
+
+/// How many of the server's computation slots a backtest of `q` takes while it runs:
+/// one per [`ANALYSES_PER_SLOT`] analyses, but never more than half of them (at least
+/// one), so a backtest cannot keep every other new analysis out.
+pub fn backtest_slots(q: &BacktestQuery, max_computations: usize) -> u32 {
+    let analyses = q.folds.get() as usize * q.methods.len();
+    let most = (max_computations / 2).max(1);
+    u32::try_from(analyses.div_ceil(ANALYSES_PER_SLOT).clamp(1, most)).unwrap_or(1)
+}
+
+/// Analyses (folds × methods) a backtest runs per computation slot it holds.
+pub const ANALYSES_PER_SLOT: usize = 24;
+
+/// The evaluation query for `filters` and `extra`, with `treated` cells read from a
+/// posted plan added to those given in the query string.
+/// Without control cells the control is the rest of the study region, whose size is
+/// then held to the server's limit on one.
+pub fn evaluate_query(
+    state: &AppState,
+    snap: &Snapshot,
+    filters: &FilterParams,
+    extra: &EvaluateParams,
+    treated: &[h3o::CellIndex],
+) -> Result<EvaluateQuery, ApiError> {
+    if filters.rank_by.is_some() {
+        return Err(ApiError::bad_parameter(
+            "rank_by: an evaluation counts incidents; it ranks nothing",
+        ));
+    }
+    let n = extra.treated_cells.len() + extra.control_cells.len() + treated.len();
+    if n > MAX_TREND_CELLS * 10 {
+        return Err(ApiError::too_much(format!(
+            "{n} treated and control cells were given (at most {})",
+            MAX_TREND_CELLS * 10
+        )));
+    }
+    let q = extra.query(&filters.query, treated, None)?;
+    let max = state.settings().max_region_cells;
+    let region = region_bound(snap, q.resolution, q.k.get());
+    if q.control.is_none() && region > max {
+        return Err(ApiError::too_much(format!(
+            "the control would be the rest of a study region of up to {region} cells at resolution {} (at most {max}): give control_cells, or use a coarser res",
+            q.resolution
+        )));
     }
     Ok(q)
 }

@@ -10,7 +10,8 @@ use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use hexspot_data::{AreaSet, DataError, Snapshot};
 use hexspot_engine::{
-    Cancel, Comparison, EmergingQuery, Filter, HarmTable, HotspotQuery, KdeQuery,
+    BacktestQuery, BacktestResult, Cancel, Comparison, EmergingQuery, EvaluateQuery, Evaluation,
+    Filter, HarmTable, HotspotQuery, KdeQuery,
 };
 use hexspot_store::{ImportOptions, ImportOutcome, Store};
 
@@ -42,6 +43,8 @@ pub struct Settings {
     pub emerging_cache_bytes: u64,
     /// Bytes of kernel densities kept.
     pub kde_cache_bytes: u64,
+    /// Bytes of backtests and evaluations kept.
+    pub analysis_cache_bytes: u64,
     /// Largest study region a query may have (memory and time grow with it).
     pub max_region_cells: usize,
     /// Bytes of encoded tiles kept.
@@ -102,6 +105,7 @@ impl Settings {
                 stats_cache_bytes: plan.stats_cache,
                 emerging_cache_bytes: plan.emerging_cache,
                 kde_cache_bytes: plan.kde_cache,
+                analysis_cache_bytes: plan.analysis_cache,
                 tile_cache_bytes: plan.tile_cache,
                 ..self
             },
@@ -122,6 +126,7 @@ impl Default for Settings {
             stats_cache_bytes: 384 << 20,
             emerging_cache_bytes: 96 << 20,
             kde_cache_bytes: 96 << 20,
+            analysis_cache_bytes: 32 << 20,
             max_region_cells: 3_000_000,
             tile_cache_bytes: 128 << 20,
             max_response_cells: 100_000,
@@ -149,6 +154,8 @@ struct Inner {
     stats: moka::sync::Cache<String, Arc<QueryStats>>,
     emerging: moka::sync::Cache<String, Arc<EmergingStats>>,
     kde: moka::sync::Cache<String, Arc<KdeStats>>,
+    backtests: moka::sync::Cache<String, Arc<BacktestResult>>,
+    evaluations: moka::sync::Cache<String, Arc<Evaluation>>,
     tiles: moka::sync::Cache<String, Bytes>,
     /// Area comparisons by rank, keyed by data version, set and filter: the tiles and
     /// profiles of one map view all ask for the same one.
@@ -188,6 +195,15 @@ impl AppState {
             .max_capacity(settings.kde_cache_bytes)
             .weigher(|_k: &String, v: &Arc<KdeStats>| v.weight())
             .build();
+        // the analysis cache is shared out: backtests (small) and evaluations (cell lists)
+        let backtests = moka::sync::Cache::builder()
+            .max_capacity(settings.analysis_cache_bytes / 2)
+            .weigher(|k: &String, v: &Arc<BacktestResult>| backtest_weight(k, v))
+            .build();
+        let evaluations = moka::sync::Cache::builder()
+            .max_capacity(settings.analysis_cache_bytes / 2)
+            .weigher(|k: &String, v: &Arc<Evaluation>| evaluation_weight(k, v))
+            .build();
         let tiles = moka::sync::Cache::builder()
             .max_capacity(settings.tile_cache_bytes)
             .weigher(|k: &String, v: &Bytes| {
@@ -204,6 +220,8 @@ impl AppState {
                 stats,
                 emerging,
                 kde,
+                backtests,
+                evaluations,
                 tiles,
                 comparisons: moka::sync::Cache::new(COMPARISONS_KEPT),
                 computations: Arc::new(tokio::sync::Semaphore::new(computations)),
@@ -233,6 +251,8 @@ impl AppState {
         self.inner.stats.invalidate_all();
         self.inner.emerging.invalidate_all();
         self.inner.kde.invalidate_all();
+        self.inner.backtests.invalidate_all();
+        self.inner.evaluations.invalidate_all();
         self.inner.tiles.invalidate_all();
         self.inner.comparisons.invalidate_all();
         Ok(n)
@@ -389,6 +409,60 @@ impl AppState {
         .await
     }
 
+    /// A backtest's answer, from the cache or computed once. It takes `slots` of the
+    /// room for new computations while it runs ([`crate::query::backtest_slots`]).
+    ///
+    /// # Errors
+    /// 400 for a query the engine refuses (a fold outside the data, a gap month, …).
+    pub async fn backtest(
+        &self,
+        snap: &Arc<Snapshot>,
+        query: &BacktestQuery,
+        slots: u32,
+    ) -> Result<Arc<BacktestResult>, ApiError> {
+        let state = self.clone();
+        cached_with(
+            &self.inner.backtests,
+            &self.inner,
+            snap,
+            query,
+            slots,
+            move |snap, q, cancel| {
+                // the engine's backtest looks at no flag yet: stop before starting at least
+                if cancel.is_cancelled() {
+                    return Err(ApiError::cancelled());
+                }
+                hexspot_engine::backtest(&snap.table, q, state.harm()).map_err(ApiError::from)
+            },
+        )
+        .await
+    }
+
+    /// An evaluation's answer, from the cache or computed once.
+    ///
+    /// # Errors
+    /// 400 for a query the engine refuses.
+    pub async fn evaluation(
+        &self,
+        snap: &Arc<Snapshot>,
+        query: &EvaluateQuery,
+    ) -> Result<Arc<Evaluation>, ApiError> {
+        let state = self.clone();
+        cached(
+            &self.inner.evaluations,
+            &self.inner,
+            snap,
+            query,
+            move |snap, q, cancel| {
+                if cancel.is_cancelled() {
+                    return Err(ApiError::cancelled());
+                }
+                hexspot_engine::evaluate(&snap.table, q, state.harm()).map_err(ApiError::from)
+            },
+        )
+        .await
+    }
+
     /// A cached encoded tile (empty bytes: an empty tile).
     #[must_use]
     pub fn cached_tile(&self, etag: &str) -> Option<Bytes> {
@@ -447,16 +521,55 @@ impl AppState {
     }
 }
 
-/// `query`'s answer from `cache` (keyed by data version and query), or computed by
-/// `compute` off the async threads when there is room (503 at once when there is not);
-/// concurrent requests for the same key wait for one computation, and when every one of
-/// them has gone (client left, timeout) the computation is cancelled. A request that
-/// joined just as an abandoned computation gave up starts it again.
+/// Bytes a backtest's answer holds, about: its key, and per fold and method the chosen
+/// cells and the curve, per method the mean curve.
+fn backtest_weight(key: &str, r: &BacktestResult) -> u32 {
+    let folds: usize = r
+        .folds
+        .iter()
+        .flat_map(|f| &f.methods)
+        .map(|m| 96 + m.chosen.len() * 8 + m.curve.len() * 32)
+        .sum();
+    let means: usize = r.summaries.iter().map(|s| 160 + s.curve.len() * 56).sum();
+    u32::try_from(key.len() + 256 + folds + means).unwrap_or(u32::MAX)
+}
+
+/// Bytes an evaluation's answer holds, about: its key and its areas' cells.
+fn evaluation_weight(key: &str, e: &Evaluation) -> u32 {
+    let cells = e.treated.cells.len()
+        + e.control.cells.len()
+        + e.displacement.cells.len()
+        + e.displacement_control.cells.len();
+    u32::try_from(key.len() + 1024 + cells * 8 + e.crime_types.len() * 256).unwrap_or(u32::MAX)
+}
+
+/// [`cached_with`] taking one slot.
 async fn cached<Q, T>(
     cache: &moka::sync::Cache<String, Arc<T>>,
     inner: &Inner,
     snap: &Arc<Snapshot>,
     query: &Q,
+    compute: impl Fn(&Snapshot, &Q, &Cancel) -> Result<T, ApiError> + Send + Sync + 'static,
+) -> Result<Arc<T>, ApiError>
+where
+    Q: std::fmt::Debug + Clone + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    cached_with(cache, inner, snap, query, 1, compute).await
+}
+
+/// `query`'s answer from `cache` (keyed by data version and query), or computed by
+/// `compute` off the async threads when there is room (503 at once when there is not);
+/// concurrent requests for the same key wait for one computation, and when every one of
+/// them has gone (client left, timeout) the computation is cancelled. A request that
+/// joined just as an abandoned computation gave up starts it again. The computation
+/// holds `slots` of the room for new ones while it runs.
+async fn cached_with<Q, T>(
+    cache: &moka::sync::Cache<String, Arc<T>>,
+    inner: &Inner,
+    snap: &Arc<Snapshot>,
+    query: &Q,
+    slots: u32,
     compute: impl Fn(&Snapshot, &Q, &Cancel) -> Result<T, ApiError> + Send + Sync + 'static,
 ) -> Result<Arc<T>, ApiError>
 where
@@ -480,7 +593,7 @@ where
         );
         let answer = tokio::task::spawn_blocking(move || {
             cache.try_get_with(key, || {
-                let _permit = room.try_acquire().map_err(|_| {
+                let _permit = room.try_acquire_many(slots.max(1)).map_err(|_| {
                     ApiError::overloaded(
                         "the server is computing as many new analyses as it has room for; try again shortly (answers already computed are served meanwhile)",
                     )

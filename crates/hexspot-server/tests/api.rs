@@ -1506,6 +1506,9 @@ async fn openapi_document_is_served_and_the_committed_copy_is_current() {
         "/healthz",
         "/readyz",
         "/api/v1/openapi.json",
+        "/api/v1/backtest",
+        "/api/v1/backtest/curves.png",
+        "/api/v1/evaluate",
     ] {
         assert!(v["paths"][path].is_object(), "{path} undocumented");
     }
@@ -1526,6 +1529,60 @@ async fn openapi_document_is_served_and_the_committed_copy_is_current() {
     ] {
         assert!(params.contains(&name), "{name} undocumented");
     }
+    let names = |path: &str, method: &str| -> Vec<String> {
+        v["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{method} {path} has no parameters"))
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (path, method, want) in [
+        (
+            "/api/v1/backtest",
+            "get",
+            &[
+                "method",
+                "train_months",
+                "test_months",
+                "folds",
+                "cells",
+                "to",
+                "format",
+            ][..],
+        ),
+        (
+            "/api/v1/backtest/curves.png",
+            "get",
+            &["method", "folds", "width", "height"][..],
+        ),
+        (
+            "/api/v1/evaluate",
+            "get",
+            &[
+                "before",
+                "after",
+                "treated_cells",
+                "control_cells",
+                "displacement_m",
+                "format",
+            ][..],
+        ),
+        (
+            "/api/v1/evaluate",
+            "post",
+            &["before", "after", "format"][..],
+        ),
+    ] {
+        let got = names(path, method);
+        for name in want {
+            assert!(
+                got.iter().any(|g| g == name),
+                "{method} {path}: {name} undocumented"
+            );
+        }
+    }
+    assert!(v["paths"]["/api/v1/evaluate"]["post"]["requestBody"].is_object());
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
     let generated = String::from_utf8(r.body.to_vec()).unwrap();
     if std::env::var_os("HEXSPOT_UPDATE_OPENAPI").is_some() {
@@ -2280,4 +2337,334 @@ async fn kernel_density_is_the_clis_bytes_and_its_tiles_agree() {
         let msg = r.json()["message"].as_str().unwrap().to_owned();
         assert!(msg.contains(says), "{uri}: {msg}");
     }
+}
+
+const BACKTEST: &str = "/api/v1/backtest?crime_type=Violence%20and%20sexual%20offences&res=8&train_months=3&folds=2&method=count&method=gistar&cells=10&curve_cells=15";
+
+#[tokio::test]
+async fn backtests_are_the_exports_bytes_and_their_curves_a_png() {
+    let Some(a) = leicestershire_app() else {
+        return;
+    };
+    let r = get(&a.router, BACKTEST).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.header(header::CONTENT_TYPE), "application/json");
+    assert!(
+        r.header(header::CONTENT_DISPOSITION)
+            .contains("hexspot-backtest.json")
+    );
+
+    // the bytes the export crate writes for the engine's answer (the CLI's)
+    let snap = a.state.snapshot().unwrap();
+    let params = hexspot_engine::QueryParams {
+        res: Some(8),
+        crime_type: vec!["Violence and sexual offences".into()],
+        ..Default::default()
+    };
+    let b = hexspot_engine::BacktestParams {
+        method: vec![
+            hexspot_engine::Method::Count,
+            hexspot_engine::Method::Gistar,
+        ],
+        train_months: 3,
+        folds: 2,
+        cells: Some(10),
+        curve_cells: 15,
+        ..Default::default()
+    };
+    let query = b.query(&params, snap.table.month_range()).unwrap();
+    let result = hexspot_engine::backtest(&snap.table, &query, &HarmTable::default()).unwrap();
+    let ctx = hexspot_export::backtest::BacktestContext {
+        query: &query,
+        result: &result,
+        imports: &snap.sources,
+    };
+    for (format, f) in [
+        ("json", hexspot_export::backtest::BacktestFormat::Json),
+        ("csv", hexspot_export::backtest::BacktestFormat::Csv),
+    ] {
+        let mut want = Vec::new();
+        hexspot_export::backtest::write(&ctx, f, &mut want).unwrap();
+        let r = get(&a.router, &format!("{BACKTEST}&format={format}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body.as_ref(), want.as_slice(), "{format}");
+    }
+    let v = r.json();
+    assert_eq!(v["folds"].as_array().unwrap().len(), 2);
+    assert_eq!(v["folds"][1]["test"][1], "2022-10", "the data's last month");
+    assert!(v["recommendation"].is_string());
+
+    // cached and revalidated by its tag
+    let tag = r.header(header::ETAG).to_owned();
+    let again = get_with(&a.router, BACKTEST, "if-none-match", &tag).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+
+    // the curves: a PNG of the size asked for, with both methods' colours drawn
+    let uri = BACKTEST.replace("/api/v1/backtest?", "/api/v1/backtest/curves.png?");
+    let r = get(&a.router, &format!("{uri}&width=1000&height=700")).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.header(header::CONTENT_TYPE), "image/png");
+    let img = tiny_skia::Pixmap::decode_png(&r.body).unwrap();
+    assert_eq!((img.width(), img.height()), (1000, 700));
+    for colour in &hexspot_briefing::curves::SERIES_COLOURS[..2] {
+        let n = img
+            .pixels()
+            .iter()
+            .filter(|p| {
+                p.alpha() == 255
+                    && p.red().abs_diff(colour[0]) < 8
+                    && p.green().abs_diff(colour[1]) < 8
+                    && p.blue().abs_diff(colour[2]) < 8
+            })
+            .count();
+        assert!(n > 200, "{colour:?}: {n} pixels");
+    }
+
+    for (uri, code, says) in [
+        ("/api/v1/backtest?folds=0", "bad_parameter", "folds"),
+        ("/api/v1/backtest?method=nope", "bad_parameter", "method"),
+        ("/api/v1/backtest?from=2022-05", "bad_parameter", "from"),
+        ("/api/v1/backtest?rank_by=z", "bad_parameter", "rank_by"),
+        ("/api/v1/backtest?to=2022-10-01", "bad_parameter", "to"),
+        (
+            "/api/v1/backtest?folds=20&method=count",
+            "bad_period",
+            "fold 1 needs",
+        ),
+        (
+            "/api/v1/backtest?folds=2&train_months=12",
+            "bad_period",
+            "fold 1 needs",
+        ),
+        (
+            "/api/v1/backtest?folds=60&test_months=1&train_months=1",
+            "too_many_cells",
+            "analyses",
+        ),
+        (
+            "/api/v1/backtest?res=12&k=10",
+            "too_many_cells",
+            "coarser res",
+        ),
+        ("/api/v1/backtest?format=geojson", "bad_parameter", "format"),
+        (
+            "/api/v1/backtest/curves.png?width=10",
+            "bad_parameter",
+            "width",
+        ),
+        (
+            "/api/v1/backtest/curves.png?format=json",
+            "bad_parameter",
+            "unknown parameter",
+        ),
+    ] {
+        let r = get(&a.router, uri).await;
+        assert_error(&r, StatusCode::BAD_REQUEST, code, uri);
+        let msg = r.json()["message"].as_str().unwrap().to_owned();
+        assert!(msg.contains(says), "{uri}: {msg}");
+    }
+}
+
+#[tokio::test]
+async fn evaluations_are_the_exports_bytes_from_cells_or_a_posted_plan() {
+    let Some(a) = leicestershire_app() else {
+        return;
+    };
+    let plan = get(
+        &a.router,
+        "/api/v1/plan?cells=6&res=8&rank_by=count&from=2022-05&to=2022-07",
+    )
+    .await;
+    assert_eq!(plan.status, StatusCode::OK);
+    let cells: Vec<String> = plan.json()["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["properties"]["cells"].as_array().unwrap().clone())
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    let periods = "res=8&before=2022-05..2022-07&after=2022-08..2022-10";
+    let uri = format!(
+        "/api/v1/evaluate?{periods}&treated_cells={}",
+        cells.join(",")
+    );
+    let r = get(&a.router, &uri).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.header(header::CONTENT_TYPE), "application/geo+json");
+
+    let snap = a.state.snapshot().unwrap();
+    let params = hexspot_engine::QueryParams {
+        res: Some(8),
+        ..Default::default()
+    };
+    let e = hexspot_engine::EvaluateParams {
+        before: "2022-05..2022-07".into(),
+        after: "2022-08..2022-10".into(),
+        treated_cells: cells.clone(),
+        ..Default::default()
+    };
+    let query = e.query(&params, &[], None).unwrap();
+    let result = hexspot_engine::evaluate(&snap.table, &query, &HarmTable::default()).unwrap();
+    let write = |source: Option<&str>, format| {
+        let ctx = hexspot_export::evaluate::EvaluateContext {
+            query: &query,
+            result: &result,
+            harm: &HarmTable::default(),
+            imports: &snap.sources,
+            treated_source: source,
+            control_source: None,
+        };
+        let mut out = Vec::new();
+        hexspot_export::evaluate::write(&ctx, format, &mut out).unwrap();
+        out
+    };
+    assert_eq!(
+        r.body.as_ref(),
+        write(None, hexspot_export::Format::Geojson)
+    );
+    let v = r.json();
+    assert_eq!(v["hexspot"]["areas"][0]["cells"], 6);
+    assert!(v["hexspot"]["test"]["wdd"].is_number());
+    let csv = get(&a.router, &format!("{uri}&format=csv")).await;
+    assert_eq!(csv.body.as_ref(), write(None, hexspot_export::Format::Csv));
+    // repeated instead of comma-separated: the same answer
+    let repeated: String = cells
+        .iter()
+        .map(|c| format!("&treated_cells={c}"))
+        .collect();
+    let r2 = get(&a.router, &format!("/api/v1/evaluate?{periods}{repeated}")).await;
+    assert_eq!(r2.body, r.body);
+
+    // the plan posted: its cells are the treated area
+    let post = |uri: String, ct: &str, body: Bytes| {
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = send(
+        &a.router,
+        post(
+            format!("/api/v1/evaluate?{periods}"),
+            "application/geo+json",
+            plan.body.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(
+        r.body.as_ref(),
+        write(
+            Some("the posted patrol plan"),
+            hexspot_export::Format::Geojson
+        )
+    );
+
+    for (uri, code, says) in [
+        (
+            format!("/api/v1/evaluate?{periods}"),
+            "bad_parameter",
+            "treated_cells",
+        ),
+        (
+            format!("/api/v1/evaluate?{periods}&treated_cells=nope"),
+            "bad_parameter",
+            "not an H3 cell",
+        ),
+        (
+            format!(
+                "/api/v1/evaluate?res=9&before=2022-05..2022-07&after=2022-08..2022-10&treated_cells={}",
+                cells[0]
+            ),
+            "bad_parameter",
+            "resolution",
+        ),
+        (
+            format!(
+                "/api/v1/evaluate?res=8&before=2022-08..2022-10&after=2022-05..2022-07&treated_cells={}",
+                cells[0]
+            ),
+            "bad_parameter",
+            "after",
+        ),
+        (
+            format!("{uri}&control_cells={}", cells[0]),
+            "bad_query",
+            "control",
+        ),
+        (format!("{uri}&from=2022-05"), "bad_parameter", "from"),
+        (
+            format!("{uri}&displacement_m=9000"),
+            "bad_parameter",
+            "displacement_m",
+        ),
+    ] {
+        let r = get(&a.router, &uri).await;
+        assert_error(&r, StatusCode::BAD_REQUEST, code, &uri);
+        let msg = r.json()["message"].as_str().unwrap().to_owned();
+        assert!(msg.contains(says), "{uri}: {msg}");
+    }
+    for (body, says) in [
+        ("not json", "not JSON"),
+        ("{\"features\":[{\"properties\":{}}]}", "no cells property"),
+        ("{\"features\":[]}", "no cells"),
+    ] {
+        let r = send(
+            &a.router,
+            post(
+                format!("/api/v1/evaluate?{periods}"),
+                "application/json",
+                Bytes::from(body),
+            ),
+        )
+        .await;
+        assert_error(&r, StatusCode::BAD_REQUEST, "bad_parameter", body);
+        assert!(
+            r.json()["message"].as_str().unwrap().contains(says),
+            "{body}"
+        );
+    }
+    // a form post is refused before it is read; so is a plan over the limit
+    let r = send(
+        &a.router,
+        post(
+            format!("/api/v1/evaluate?{periods}"),
+            "text/plain",
+            plan.body.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let big = Bytes::from(vec![b' '; 9 << 20]);
+    let r = send(
+        &a.router,
+        post(
+            format!("/api/v1/evaluate?{periods}"),
+            "application/json",
+            big,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.json()["message"].is_string());
 }

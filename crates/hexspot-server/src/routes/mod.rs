@@ -4,8 +4,10 @@
 //! each other.
 
 pub mod areas;
+pub mod backtest;
 pub mod cells;
 pub mod emerging;
+pub mod evaluate;
 pub mod health;
 pub mod hotspots;
 pub mod imports;
