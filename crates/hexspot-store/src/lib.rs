@@ -276,6 +276,23 @@ impl Store {
         Ok(())
     }
 
+    /// A second connection to the same file (for a writer that must not wait behind
+    /// this one's mutex, such as a server's audit log).
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] when this store has no file (in memory) or it cannot be
+    /// opened.
+    pub fn open_again(&self) -> Result<Self, StoreError> {
+        let path = self
+            .conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .ok_or(StoreError::Sql(
+                rusqlite::Error::InvalidPath(PathBuf::new()),
+            ))?;
+        Self::open(Path::new(path))
+    }
+
     /// How long a write waits for another connection's transaction before failing with
     /// a busy error ([`StoreError::is_busy`]); 10 s from [`open`](Self::open).
     ///
