@@ -15,6 +15,7 @@ mod hotspots;
 mod import;
 mod plan;
 mod serve;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +61,12 @@ enum Command {
     Population(areas::PopulationCommand),
     /// Serve hotspots, cells and vector tiles over HTTP (see /api/v1/openapi.json).
     Serve(Box<serve::ServeArgs>),
+    /// Users and their tokens (roles: analyst, partner, public).
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// The audit log of who consulted what: verify its hash chain, export a period.
+    #[command(subcommand)]
+    Audit(users::AuditCommand),
     /// List the imports in the store.
     Imports {
         /// Database file.
@@ -117,6 +124,8 @@ fn main() -> ExitCode {
         Command::Boundaries(cmd) => areas::boundaries(&cmd),
         Command::Population(cmd) => areas::population(&cmd),
         Command::Serve(args) => serve::run(&args),
+        Command::Users(cmd) => users::users(&cmd),
+        Command::Audit(cmd) => users::audit(&cmd),
         Command::Imports { db } => import::list(&db),
         Command::Rejected { db, import } => import::rejected(&db, import),
         Command::Synth {

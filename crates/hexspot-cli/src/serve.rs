@@ -77,6 +77,11 @@ pub struct ServeArgs {
     /// 0 never checks (then restart to see such changes).
     #[arg(long, default_value_t = 2)]
     watch_secs: u64,
+    /// Serve without authentication even when listening beyond this machine, or when
+    /// the store has users. Without it, a non-loopback address needs a user first
+    /// (`hexspot users add`), and any user turns tokens on.
+    #[arg(long)]
+    insecure_no_auth: bool,
     /// Log one JSON object per line instead of text.
     #[arg(long)]
     log_json: bool,
@@ -112,6 +117,13 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
     };
     let fresh = !a.db.exists();
     let store = Store::open(&a.db).with_context(|| format!("cannot open {}", a.db.display()))?;
+    let has_users = store.has_users()?;
+    if !a.addr.ip().is_loopback() && !has_users && !a.insecure_no_auth {
+        bail!(
+            "refusing to listen on {} without authentication: add a user first (`hexspot users add NAME --role analyst`), or pass --insecure-no-auth",
+            a.addr
+        );
+    }
     // uploads are spooled beside the database (same disk, the same access rules), in a
     // folder of their own that is cleaned of a killed server's leftovers now
     let mut uploads = a.db.as_os_str().to_owned();
@@ -136,6 +148,7 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
             header_timeout: Duration::from_secs(a.header_timeout_secs),
             shutdown_deadline: Duration::from_secs(a.shutdown_secs),
         },
+        insecure_no_auth: a.insecure_no_auth,
         ..Settings::default()
     };
     let (settings, memory) = match a.max_memory_mib {
@@ -180,8 +193,10 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         if fresh {
             tracing::warn!(db = %a.db.display(), "new, empty database: upload files to POST /api/v1/imports or run `hexspot import`");
         }
-        if !local.ip().is_loopback() {
-            tracing::warn!(%local, "listening beyond this machine: there is no authentication yet");
+        if a.insecure_no_auth {
+            tracing::warn!(%local, "--insecure-no-auth: every route is open to anyone who can reach this address");
+        } else if has_users {
+            tracing::info!("authentication on: requests need `Authorization: Bearer TOKEN`");
         }
         eprintln!(
             "hexspot: serving {} at http://{local}/ (API description: http://{local}/api/v1/openapi.json)",

@@ -5,6 +5,7 @@
 //! [`AppState`]; [`serve`] runs it on a listener until a shutdown signal, letting
 //! requests in flight finish.
 
+pub mod auth;
 pub mod connections;
 pub mod encoding;
 mod error;
@@ -126,7 +127,11 @@ pub fn router(state: AppState) -> Router {
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::IF_NONE_MATCH,
+                header::AUTHORIZATION,
+            ])
             .expose_headers([
                 header::ETAG,
                 header::CONTENT_DISPOSITION,
@@ -137,6 +142,11 @@ pub fn router(state: AppState) -> Router {
         .merge(evaluate)
         .merge(writes)
         .fallback(web::not_found)
+        // tokens and roles, and the audit record of each answer
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require,
+        ))
         // before any route: a page on another site gets nothing from it
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -10,7 +10,7 @@ use crate::routes::{
     areas, backtest, cells, emerging, evaluate, health, hotspots, imports, kde, meta, outline,
     plan, tiles, trend,
 };
-use crate::{error, query};
+use crate::{auth, error, query};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -71,11 +71,52 @@ struct ApiDoc;
 /// The document as pretty-printed JSON (the committed `openapi.json` is this text).
 #[must_use]
 pub fn document() -> String {
-    let mut s = ApiDoc::openapi()
-        .to_pretty_json()
-        .expect("the document serialises");
+    let mut doc = ApiDoc::openapi();
+    name_roles(&mut doc);
+    let mut s = doc.to_pretty_json().expect("the document serialises");
     s.push('\n');
     s
+}
+
+/// Adds the bearer scheme, and to each operation the roles that may use it (from the
+/// role table, [`auth::access`]) as a description line and a security requirement.
+fn name_roles(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{
+        HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+    };
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A token from `hexspot users add`; needed once the store has any user",
+                    ))
+                    .build(),
+            ),
+        );
+    for (path, item) in &mut doc.paths.paths {
+        let access = auth::access(Some(path));
+        for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+            let line = match access {
+                auth::Access::Anyone => "Roles: anyone (no token needed).".to_owned(),
+                auth::Access::Roles(roles) => {
+                    op.security = Some(vec![SecurityRequirement::new(
+                        "bearer",
+                        Vec::<String>::new(),
+                    )]);
+                    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+                    format!("Roles: {}.", names.join(", "))
+                }
+            };
+            op.description = Some(match op.description.take() {
+                Some(d) if !d.is_empty() => format!("{d}\n\n{line}"),
+                _ => line,
+            });
+        }
+    }
 }
 
 /// The OpenAPI 3.1 document of this API.

@@ -15,6 +15,7 @@ use hexspot_engine::{
 };
 use hexspot_store::{ImportOptions, ImportOutcome, Store};
 
+use crate::auth::{AuditWriter, Directory};
 use crate::error::ApiError;
 use crate::inflight::InFlight;
 use crate::stats::{EmergingStats, KdeStats, QueryStats};
@@ -78,6 +79,9 @@ pub struct Settings {
     /// Open connections, the time allowed for a request's headers, the shutdown
     /// deadline.
     pub connections: crate::connections::ConnectionLimits,
+    /// Serve without authentication even when the store has users
+    /// (`--insecure-no-auth`).
+    pub insecure_no_auth: bool,
 }
 
 impl Settings {
@@ -140,12 +144,17 @@ impl Default for Settings {
             min_upload_rate: 16 << 10,
             upload_rate_grace: Duration::from_secs(10),
             connections: crate::connections::ConnectionLimits::default(),
+            insecure_no_auth: false,
         }
     }
 }
 
 struct Inner {
     snapshot: ArcSwapOption<Snapshot>,
+    /// The users and whether authentication is on, re-read with each snapshot.
+    directory: arc_swap::ArcSwap<Directory>,
+    /// The audit log's writer (`None` when its connection could not be opened).
+    audit: Option<AuditWriter>,
     store: Mutex<Store>,
     /// The store's [`Store::data_version`] when the snapshot was read (`i64::MIN`: never).
     loaded_version: AtomicI64,
@@ -164,6 +173,15 @@ struct Inner {
     computations: Arc<tokio::sync::Semaphore>,
     /// The requests waiting for each computation in progress.
     inflight: Arc<InFlight>,
+}
+
+/// The users as stored; when they cannot be read, authentication is on with no users
+/// (every token refused), not off.
+fn load_directory(store: &Store, disabled: bool) -> Directory {
+    Directory::load(store, disabled).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot read the users: every token is refused");
+        Directory::closed()
+    })
 }
 
 /// Area comparisons kept (one per set and view; each a few hundred bytes per area).
@@ -210,9 +228,15 @@ impl AppState {
                 u32::try_from(k.len() + v.len() + 64).unwrap_or(u32::MAX)
             })
             .build();
+        let directory = load_directory(&store, settings.insecure_no_auth);
+        let audit = AuditWriter::start(&store)
+            .inspect_err(|e| tracing::error!(error = %e, "cannot open the audit log's connection: nothing will be recorded"))
+            .ok();
         Self {
             inner: Arc::new(Inner {
                 snapshot: ArcSwapOption::empty(),
+                directory: arc_swap::ArcSwap::from_pointee(directory),
+                audit,
                 store: Mutex::new(store),
                 loaded_version: AtomicI64::new(i64::MIN),
                 harm,
@@ -243,6 +267,10 @@ impl AppState {
     fn reload(&self, store: &Store) -> Result<usize, DataError> {
         // read before loading: a commit made during the load shows at the next check
         let version = store.data_version()?;
+        self.inner.directory.store(Arc::new(load_directory(
+            store,
+            self.inner.settings.insecure_no_auth,
+        )));
         let snap = Snapshot::load(store)?;
         let n = snap.table.len();
         self.inner.snapshot.store(Some(Arc::new(snap)));
@@ -322,6 +350,27 @@ impl AppState {
         Arc::clone(&self.inner.computations)
             .try_acquire_owned()
             .ok()
+    }
+
+    /// The users, and whether authentication is on.
+    #[must_use]
+    pub fn directory(&self) -> Arc<Directory> {
+        self.inner.directory.load_full()
+    }
+
+    /// The audit log's writer.
+    #[must_use]
+    pub fn audit(&self) -> Option<&AuditWriter> {
+        self.inner.audit.as_ref()
+    }
+
+    /// Re-reads the users (after `users add` or `revoke` on this state's store).
+    pub fn reload_users(&self) {
+        let store = self.inner.store.lock().unwrap_or_else(|p| p.into_inner());
+        self.inner.directory.store(Arc::new(load_directory(
+            &store,
+            self.inner.settings.insecure_no_auth,
+        )));
     }
 
     /// The settings.

@@ -9,11 +9,13 @@
 //! *Boundary*: only this crate knows SQL.
 
 mod areas;
+mod audit;
 mod batch;
 mod codec;
 mod record;
 mod schema;
 mod snapshot;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -25,10 +27,14 @@ use hexspot_engine::{
 use hexspot_ingest::{IngestError, ReadOptions, ReadSummary, Record, read_file};
 
 pub use areas::{BoundarySetInfo, PopulationRecord, StoredPopulation};
+pub use audit::{AuditCheck, AuditEntry, AuditRecord, ChainBreak, GENESIS};
 use batch::{Batch, field};
 use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap;
 use thiserror::Error;
+pub use users::{
+    InvalidUserName, Role, TOKEN_PREFIX, Token, TokenHash, UnknownRole, UserInfo, UserName,
+};
 
 /// The database file used when none is named: `hexspot.db` in the working directory.
 pub const DEFAULT_DB: &str = "hexspot.db";
@@ -110,6 +116,26 @@ pub enum StoreError {
     /// `replace` names an import that is not in the store; nothing was written.
     #[error("there is no import #{0} to replace (see hexspot imports)")]
     NoSuchImport(u32),
+    /// A user of that name exists already (revoked users keep their names).
+    #[error("there is already a user named {0}")]
+    UserExists(UserName),
+    /// No user has this name.
+    #[error("there is no user named {0} (see hexspot users list)")]
+    NoSuchUser(UserName),
+    /// The user's token was revoked already.
+    #[error("user {0} was already revoked at {1}")]
+    AlreadyRevoked(UserName, String),
+    /// A stored user cannot be read back (a corrupted database).
+    #[error("stored user {name:?}: {reason}")]
+    CorruptUser {
+        /// the name as stored
+        name: String,
+        /// what was wrong
+        reason: String,
+    },
+    /// The operating system could not provide random bytes for a token.
+    #[error("no randomness from the operating system for a token: {0}")]
+    Random(getrandom::Error),
     /// A stored area's geometry cannot be read back (a corrupted database).
     #[error("boundary set {set:?}, area {code}: stored geometry is invalid: {reason}")]
     CorruptArea {
@@ -248,6 +274,23 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// A second connection to the same file (for a writer that must not wait behind
+    /// this one's mutex, such as a server's audit log).
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`] when this store has no file (in memory) or it cannot be
+    /// opened.
+    pub fn open_again(&self) -> Result<Self, StoreError> {
+        let path = self
+            .conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .ok_or(StoreError::Sql(
+                rusqlite::Error::InvalidPath(PathBuf::new()),
+            ))?;
+        Self::open(Path::new(path))
     }
 
     /// How long a write waits for another connection's transaction before failing with

@@ -103,6 +103,35 @@ const MIGRATIONS: &[&str] = &[
     // 4: no new tables; the blobs written from here on lead with a tag saying how they
     // are packed (codec.rs), so a hexspot that reads them untagged must refuse the file
     "-- blobs are tagged (plain or run-length; 32-byte Crime IDs)",
+    // 5: users with their tokens' hashes, and the hash-chained audit log (audit.rs)
+    "CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('analyst', 'partner', 'public')),
+        token_sha256 TEXT NOT NULL UNIQUE, -- hex SHA-256 of the token; never the token
+        created_at TEXT NOT NULL,    -- UTC, RFC 3339
+        revoked_at TEXT              -- NULL while the token is accepted
+    );
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,     -- 1, 2, 3, ... with no gaps
+        time TEXT NOT NULL,          -- UTC, RFC 3339 with milliseconds
+        user_name TEXT,              -- NULL: anonymous, failed, or the operator
+        role TEXT,
+        action TEXT NOT NULL,        -- route or command
+        query TEXT NOT NULL,         -- normalised query text
+        rows INTEGER,                -- rows or cells returned, when counted
+        recipient TEXT,
+        purpose TEXT,
+        client TEXT,                 -- client address
+        prev_hash TEXT NOT NULL,     -- hex SHA-256 of the previous record, 64 zeros first
+        hash TEXT NOT NULL           -- hex SHA-256 of this record (audit::canonical)
+    );
+    CREATE INDEX audit_time ON audit(time);
+    -- append-only, as defence in depth (verify_audit is the proof)
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 ];
 
 /// The schema version this build writes.
