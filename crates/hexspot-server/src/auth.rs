@@ -68,6 +68,9 @@ pub fn access(route: Option<&str>) -> Access {
         | "/api/v1/kde"
         | "/tiles/kde/{z}/{x}/{y}"
         | "/api/v1/trend"
+        | "/api/v1/backtest"
+        | "/api/v1/backtest/curves.png"
+        | "/api/v1/evaluate"
         | "/tiles/hotspots.json"
         | "/tiles/hotspots/{z}/{x}/{y}" => Access::Roles(AGGREGATES),
         // the records behind a cell, and imports
@@ -377,7 +380,11 @@ mod tests {
 
     #[test]
     fn unknown_routes_are_the_analysts_and_the_map_is_anyones() {
-        assert_eq!(access(Some("/api/v1/backtest")), Access::Roles(ANALYST));
+        assert_eq!(
+            access(Some("/api/v1/something-new")),
+            Access::Roles(ANALYST)
+        );
+        assert_eq!(access(Some("/api/v1/backtest")), Access::Roles(AGGREGATES));
         assert_eq!(access(Some("/api/v1/cells")), Access::Roles(ANALYST));
         assert_eq!(access(Some("/api/v1/imports")), Access::Roles(ANALYST));
         assert_eq!(access(None), Access::Anyone);

@@ -98,6 +98,17 @@ const ROUTES: &[(&str, &str, May)] = &[
     ("GET", "/api/v1/emerging?res=8", May::Aggregates),
     ("GET", "/api/v1/kde?bandwidth_m=300", May::Aggregates),
     ("GET", "/api/v1/trend?cell=89195da49b7ffff", May::Aggregates),
+    ("GET", "/api/v1/backtest?folds=1", May::Aggregates),
+    (
+        "GET",
+        "/api/v1/backtest/curves.png?folds=1",
+        May::Aggregates,
+    ),
+    (
+        "GET",
+        "/api/v1/evaluate?treated_cells=89195da49b7ffff&before=2025-01..2025-01&after=2025-02..2025-02",
+        May::Aggregates,
+    ),
     ("GET", "/tiles/hotspots.json", May::Aggregates),
     ("GET", "/tiles/hotspots/12/2030/1316", May::Aggregates),
     (
