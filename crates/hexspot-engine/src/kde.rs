@@ -12,8 +12,10 @@
 //! Candidate cells come from each occupied cell's k-ring, with k bounded from the
 //! bandwidth and the cell's own size. Where every cell lies in one base cell (any one
 //! force's data) the occupied cells sit on a dense local-IJ grid: candidates are found
-//! row by row, and each sums, row by row of its ring, one contiguous run of points
-//! laid out in grid order (see `by_ij`); elsewhere an R-tree answers (`by_rtree`).
+//! row by row, and each sums, row by row of the disk of lattice cells within reach
+//! (`disk_rows`), one contiguous run of points laid out in grid order (see `by_ij`);
+//! elsewhere an R-tree answers (`by_rtree`). A backtest's training windows share one
+//! such layout, a sum a month (`Windows`).
 
 use h3o::{CellIndex, LatLng};
 use rayon::prelude::*;
@@ -667,9 +669,9 @@ fn max_grid_slots(occupied: usize) -> usize {
 
 /// The fast path, when every cell lies in one non-pentagon base cell: the occupied
 /// cells on a dense grid of local IJ coordinates over their bounding box widened by
-/// the ring bound k. The candidates are the grid's cells with an occupied cell within
-/// k, found row by row; each candidate gathers the points of the occupied cells in its
-/// k-ring whose centres are near enough, in the ring's order. `None` when the cells do
+/// the ring bound k. The candidates are the grid's cells with an occupied cell in
+/// their disk ([`disk_rows`]), found row by row; each candidate gathers the points of
+/// the occupied cells in its disk whose centres are near enough, row by row. `None` when the cells do
 /// not fit one frame or the grid would be too large. When `cancel` is set it stops
 /// early with a partial answer: the caller checks it.
 fn by_ij(
