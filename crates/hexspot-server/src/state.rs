@@ -459,7 +459,7 @@ impl AppState {
     }
 
     /// A backtest's answer, from the cache or computed once. It takes `slots` of the
-    /// room for new computations while it runs ([`crate::query::backtest_slots`]).
+    /// room for new computations while it runs (see `query::backtest_slots`).
     ///
     /// # Errors
     /// 400 for a query the engine refuses (a fold outside the data, a gap month, …).
