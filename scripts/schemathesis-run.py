@@ -6,18 +6,23 @@ name then falls back to a plain description instead of the operation failing wit
 
 import sys
 
-import hypothesis.internal.lambda_sources as sources
 from schemathesis.cli import schemathesis
 
-_describe = sources.lambda_description
+try:
+    # a Hypothesis without this module names lambdas another way: nothing to mend
+    import hypothesis.internal.lambda_sources as sources
+except ImportError:
+    sources = None
 
+if sources is not None and hasattr(sources, "lambda_description"):
+    _describe = sources.lambda_description
 
-def describe(f):
-    try:
-        return _describe(f)
-    except SystemError:
-        return "lambda (source not shown)"
+    def describe(f):
+        try:
+            return _describe(f)
+        except SystemError:
+            return "lambda (source not shown)"
 
+    sources.lambda_description = describe
 
-sources.lambda_description = describe
 sys.exit(schemathesis())
