@@ -200,6 +200,15 @@ impl From<EvaluateError> for ApiError {
     }
 }
 
+impl From<hexspot_briefing::BriefingError> for ApiError {
+    fn from(e: hexspot_briefing::BriefingError) -> Self {
+        match e {
+            hexspot_briefing::BriefingError::Size(..) => Self::bad_parameter(e.to_string()),
+            hexspot_briefing::BriefingError::Encode(_) => Self::internal(e),
+        }
+    }
+}
+
 impl From<TileError> for ApiError {
     fn from(e: TileError) -> Self {
         match e {

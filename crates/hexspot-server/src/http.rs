@@ -71,6 +71,16 @@ pub(crate) fn representation(
     with_validators(res, etag, cache)
 }
 
+/// A PNG shown in the browser (`Content-Disposition: inline` naming `file`), with its
+/// validator; 304 when the client has it.
+pub(crate) fn png(headers: &HeaderMap, etag: &str, file: &'static str, body: Bytes) -> Response {
+    let mut res = representation(headers, etag, REVALIDATE, "image/png", Some(body));
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{file}\"")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
 /// A file answer: 304 when the client holds this version, else the body `make` builds;
 /// either way with `Content-Disposition: attachment` naming `file`. `make` runs only
 /// when the body is needed.

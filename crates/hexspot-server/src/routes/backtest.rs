@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
 use hexspot_data::Snapshot;
@@ -126,18 +126,15 @@ pub async fn curves(
         let chart = chart(&query, &result, &version);
         hexspot_briefing::render_curves(&chart, width, height)
             .map(Bytes::from)
-            .map_err(|e| match e {
-                hexspot_briefing::BriefingError::Size(..) => ApiError::bad_parameter(e.to_string()),
-                hexspot_briefing::BriefingError::Encode(_) => ApiError::internal(e),
-            })
+            .map_err(ApiError::from)
     })
     .await?;
-    let mut res = crate::http::representation(&headers, &tag, REVALIDATE, "image/png", Some(png));
-    res.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("inline; filename=\"hexspot-backtest-curves.png\""),
-    );
-    Ok(res)
+    Ok(crate::http::png(
+        &headers,
+        &tag,
+        "hexspot-backtest-curves.png",
+        png,
+    ))
 }
 
 /// The chart of `r`'s mean curves: a line per method, the folds' months in the title.

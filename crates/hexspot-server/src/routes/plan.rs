@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
 use hexspot_data::Snapshot;
@@ -11,9 +11,7 @@ use hexspot_engine::{HotspotQuery, Limit};
 use hexspot_export::Context;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::http::{
-    Binary, REVALIDATE, blocking, download, etag, matches, not_modified, representation,
-};
+use crate::http::{Binary, REVALIDATE, blocking, download, etag, matches, not_modified};
 use crate::query::{BriefingParams, FilterParams, FormatParam, PlanParams, build_query, parse};
 use crate::state::AppState;
 
@@ -176,18 +174,15 @@ pub async fn briefing(
         };
         hexspot_briefing::render(&b, width, height)
             .map(Bytes::from)
-            .map_err(|e| match e {
-                hexspot_briefing::BriefingError::Size(..) => ApiError::bad_parameter(e.to_string()),
-                hexspot_briefing::BriefingError::Encode(_) => ApiError::internal(e),
-            })
+            .map_err(ApiError::from)
     })
     .await?;
-    let mut res = representation(&headers, &tag, REVALIDATE, "image/png", Some(png));
-    res.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("inline; filename=\"hexspot-briefing.png\""),
-    );
-    Ok(res)
+    Ok(crate::http::png(
+        &headers,
+        &tag,
+        "hexspot-briefing.png",
+        png,
+    ))
 }
 
 fn briefing_title(q: &HotspotQuery) -> String {
