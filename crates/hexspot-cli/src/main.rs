@@ -22,6 +22,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc keeps freed pages for the next query (see the workspace's Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// H3 hotspot analysis of violence incidents (police.uk and force extracts).
 #[derive(Debug, Parser)]
 #[command(name = "hexspot", version, about, long_about = None)]

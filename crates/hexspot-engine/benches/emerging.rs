@@ -11,6 +11,10 @@ use hexspot_engine::{
 };
 use hexspot_synth::{SynthConfig, incident_table};
 
+/// The binary's allocator, so that these figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ROWS: u64 = 1_000_000;
 
 fn bench_emerging(c: &mut Criterion) {

@@ -14,6 +14,10 @@ use hexspot_engine::{
     Measure, Method, Period, Resolution, WindowMonths, YearMonth, backtest, emerging,
 };
 
+/// The binary's allocator, so that these figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const VIOLENCE: &str = "Violence and sexual offences";
 
 #[path = "../tests/support/leicestershire.rs"]

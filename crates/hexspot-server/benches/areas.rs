@@ -14,6 +14,10 @@ use hexspot_engine::{
 use hexspot_ingest::{BoundaryProperties, read_boundaries};
 use hexspot_synth::{SynthConfig, incident_table};
 
+/// The binary's allocator, so that these figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DISTRICTS: [&str; 5] = ["bradford", "calderdale", "kirklees", "leeds", "wakefield"];
 
 fn read(kind: &str, code: &str, name: &str) -> Vec<Area> {

@@ -17,6 +17,10 @@ use hexspot_server::tiles::{TileId, encode_emerging};
 use hexspot_synth::{SynthConfig, incident_table};
 use hexspot_tiles::TileCoord;
 
+/// The binary's allocator, so that these figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ROWS: u64 = 1_000_000;
 /// Leeds city centre, where the synthetic incidents are densest.
 const LEEDS: (f64, f64) = (-1.545, 53.797);
