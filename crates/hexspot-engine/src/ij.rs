@@ -213,7 +213,7 @@ impl TileGrid {
 }
 
 /// A local IJ frame: the anchor and its base cell.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Frame {
     anchor: CellIndex,
 }

@@ -14,8 +14,12 @@
 //! force's data) the occupied cells sit on a dense local-IJ grid: candidates are found
 //! row by row, and each sums, row by row of the disk of lattice cells within reach
 //! (`disk_rows`), one contiguous run of points laid out in grid order (see `by_ij`);
-//! elsewhere an R-tree answers (`by_rtree`). A backtest's training windows share one
+//! elsewhere an R-tree answers (`by_rtree`). The table's distinct points are laid out
+//! in grid order once per resolution (the `points` module's index, kept with the
+//! table), so a query only weighs its rows and gathers its points (`by_index`). A backtest's training windows share one
 //! such layout, a sum a month (`Windows`).
+
+use std::borrow::Cow;
 
 use h3o::{CellIndex, LatLng};
 use rayon::prelude::*;
@@ -30,6 +34,7 @@ use crate::filter::{CompiledFilter, Exclusions, Filter, Verdict};
 use crate::harm::{HarmTable, ResolvedHarm};
 use crate::hotspots::Measure;
 use crate::ij;
+use crate::points::{PointIndex, centre, unit, valid};
 use crate::query_types::Bandwidth;
 use crate::region::EARTH_RADIUS_M as EARTH_RADIUS;
 use crate::study_region::disk;
@@ -100,11 +105,6 @@ pub fn quartic(d: f64, h: f64) -> f64 {
     3.0 / (std::f64::consts::PI * h * h) * u * u
 }
 
-fn unit(lon: f64, lat: f64) -> [f64; 3] {
-    let (p, l) = (lat.to_radians(), lon.to_radians());
-    [p.cos() * l.cos(), p.cos() * l.sin(), p.sin()]
-}
-
 /// A point: its unit vector, summed weight and incidents.
 type Point = GeomWithData<[f64; 3], (f64, u32)>;
 
@@ -135,10 +135,99 @@ impl Raw {
     }
 }
 
-struct Chunk {
-    points: Vec<Raw>,
+/// What [`weigh`] gathered: a `T` per chunk of rows, in row order, and the tallies.
+struct Selected<T> {
+    chunks: Vec<T>,
     exclusions: Exclusions,
-    imports: Vec<bool>,
+    import_ids: Vec<u32>,
+}
+
+/// Each row's weight under a measure: 1, or its harm.
+struct Weigh {
+    measure: Measure,
+    harm: ResolvedHarm,
+}
+
+impl Weigh {
+    fn new(measure: Measure, harm: &HarmTable, table: &IncidentTable) -> Self {
+        Self {
+            measure,
+            harm: ResolvedHarm::new(harm, table),
+        }
+    }
+
+    #[inline]
+    fn of(&self, table: &IncidentTable, i: usize) -> f64 {
+        match self.measure {
+            Measure::Count => 1.0,
+            Measure::Harm => self.harm.weight(table, i).0,
+        }
+    }
+}
+
+/// The rows `cf` selects, chunk by chunk of [`CHUNK_ROWS`] in parallel: `visit` sees
+/// each selected row and its weight, in row order within its chunk's `init(range)`.
+/// Stops early (empty chunks) when `cancel` is set; the caller checks it.
+fn weigh<T: Send>(
+    table: &IncidentTable,
+    cf: &CompiledFilter,
+    weight: &Weigh,
+    cancel: &Cancel,
+    init: impl Fn(std::ops::Range<usize>) -> T + Sync,
+    visit: impl Fn(&mut T, usize, f64) + Sync,
+) -> Result<Selected<T>, QueryError> {
+    let rows = table.len();
+    let parts: Vec<(T, Exclusions, Vec<bool>)> = (0..rows.div_ceil(CHUNK_ROWS).max(1))
+        .into_par_iter()
+        .map(|c| {
+            let mut range = c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(rows);
+            let mut out = init(range.clone());
+            let mut exclusions = Exclusions::default();
+            let mut imports = vec![false; table.max_import as usize + 1];
+            if cancel.is_cancelled() {
+                range.end = range.start;
+            }
+            for i in range {
+                match cf.test(table, i) {
+                    Verdict::Keep => {}
+                    Verdict::Drop => continue,
+                    Verdict::Excluded(count) => {
+                        count(&mut exclusions);
+                        continue;
+                    }
+                }
+                imports[table.import[i] as usize] = true;
+                visit(&mut out, i, weight.of(table, i));
+            }
+            (out, exclusions, imports)
+        })
+        .collect();
+    cancel.check()?;
+    let mut exclusions = Exclusions::default();
+    let mut imports = vec![false; table.max_import as usize + 1];
+    let mut chunks = Vec::with_capacity(parts.len());
+    for (t, f, seen) in parts {
+        let e = &mut exclusions;
+        e.flag_not_recorded += f.flag_not_recorded;
+        e.month_only_partial_period += f.month_only_partial_period;
+        e.no_time_of_day += f.no_time_of_day;
+        e.outside_region += f.outside_region;
+        for (a, b) in imports.iter_mut().zip(&seen) {
+            *a |= b;
+        }
+        chunks.push(t);
+    }
+    let import_ids = imports
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b)
+        .map(|(i, _)| i as u32)
+        .collect();
+    Ok(Selected {
+        chunks,
+        exclusions,
+        import_ids,
+    })
 }
 
 /// The grid distance from a cell within which every cell centre closer than `reach`
@@ -243,15 +332,6 @@ fn run(
         )));
     }
     let h = query.bandwidth.metres();
-    let sel = select(
-        table,
-        &query.filter,
-        query.resolution,
-        query.measure,
-        harm,
-        false,
-        cancel,
-    )?;
     let col = table.cells_at(query.resolution);
     let given: Option<Vec<u64>> = query.cells.as_ref().map(|cells| {
         let mut v: Vec<u64> = cells.iter().map(|&c| u64::from(c)).collect();
@@ -259,21 +339,44 @@ fn run(
         v.dedup();
         v
     });
-    let by_ij = if allow_ij {
-        by_ij(
-            &sel.points,
-            &sel.occupied,
-            col.cells(),
-            given.as_deref(),
-            h,
-            cancel,
-        )
-    } else {
-        None
+    let indexed = match allow_ij
+        .then(|| table.points_at(query.resolution))
+        .flatten()
+    {
+        Some(index) => by_index(table, index, query, harm, given.as_deref(), cancel)?,
+        None => None,
     };
-    let mut cells = match by_ij {
-        Some(c) => c,
-        None => by_rtree(&sel.points, &sel.occupied, given.as_deref(), h, cancel),
+    let (mut cells, (incidents, points, weight_total), exclusions, import_ids) = match indexed {
+        Some(x) => x,
+        None => {
+            let sel = select(
+                table,
+                &query.filter,
+                query.resolution,
+                query.measure,
+                harm,
+                false,
+                cancel,
+            )?;
+            let by_ij = if allow_ij {
+                by_ij(
+                    &sel.points,
+                    &sel.occupied,
+                    col.cells(),
+                    given.as_deref(),
+                    h,
+                    cancel,
+                )
+            } else {
+                None
+            };
+            let cells = match by_ij {
+                Some(c) => c,
+                None => by_rtree(&sel.points, &sel.occupied, given.as_deref(), h, cancel),
+            };
+            let tally = (sel.incidents, sel.points.len(), sel.weight_total);
+            (cells, tally, sel.exclusions, sel.import_ids)
+        }
     };
     cancel.check()?;
     cells.par_sort_unstable_by(|a, b| {
@@ -286,12 +389,58 @@ fn run(
     }
     Ok(KdeResult {
         cells,
-        incidents: sel.incidents,
-        points: sel.points.len(),
-        weight_total: sel.weight_total,
-        exclusions: sel.exclusions,
-        import_ids: sel.import_ids,
+        incidents,
+        points,
+        weight_total,
+        exclusions,
+        import_ids,
     })
+}
+
+/// What a density found and tallied: the cells, (incidents, points, summed weight),
+/// the rows left out and the imports used.
+type Found = (Vec<KdeCell>, (usize, usize, f64), Exclusions, Vec<u32>);
+
+/// The fast path over the table's [`PointIndex`]: the filter weighs the rows, the
+/// index's points gather them, and [`Layout`] sums them at the candidates. `None`
+/// when the grid would be too large or a given cell lies outside the index's frame.
+/// When `cancel` is set it stops early with a partial answer: the caller checks it.
+fn by_index(
+    table: &IncidentTable,
+    index: &PointIndex,
+    query: &KdeQuery,
+    harm: &HarmTable,
+    given: Option<&[u64]>,
+    cancel: &Cancel,
+) -> Result<Option<Found>, QueryError> {
+    let cf = CompiledFilter::new(&query.filter, table)?;
+    let weights = weigh(
+        table,
+        &cf,
+        &Weigh::new(query.measure, harm, table),
+        cancel,
+        |range| vec![f64::NAN; range.len()],
+        |w: &mut Vec<f64>, i, x| w[i % CHUNK_ROWS] = x,
+    )?;
+    let chunks = &weights.chunks;
+    let col = table.cells_at(query.resolution);
+    let h = query.bandwidth.metres();
+    let Some((layout, tally)) = Layout::from_index(
+        index,
+        col.cells(),
+        |r| chunks[r / CHUNK_ROWS][r % CHUNK_ROWS],
+        h,
+    ) else {
+        return Ok(None);
+    };
+    let Some(cand) = layout.candidates(given) else {
+        return Ok(None);
+    };
+    let Some(centres) = layout.centres(&cand) else {
+        return Ok(None);
+    };
+    let cells = layout.densities(&cand, &centres, &layout.laid.w, given.is_some(), cancel);
+    Ok(Some((cells, tally, weights.exclusions, weights.import_ids)))
 }
 
 /// The incidents a filter selects, as weighted points.
@@ -319,80 +468,38 @@ fn select(
     cancel: &Cancel,
 ) -> Result<Selection, QueryError> {
     let cf = CompiledFilter::new(filter, table)?;
-    let rh = ResolvedHarm::new(harm, table);
     let col = table.cells_at(resolution);
     let slots = col.slots();
-    let rows = table.len();
     // the selected incidents as weighted points, a run of rows at one point merged
-    let chunks: Vec<Chunk> = (0..rows.div_ceil(CHUNK_ROWS).max(1))
-        .into_par_iter()
-        .map(|c| {
-            let mut out = Chunk {
-                points: Vec::new(),
-                exclusions: Exclusions::default(),
-                imports: vec![false; table.max_import as usize + 1],
-            };
-            let mut range = c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(rows);
-            if cancel.is_cancelled() {
-                range.end = range.start;
-            }
-            for (i, &slot) in slots.iter().enumerate().take(range.end).skip(range.start) {
-                match cf.test(table, i) {
-                    Verdict::Keep => {}
-                    Verdict::Drop => continue,
-                    Verdict::Excluded(count) => {
-                        count(&mut out.exclusions);
-                        continue;
-                    }
+    let rows = weigh(
+        table,
+        &cf,
+        &Weigh::new(measure, harm, table),
+        cancel,
+        |_| Vec::new(),
+        |points: &mut Vec<Raw>, i, w| {
+            let (lon, lat) = (table.lon[i], table.lat[i]);
+            let month = if by_month { table.month[i] } else { 0 };
+            match points.last_mut() {
+                Some(p) if p.lon == lon && p.lat == lat && p.month == month => {
+                    p.w += w;
+                    p.n += 1;
                 }
-                let w = match measure {
-                    Measure::Count => 1.0,
-                    Measure::Harm => rh.weight(table, i).0,
-                };
-                out.imports[table.import[i] as usize] = true;
-                let (lon, lat) = (table.lon[i], table.lat[i]);
-                let month = if by_month { table.month[i] } else { 0 };
-                match out.points.last_mut() {
-                    Some(p) if p.lon == lon && p.lat == lat && p.month == month => {
-                        p.w += w;
-                        p.n += 1;
-                    }
-                    _ => out.points.push(Raw {
-                        lon,
-                        lat,
-                        w,
-                        n: 1,
-                        slot,
-                        month,
-                    }),
-                }
+                _ => points.push(Raw {
+                    lon,
+                    lat,
+                    w,
+                    n: 1,
+                    slot: slots[i],
+                    month,
+                }),
             }
-            out
-        })
-        .collect();
-    cancel.check()?;
-    let mut exclusions = Exclusions::default();
-    let mut imports = vec![false; table.max_import as usize + 1];
-    let mut raw: Vec<Raw> = Vec::new();
-    for c in chunks {
-        let (e, f) = (&mut exclusions, &c.exclusions);
-        e.flag_not_recorded += f.flag_not_recorded;
-        e.month_only_partial_period += f.month_only_partial_period;
-        e.no_time_of_day += f.no_time_of_day;
-        e.outside_region += f.outside_region;
-        for (a, b) in imports.iter_mut().zip(&c.imports) {
-            *a |= b;
-        }
-        raw.extend(c.points);
-    }
+        },
+    )?;
+    let (exclusions, import_ids) = (rows.exclusions, rows.import_ids);
+    let raw: Vec<Raw> = rows.chunks.into_iter().flatten().collect();
     let incidents: usize = raw.iter().map(|p| p.n as usize).sum();
     let weight_total: f64 = raw.iter().map(|p| p.w).sum();
-    let import_ids = imports
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b)
-        .map(|(i, _)| i as u32)
-        .collect();
     // points in cell order, the same point once (its rows' weights in row order):
     // scattered into their slots in row order (slots ascend with the cells), each
     // slot's run then sorted in place by coordinates (stably: rows stay in order) and
@@ -441,11 +548,21 @@ fn select(
     })
 }
 
+/// Bandwidths up to this many metres leave the arc correction's c⁶ and c⁸ terms out.
+const SHORT_H_M: f64 = 1_000.0;
+
 /// The kernel's constants for one bandwidth.
 #[derive(Clone, Copy)]
 struct Kernel {
     /// R²/h²: a squared chord times this (and the arc correction) is d²/h².
     r2_inv_h2: f64,
+    /// The arc correction's terms times R²/h² (see [`Kernel::term`]).
+    c4: f64,
+    c6: f64,
+    c8: f64,
+    /// Whether the chords are long enough (h above [`SHORT_H_M`]) for the c⁶ and c⁸
+    /// terms to matter.
+    long: bool,
     /// The squared chord between unit vectors a hair more than h apart.
     chord2: f64,
     /// 3/(π h²), per km².
@@ -455,8 +572,13 @@ struct Kernel {
 impl Kernel {
     fn new(h: f64) -> Self {
         let h2 = h * h;
+        let k = EARTH_RADIUS * EARTH_RADIUS / h2;
         Self {
-            r2_inv_h2: EARTH_RADIUS * EARTH_RADIUS / h2,
+            r2_inv_h2: k,
+            c4: k / 12.0,
+            c6: k / 90.0,
+            c8: k / 560.0,
+            long: h > SHORT_H_M,
             chord2: chord2(h),
             scale_km2: 3.0 / (std::f64::consts::PI * h2) * 1e6,
         }
@@ -475,17 +597,31 @@ impl Kernel {
     /// a double, exact far beyond any table's size.
     #[inline]
     fn term(&self, q: [f64; 3], g: [f64; 3], w: f64, n: f64) -> (f64, f64) {
-        let ch2 = (g[0] - q[0]).powi(2) + (g[1] - q[1]).powi(2) + (g[2] - q[2]).powi(2);
-        // d = 2R·asin(x), x = chord/2: where d is near h ≤ 20 km, x < 2e-3 and asin's
-        // series to x⁷ is exact in double precision (the next term is below 1e-20 of
-        // the sum); the series increases with x, so a farther point's d is above h too
-        let x2 = ch2 / 4.0;
-        let s = 1.0 + x2 * (1.0 / 6.0 + x2 * (3.0 / 40.0 + x2 * (5.0 / 112.0)));
-        // d²/h²
-        let r = ch2 * s * s * self.r2_inv_h2;
-        let hit = f64::from(u8::from(r < 1.0));
+        if self.long {
+            self.term_with::<true>(q, g, w, n)
+        } else {
+            self.term_with::<false>(q, g, w, n)
+        }
+    }
+
+    /// [`Kernel::term`] with the c⁶ and c⁸ terms (`LONG`) or without.
+    #[inline]
+    fn term_with<const LONG: bool>(&self, q: [f64; 3], g: [f64; 3], w: f64, n: f64) -> (f64, f64) {
+        let (dx, dy, dz) = (g[0] - q[0], g[1] - q[1], g[2] - q[2]);
+        let ch2 = dx * dx + dy * dy + dz * dz;
+        // d = 2R·asin(c/2) for the chord c, so (d/R)² = 4·asin²(c/2) = c² + c⁴/12 +
+        // c⁶/90 + c⁸/560 + …: where d is near h ≤ 20 km, c < 4e-3 and the terms kept
+        // are exact in double precision (the next is below 1e-21 of the sum); where
+        // h ≤ 1 km the c⁶ term is below 1e-17 of the sum and left out too. The series
+        // increases with c, so a farther point's d is above h too. d²/h²:
+        let r = if LONG {
+            ch2 * (self.r2_inv_h2 + ch2 * (self.c4 + ch2 * (self.c6 + ch2 * self.c8)))
+        } else {
+            ch2 * (self.r2_inv_h2 + ch2 * self.c4)
+        };
+        // a select, not a branch, so that the lanes stay in step
         let u = 1.0 - r;
-        (hit * (w * u * u), hit * n)
+        if r < 1.0 { (w * u * u, n) } else { (0.0, 0.0) }
     }
 
     /// The cell's density from its sums; `None` for a cell no point reaches unless
@@ -499,45 +635,72 @@ impl Kernel {
         })
     }
 
-    /// The sums over a run of laid-out points weighing `w`, two lanes at a time (the
+    /// The sums over a run of laid-out points weighing `w`, four lanes at a time (the
     /// lanes are independent chains, added in a fixed order, so the answer does not
-    /// depend on threads).
+    /// depend on threads or on the instructions the compiler chose).
     #[inline]
-    fn span(&self, q: [f64; 3], p: &Laid, w: &[f64], span: std::ops::Range<usize>) -> (f64, f64) {
+    fn span(
+        &self,
+        q: [f64; 3],
+        p: &Laid<'_>,
+        w: &[f64],
+        span: std::ops::Range<usize>,
+    ) -> (f64, f64) {
+        if self.long {
+            self.span_with::<true>(q, p, w, span)
+        } else {
+            self.span_with::<false>(q, p, w, span)
+        }
+    }
+
+    /// [`Kernel::span`] with [`Kernel::term_with`]'s `LONG`.
+    #[inline]
+    fn span_with<const LONG: bool>(
+        &self,
+        q: [f64; 3],
+        p: &Laid<'_>,
+        w: &[f64],
+        span: std::ops::Range<usize>,
+    ) -> (f64, f64) {
         let (x, y, z) = (&p.x[span.clone()], &p.y[span.clone()], &p.z[span.clone()]);
         let (w, n) = (&w[span.clone()], &p.n[span]);
-        let mut sum = [0.0; 2];
-        let mut count = [0.0; 2];
-        let (xc, yc, zc) = (x.chunks_exact(2), y.chunks_exact(2), z.chunks_exact(2));
-        let (wc, nc) = (w.chunks_exact(2), n.chunks_exact(2));
+        let mut sum = [0.0; 4];
+        let mut count = [0.0; 4];
+        let (xc, yc, zc) = (x.chunks_exact(4), y.chunks_exact(4), z.chunks_exact(4));
+        let (wc, nc) = (w.chunks_exact(4), n.chunks_exact(4));
+        let tail = x.len() - xc.remainder().len();
         for ((((x, y), z), w), n) in xc.zip(yc).zip(zc).zip(wc).zip(nc) {
-            let a = self.term(q, [x[0], y[0], z[0]], w[0], n[0]);
-            let b = self.term(q, [x[1], y[1], z[1]], w[1], n[1]);
-            sum = [sum[0] + a.0, sum[1] + b.0];
-            count = [count[0] + a.1, count[1] + b.1];
+            for l in 0..4 {
+                let (a, b) = self.term_with::<LONG>(q, [x[l], y[l], z[l]], w[l], n[l]);
+                sum[l] += a;
+                count[l] += b;
+            }
         }
-        if x.len() % 2 == 1 {
-            let i = x.len() - 1;
-            let a = self.term(q, [x[i], y[i], z[i]], w[i], n[i]);
-            sum[0] += a.0;
-            count[0] += a.1;
+        for (l, i) in (tail..x.len()).enumerate() {
+            let (a, b) = self.term_with::<LONG>(q, [x[i], y[i], z[i]], w[i], n[i]);
+            sum[l] += a;
+            count[l] += b;
         }
-        (sum[0] + sum[1], count[0] + count[1])
+        (
+            (sum[0] + sum[1]) + (sum[2] + sum[3]),
+            (count[0] + count[1]) + (count[2] + count[3]),
+        )
     }
 }
 
 /// Points laid out by column (unit vector, weight, incidents, month), for
 /// [`Kernel::span`].
-struct Laid {
-    x: Vec<f64>,
-    y: Vec<f64>,
-    z: Vec<f64>,
+/// The unit vectors may be borrowed from a [`PointIndex`] whose every point is laid.
+struct Laid<'a> {
+    x: Cow<'a, [f64]>,
+    y: Cow<'a, [f64]>,
+    z: Cow<'a, [f64]>,
     w: Vec<f64>,
     n: Vec<f64>,
     month: Vec<i32>,
 }
 
-impl Laid {
+impl Laid<'_> {
     /// The points of the cells `cells` (indices into `start`, whose consecutive pairs
     /// bound each cell's run of `points`), in that order.
     fn new(points: &[Raw], cells: &[u32], start: &[usize]) -> Self {
@@ -558,9 +721,9 @@ impl Laid {
         }
         let units = col(points, cells, start, |p| unit(p.lon, p.lat));
         Self {
-            x: units.par_iter().map(|u| u[0]).collect(),
-            y: units.par_iter().map(|u| u[1]).collect(),
-            z: units.par_iter().map(|u| u[2]).collect(),
+            x: Cow::Owned(units.par_iter().map(|u| u[0]).collect()),
+            y: Cow::Owned(units.par_iter().map(|u| u[1]).collect()),
+            z: Cow::Owned(units.par_iter().map(|u| u[2]).collect()),
             w: col(points, cells, start, |p| p.w),
             n: col(points, cells, start, |p| f64::from(p.n)),
             month: col(points, cells, start, |p| p.month),
@@ -691,18 +854,16 @@ fn by_ij(
 
 /// The points of the occupied cells laid out on the dense IJ grid, ready to be summed
 /// at any candidate centres (see [`by_ij`]).
-struct Layout {
+struct Layout<'a> {
     frame: ij::Frame,
     grid: ij::DenseGrid,
     /// The disk's rows, as offsets.
     rows: Vec<(i32, i32, i32)>,
-    /// The occupied cells in grid order (row by row): the cell (an index into
-    /// `occupied`) of each rank.
-    by_rank: Vec<u32>,
-    occupied: Vec<u64>,
+    /// The occupied cells in grid order (row by row): the cell of each rank.
+    rank_cell: Vec<u64>,
     /// Each rank's first point in `laid`, and one past the last rank's last.
     run: Vec<usize>,
-    laid: Laid,
+    laid: Laid<'a>,
     /// Each rank's centre.
     occ_unit: Vec<[f64; 3]>,
     kernel: Kernel,
@@ -711,11 +872,7 @@ struct Layout {
     reach2: f64,
 }
 
-fn valid(c: u64) -> CellIndex {
-    CellIndex::try_from(c).expect("valid cells")
-}
-
-impl Layout {
+impl Layout<'_> {
     /// `None` when the occupied cells do not fit one frame around `anchor` or the grid
     /// would be too large.
     fn new(
@@ -774,23 +931,135 @@ impl Layout {
         let laid = Laid::new(points, &by_rank, &start);
         let occ_unit = by_rank
             .par_iter()
-            .map(|&o| {
-                let ll = LatLng::from(valid(occupied[o as usize]));
-                unit(ll.lng(), ll.lat())
-            })
+            .map(|&o| centre(valid(occupied[o as usize])))
             .collect();
         Some(Self {
             frame,
             grid,
             rows,
-            by_rank,
-            occupied: occupied.to_vec(),
+            rank_cell: by_rank.iter().map(|&o| occupied[o as usize]).collect(),
             run,
             laid,
             occ_unit,
             kernel: Kernel::new(h),
             reach2: chord2(h + radius),
         })
+    }
+
+    /// The layout of the points a filter selects, from the table's [`PointIndex`]:
+    /// each point's rows weighed (`weight_of(row)`, NaN where not selected), the points
+    /// with a selected row kept, in the index's grid order. Also the selected incidents,
+    /// distinct points and summed weight. `None` when the grid would be too large.
+    fn from_index<'i>(
+        index: &'i PointIndex,
+        col_cells: &[u64],
+        weight_of: impl Fn(usize) -> f64 + Sync,
+        h: f64,
+    ) -> Option<(Layout<'i>, (usize, usize, f64))> {
+        let points = index.x.len();
+        // each point's Σ w and n over its selected rows, rows in order
+        let (w, n): (Vec<f64>, Vec<f64>) = (0..points)
+            .into_par_iter()
+            .map(|p| {
+                let rows =
+                    &index.rows[index.row_start[p] as usize..index.row_start[p + 1] as usize];
+                let mut acc = (0.0, 0.0);
+                for &r in rows {
+                    let w = weight_of(r as usize);
+                    if !w.is_nan() {
+                        acc.0 += w;
+                        acc.1 += 1.0;
+                    }
+                }
+                acc
+            })
+            .unzip();
+        // the index's ranks holding a kept point, and their runs of kept points
+        let per_rank: Vec<u32> = (0..index.slot.len())
+            .into_par_iter()
+            .map(|r| {
+                let span = index.point_start[r] as usize..index.point_start[r + 1] as usize;
+                n[span].iter().filter(|&&x| x > 0.0).count() as u32
+            })
+            .collect();
+        let ranks: Vec<u32> = (0..per_rank.len() as u32)
+            .filter(|&r| per_rank[r as usize] > 0)
+            .collect();
+        let mut run = Vec::with_capacity(ranks.len() + 1);
+        run.push(0);
+        for &r in &ranks {
+            run.push(run.last().expect("not empty") + per_rank[r as usize] as usize);
+        }
+        let rank_cell: Vec<u64> = ranks
+            .iter()
+            .map(|&r| col_cells[index.slot[r as usize] as usize])
+            .collect();
+        let (k, radius, edge) = bounds(&rank_cell, h);
+        let mut grid = {
+            let ki = k as i32;
+            let (mut i, mut j) = ((0, -1), (0, -1));
+            if let Some(&first) = ranks.first() {
+                let (a, b) = index.ij[first as usize];
+                (i, j) = ((a, a), (b, b));
+            }
+            for &r in &ranks {
+                let (a, b) = index.ij[r as usize];
+                i = (i.0.min(a), i.1.max(a));
+                j = (j.0.min(b), j.1.max(b));
+            }
+            ij::DenseGrid::new(
+                (i.0.saturating_sub(ki), i.1.saturating_add(ki)),
+                (j.0.saturating_sub(ki), j.1.saturating_add(ki)),
+                max_grid_slots(ranks.len()),
+            )?
+        };
+        for (o, &r) in ranks.iter().enumerate() {
+            let (a, b) = index.ij[r as usize];
+            grid.set(a, b, o as u32);
+        }
+        // every point kept (no filter): the index's own vectors, else a copy of the kept
+        let laid = if run.last() == Some(&points) {
+            Laid {
+                x: Cow::Borrowed(&index.x),
+                y: Cow::Borrowed(&index.y),
+                z: Cow::Borrowed(&index.z),
+                w,
+                n,
+                month: Vec::new(),
+            }
+        } else {
+            let kept: Vec<u32> = (0..points as u32)
+                .into_par_iter()
+                .filter(|&p| n[p as usize] > 0.0)
+                .collect();
+            let gather =
+                |v: &[f64]| -> Vec<f64> { kept.par_iter().map(|&p| v[p as usize]).collect() };
+            Laid {
+                x: Cow::Owned(gather(&index.x)),
+                y: Cow::Owned(gather(&index.y)),
+                z: Cow::Owned(gather(&index.z)),
+                w: gather(&w),
+                n: gather(&n),
+                month: Vec::new(),
+            }
+        };
+        let incidents = laid.n.iter().sum::<f64>() as usize;
+        let laid_points = laid.n.len();
+        let weight_total = laid.w.iter().sum();
+        Some((
+            Layout {
+                frame: index.frame,
+                grid,
+                rows: disk_rows(k, h + radius, edge),
+                occ_unit: ranks.iter().map(|&r| index.centre[r as usize]).collect(),
+                rank_cell,
+                run,
+                laid,
+                kernel: Kernel::new(h),
+                reach2: chord2(h + radius),
+            },
+            (incidents, laid_points, weight_total),
+        ))
     }
 
     /// The candidates: `given`'s IJ (`None` when one is outside the frame), or every
@@ -813,14 +1082,10 @@ impl Layout {
     fn centres(&self, cand: &[(i32, i32)]) -> Option<Vec<(CellIndex, [f64; 3])>> {
         cand.par_iter()
             .map(|&(a, b)| match self.grid.get(a, b) {
-                Some(r) => Some((
-                    valid(self.occupied[self.by_rank[r as usize] as usize]),
-                    self.occ_unit[r as usize],
-                )),
+                Some(r) => Some((valid(self.rank_cell[r as usize]), self.occ_unit[r as usize])),
                 None => {
                     let c = self.frame.cell((a, b))?;
-                    let ll = LatLng::from(c);
-                    Some((c, unit(ll.lng(), ll.lat())))
+                    Some((c, centre(c)))
                 }
             })
             .collect()
@@ -870,7 +1135,7 @@ impl Layout {
     }
 }
 
-impl Layout {
+impl Layout<'_> {
     /// At each candidate, the kernel sums (before the constant) of each month
     /// `first..first + months` apart, oldest first: one pass over the points.
     fn monthly(

@@ -24,6 +24,7 @@ pub mod mann_kendall;
 pub mod monthly;
 pub mod params;
 pub mod plan;
+mod points;
 pub mod query_types;
 mod ranking;
 pub mod region;

@@ -13,6 +13,7 @@ use thiserror::Error;
 use rayon::prelude::*;
 
 use crate::binning::{self, CellColumn, RESOLUTIONS};
+use crate::points::PointIndex;
 use crate::types::{BBox, Day, Flags, LonLat, MinuteOfDay, Resolution, YearMonth};
 
 /// Sentinel for "no day known" (month-only rows) in the `day` column.
@@ -196,6 +197,7 @@ impl IncidentTableBuilder {
             except.map(|id| table.import.iter().map(|&i| i != id).collect());
         let mut t = table.clone();
         t.by_res = Default::default();
+        t.points = Default::default();
         if let Some(keep) = &keep {
             fn only<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {
                 let mut k = keep.iter();
@@ -395,6 +397,7 @@ impl IncidentTableBuilder {
             crime_types: t.crime_types,
             offences: t.offences,
             by_res,
+            points: Default::default(),
         };
         (table, order)
     }
@@ -445,6 +448,8 @@ pub struct IncidentTable {
     pub(crate) months: Option<(i32, i32)>,
     /// Each query resolution's cells, computed (or handed over) once.
     pub(crate) by_res: [OnceLock<Arc<CellColumn>>; RESOLUTIONS],
+    /// Each resolution's distinct points for kernel densities, computed on first use.
+    pub(crate) points: [OnceLock<Option<Arc<PointIndex>>>; RESOLUTIONS],
 }
 
 impl IncidentTable {
@@ -537,6 +542,14 @@ impl IncidentTable {
         let i = usize::from(col.resolution().get() - Resolution::MIN);
         let _ = self.by_res[i].set(col);
         Ok(())
+    }
+
+    /// The distinct points at `res` laid out for kernel densities (built on first use);
+    /// `None` when the cells do not fit one local-IJ frame.
+    pub(crate) fn points_at(&self, res: Resolution) -> Option<&PointIndex> {
+        self.points[usize::from(res.get() - Resolution::MIN)]
+            .get_or_init(|| PointIndex::build(self, res).map(Arc::new))
+            .as_deref()
     }
 
     /// The cell columns computed so far.
@@ -649,6 +662,7 @@ impl IncidentTable {
             max_import,
             months,
             by_res: Default::default(),
+            points: Default::default(),
         })
     }
 
@@ -707,6 +721,17 @@ impl IncidentTable {
             .iter()
             .filter_map(OnceLock::get)
             .map(|c| c.bytes())
+            .sum()
+    }
+
+    /// Bytes held by the kernel densities' point layouts built so far (about 40 a row
+    /// for each resolution a density was asked at).
+    #[must_use]
+    pub fn point_index_bytes(&self) -> usize {
+        self.points
+            .iter()
+            .filter_map(|p| p.get().cloned().flatten())
+            .map(|p| p.bytes())
             .sum()
     }
 }
