@@ -260,12 +260,16 @@ pub fn slices(filter: &Filter, slice_months: SliceMonths) -> Result<Vec<Slice>, 
 }
 
 /// The study region's cells, ascending, and its occupied cells' binning.
+/// The study region's cells, ascending, with their local IJ coordinates where the
+/// region was built on them, and the binned selection.
+type RegionCells = (Vec<u64>, Option<Vec<(i32, i32)>>, Binned);
+
 fn region_cells(
     table: &IncidentTable,
     query: &SpaceTimeQuery,
     harm: &HarmTable,
     cancel: &Cancel,
-) -> Result<(Vec<u64>, Binned), QueryError> {
+) -> Result<RegionCells, QueryError> {
     let hq = query.hotspot();
     let fixed = fixed_cells(&query.region, query.resolution)?;
     let fixed_set: Option<FxHashSet<u64>> = fixed.as_ref().map(|v| v.iter().copied().collect());
@@ -282,12 +286,20 @@ fn region_cells(
     cancel.check()?;
     let from_ij = from_ij.and_then(|r| {
         (0..r.len())
-            .map(|i| r.cell(i))
-            .collect::<Option<Vec<u64>>>()
+            .map(|i| r.cell(i).map(|c| (c, r.ij[i])))
+            .collect::<Option<Vec<(u64, (i32, i32))>>>()
     });
-    let mut cells = match from_ij {
-        Some(c) => c,
-        None => region_by_hash(&binned.bins, &hq, fixed.as_deref(), &zero, cancel).cells,
+    let (cells, ij) = match from_ij {
+        Some(mut c) => {
+            c.sort_unstable_by_key(|x| x.0);
+            let (cells, ij) = c.into_iter().unzip();
+            (cells, Some(ij))
+        }
+        None => {
+            let mut c = region_by_hash(&binned.bins, &hq, fixed.as_deref(), &zero, cancel).cells;
+            c.sort_unstable();
+            (c, None)
+        }
     };
     cancel.check()?;
     if cells.len() > query.max_region_cells {
@@ -295,8 +307,46 @@ fn region_cells(
             max: query.max_region_cells,
         });
     }
-    cells.sort_unstable();
-    Ok((cells, binned))
+    Ok((cells, ij, binned))
+}
+
+/// Each region cell's k-ring inside the region, as positions in `cells` (ascending),
+/// one run a cell (`start` bounds them): found on the cells' IJ coordinates where the
+/// region has them, else from h3o's disks.
+fn neighbours(cells: &[u64], ij: Option<&[(i32, i32)]>, k: K) -> (Vec<u32>, Vec<u32>) {
+    let mut start = Vec::with_capacity(cells.len() + 1);
+    let mut at = Vec::with_capacity(cells.len() * 7);
+    start.push(0);
+    match ij {
+        Some(ij) => {
+            let mut grid = crate::ij::TileGrid::new();
+            for (i, &(a, b)) in ij.iter().enumerate() {
+                grid.get_or_insert(a, b, || i as u32);
+            }
+            let offsets = crate::ij::ring_offsets(k.get());
+            for &(a, b) in ij {
+                at.extend(
+                    offsets
+                        .iter()
+                        .filter_map(|&(di, dj)| grid.get(a + di, b + dj)),
+                );
+                start.push(at.len() as u32);
+            }
+        }
+        None => {
+            let mut buf = Vec::new();
+            for &c in cells {
+                disk(c, k.get(), &mut buf);
+                at.extend(
+                    buf.iter()
+                        .filter_map(|x| cells.binary_search(&u64::from(*x)).ok())
+                        .map(|j| j as u32),
+                );
+                start.push(at.len() as u32);
+            }
+        }
+    }
+    (start, at)
 }
 
 /// Builds the space-time cube and its Gi*.
@@ -328,7 +378,7 @@ pub fn cube_cancellable(
     let first_month = slices[0].first.index();
     let last_month = slices[t_n - 1].last.index();
     let s_len = query.slice_months.get() as i32;
-    let (cells, binned) = region_cells(table, query, harm, cancel)?;
+    let (cells, ij, binned) = region_cells(table, query, harm, cancel)?;
     let n = cells.len();
     let col = table.cells_at(query.resolution);
     let region_index: Vec<u32> = col
@@ -401,32 +451,28 @@ pub fn cube_cancellable(
         .fold((0.0, 0.0), |(s, q), &x| (s + x, q + x * x));
     let moments = RegionMoments::from_sums(n * t_n, sum, sum_sq);
     let lag_l = query.time_lag.get() as usize;
-    let k = query.k.get();
-    let z: Vec<Option<f64>> = cells
-        .par_iter()
-        .map_init(Vec::new, |buf, &c| {
+    let (start, nb) = neighbours(&cells, ij.as_deref(), query.k);
+    let mut z: Vec<Option<f64>> = vec![None; n * t_n];
+    z.par_chunks_mut(t_n.max(1))
+        .enumerate()
+        .for_each_init(Vec::new, |spatial, (i, out)| {
             if cancel.is_cancelled() {
-                return Vec::new();
+                return;
             }
-            disk(c, k, buf);
-            let nb: Vec<usize> = buf
-                .iter()
-                .filter_map(|x| cells.binary_search(&u64::from(*x)).ok())
-                .collect();
-            let spatial: Vec<f64> = (0..t_n)
-                .map(|t| nb.iter().map(|&j| values[j * t_n + t]).sum())
-                .collect();
-            (0..t_n)
-                .map(|t| {
-                    let u0 = t.saturating_sub(lag_l);
-                    let lag: f64 = spatial[u0..=t].iter().sum();
-                    let w = (nb.len() * (t - u0 + 1)) as f64;
-                    moments.z(lag, w)
-                })
-                .collect::<Vec<_>>()
-        })
-        .flatten()
-        .collect();
+            let nb = &nb[start[i] as usize..start[i + 1] as usize];
+            spatial.clear();
+            spatial.extend((0..t_n).map(|t| {
+                nb.iter()
+                    .map(|&j| values[j as usize * t_n + t])
+                    .sum::<f64>()
+            }));
+            for (t, z) in out.iter_mut().enumerate() {
+                let u0 = t.saturating_sub(lag_l);
+                let lag: f64 = spatial[u0..=t].iter().sum();
+                let w = (nb.len() * (t - u0 + 1)) as f64;
+                *z = moments.z(lag, w);
+            }
+        });
     cancel.check().map_err(QueryError::from)?;
     let p: Vec<Option<f64>> = z.iter().map(|z| z.map(two_sided_p)).collect();
 

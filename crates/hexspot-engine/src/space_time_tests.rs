@@ -291,3 +291,38 @@ fn a_cancelled_cube_or_hotspot_query_stops_with_cancelled() {
     let b = crate::hotspots::hotspots_cancellable(&t, &hq, &h, &live).unwrap();
     assert_eq!(a.cells, b.cells);
 }
+
+/// A region's k-rings from its IJ coordinates are those of h3o's disks, cell by cell,
+/// for a ragged region (a disk with holes) and k = 1 and 2.
+#[test]
+fn neighbours_from_ij_equal_those_from_disks() {
+    let centre = LatLng::new(53.7965, -1.5478)
+        .unwrap()
+        .to_cell(h3o::Resolution::Nine);
+    let mut cells: Vec<u64> = centre
+        .grid_disk::<Vec<_>>(6)
+        .into_iter()
+        .map(u64::from)
+        .filter(|c| c % 5 != 0)
+        .collect();
+    cells.sort_unstable();
+    let frame = crate::ij::Frame::new(centre).unwrap();
+    let ij: Vec<(i32, i32)> = cells
+        .iter()
+        .map(|&c| frame.ij(CellIndex::try_from(c).unwrap()).unwrap())
+        .collect();
+    for k in [1, 2] {
+        let k = K::new(k).unwrap();
+        let (s1, a) = neighbours(&cells, Some(&ij), k);
+        let (s2, b) = neighbours(&cells, None, k);
+        assert_eq!(s1.len(), cells.len() + 1);
+        for i in 0..cells.len() {
+            let mut x = a[s1[i] as usize..s1[i + 1] as usize].to_vec();
+            let mut y = b[s2[i] as usize..s2[i + 1] as usize].to_vec();
+            x.sort_unstable();
+            y.sort_unstable();
+            assert!(x.contains(&(i as u32)), "a cell is its own neighbour");
+            assert_eq!(x, y, "cell {i}, k {k:?}");
+        }
+    }
+}
