@@ -408,12 +408,14 @@ pub fn cube_cancellable(
     let cf = CompiledFilter::new(&query.filter, table)?;
     let rh = ResolvedHarm::new(harm, table);
     let rows = table.len();
+    // the values are the counts themselves unless the measure is harm
+    let harm_values = matches!(query.measure, Measure::Harm);
     let chunks: Vec<(Vec<u32>, Vec<f64>)> = (0..rows.div_ceil(CHUNK_ROWS).max(1))
         .into_par_iter()
         .map(|c| {
             cancel.check()?;
             let mut count = vec![0u32; n * t_n];
-            let mut value = vec![0.0f64; n * t_n];
+            let mut value = vec![0.0f64; if harm_values { n * t_n } else { 0 }];
             for i in c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(rows) {
                 let ri = region_index[slots[i] as usize];
                 if ri == u32::MAX || !matches!(cf.test(table, i), Verdict::Keep) {
@@ -425,10 +427,9 @@ pub fn cube_cancellable(
                 }
                 let b = ri as usize * t_n + ((m - first_month) / s_len) as usize;
                 count[b] += 1;
-                value[b] += match query.measure {
-                    Measure::Count => 1.0,
-                    Measure::Harm => rh.weight(table, i).0,
-                };
+                if harm_values {
+                    value[b] += rh.weight(table, i).0;
+                }
             }
             Ok((count, value))
         })
@@ -443,6 +444,9 @@ pub fn cube_cancellable(
         for (a, b) in values.iter_mut().zip(&v) {
             *a += b;
         }
+    }
+    if !harm_values {
+        values = counts.iter().map(|&c| f64::from(c)).collect();
     }
 
     // neighbourhood sums: per cell, its k-ring inside S; per slice, the lagged sum
