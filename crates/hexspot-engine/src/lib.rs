@@ -24,6 +24,8 @@ pub mod mann_kendall;
 pub mod monthly;
 pub mod params;
 pub mod plan;
+pub mod publication;
+pub mod publish;
 pub mod query_types;
 mod ranking;
 pub mod region;
@@ -75,6 +77,10 @@ pub use plan::{
     Budget, Concentration, Dose, PatrolArea, PeakWindow, Plan, PlanQuery, WeeklyProfile,
     concentration, plan, weekly_profiles,
 };
+pub use publication::{
+    Publication, PublicationQuery, PublishError, PublishParams, PublishedCell, publication,
+};
+pub use publish::{Disclosed, PublishResolution, disclose};
 pub use query_types::{
     Alpha, AlphaError, Bandwidth, BandwidthError, Folds, FoldsError, K, KError, MAX_K, SliceMonths,
     SliceMonthsError, TimeLag, TimeLagError, WindowMonths, WindowMonthsError, short_number,
