@@ -1,4 +1,5 @@
 // Builds the map application into dist/: one ES module (app.js) with its CSS, the page,
+// the public page (public.html: public.js and its CSS, only the published product),
 // and MapLibre's worker beside them. No network at run time: everything is served by
 // `hexspot serve`, which embeds dist/ in release builds.
 import { build } from 'esbuild';
@@ -8,7 +9,7 @@ const out = 'dist';
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 await build({
-  entryPoints: { app: 'src/main.ts' },
+  entryPoints: { app: 'src/main.ts', public: 'src/public.ts' },
   bundle: true,
   format: 'esm',
   target: 'es2022',
@@ -19,6 +20,7 @@ await build({
   logLevel: 'warning',
 });
 await copyFile('src/index.html', `${out}/index.html`);
+await copyFile('src/public.html', `${out}/public.html`);
 await copyFile('src/favicon.svg', `${out}/favicon.svg`);
 // MapLibre loads its worker from beside the module that imports it (see main.ts)
 await copyFile('node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs', `${out}/maplibre-gl-worker.mjs`);

@@ -14,6 +14,7 @@ mod emerging;
 mod hotspots;
 mod import;
 mod plan;
+mod publish;
 mod serve;
 mod users;
 
@@ -63,6 +64,11 @@ enum Command {
     /// Residents per area.
     #[command(subcommand)]
     Population(areas::PopulationCommand),
+    /// The public product: counts per H3 cell (resolution 8 or 9) and month, 1–9
+    /// suppressed and the rest rounded to the nearest 5, as GeoJSON and CSV in a
+    /// directory and recorded for the server's /public/v1/ routes; `--audit DIR` checks
+    /// published files.
+    Publish(Box<publish::PublishArgs>),
     /// Serve hotspots, cells and vector tiles over HTTP (see /api/v1/openapi.json).
     Serve(Box<serve::ServeArgs>),
     /// Users and their tokens (roles: analyst, partner, public).
@@ -127,6 +133,7 @@ fn main() -> ExitCode {
         Command::Areas(args) => areas::run(&args),
         Command::Boundaries(cmd) => areas::boundaries(&cmd),
         Command::Population(cmd) => areas::population(&cmd),
+        Command::Publish(args) => publish::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Users(cmd) => users::users(&cmd),
         Command::Audit(cmd) => users::audit(&cmd),

@@ -25,6 +25,8 @@ pub mod monthly;
 pub mod params;
 pub mod plan;
 mod points;
+pub mod publication;
+pub mod publish;
 pub mod query_types;
 mod ranking;
 pub mod region;
@@ -76,6 +78,10 @@ pub use plan::{
     Budget, Concentration, Dose, PatrolArea, PeakWindow, Plan, PlanQuery, WeeklyProfile,
     concentration, plan, weekly_profiles,
 };
+pub use publication::{
+    Publication, PublicationQuery, PublishError, PublishParams, PublishedCell, publication,
+};
+pub use publish::{Disclosed, PublishResolution, disclose};
 pub use query_types::{
     Alpha, AlphaError, Bandwidth, BandwidthError, Folds, FoldsError, K, KError, MAX_K, SliceMonths,
     SliceMonthsError, TimeLag, TimeLagError, WindowMonths, WindowMonthsError, short_number,

@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod kde;
 pub mod monthly;
 pub mod plan;
+pub mod publish;
 
 use std::io::Write;
 

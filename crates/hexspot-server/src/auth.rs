@@ -52,7 +52,12 @@ pub fn access(route: Option<&str>) -> Access {
     };
     match route {
         "/healthz" | "/readyz" => Access::Anyone,
-        "/api/v1/openapi.json" => Access::Roles(ALL),
+        // the published product (`hexspot publish`): the public role's only data
+        "/api/v1/openapi.json"
+        | "/public/v1/publication.json"
+        | "/public/v1/cells.geojson"
+        | "/public/v1/cells.csv"
+        | "/public/v1/tiles/{z}/{x}/{y}" => Access::Roles(ALL),
         // aggregates: counts and statistics per cell or area, never an incident
         "/api/v1/meta"
         | "/api/v1/outline"
@@ -329,7 +334,8 @@ pub async fn require(State(state): State<AppState>, mut req: Request, next: Next
         let user = caller.as_ref();
         let writer = state.audit();
         if let Some(writer) = writer {
-            let tile = route.starts_with("/tiles/") && route.contains("{z}");
+            // `/tiles/…` and `/public/v1/tiles/…`
+            let tile = route.contains("/tiles/") && route.contains("{z}");
             let key = format!(
                 "{}\n{route}\n{query}\n{}",
                 user.map_or("", |u| u.name.as_str()),
@@ -389,5 +395,9 @@ mod tests {
         assert_eq!(access(Some("/api/v1/imports")), Access::Roles(ANALYST));
         assert_eq!(access(None), Access::Anyone);
         assert_eq!(access(Some("/healthz")), Access::Anyone);
+        assert_eq!(
+            access(Some("/public/v1/tiles/{z}/{x}/{y}")),
+            Access::Roles(ALL)
+        );
     }
 }

@@ -15,6 +15,7 @@ mod inflight;
 mod layers;
 pub mod memory;
 pub mod openapi;
+pub mod published;
 mod query;
 mod routes;
 mod state;
@@ -65,8 +66,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::openapi))
         .route("/api/v1/areas", get(routes::areas::area_sets))
         .route_layer(axum::middleware::from_fn(layers::no_parameters));
+    // the published product: fixed files and their tiles, no parameters at all
+    let public = Router::new()
+        .route("/public/v1/publication.json", get(routes::public::metadata))
+        .route("/public/v1/cells.geojson", get(routes::public::geojson))
+        .route("/public/v1/cells.csv", get(routes::public::csv))
+        .route("/public/v1/tiles/{z}/{x}/{y}", get(routes::public::tile))
+        .route_layer(axum::middleware::from_fn(layers::no_parameters));
     let reads = Router::new()
         .merge(bare)
+        .merge(public)
         .route("/api/v1/hotspots", get(routes::hotspots::hotspots))
         .route("/api/v1/plan", get(routes::plan::plan))
         .route("/api/v1/plan/briefing.png", get(routes::plan::briefing))

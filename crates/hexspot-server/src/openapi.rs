@@ -8,7 +8,7 @@ use utoipa::OpenApi;
 use crate::http::{etag, representation};
 use crate::routes::{
     areas, backtest, cells, emerging, evaluate, health, hotspots, imports, kde, meta, outline,
-    plan, tiles, trend,
+    plan, public, tiles, trend,
 };
 use crate::{auth, error, query};
 
@@ -42,6 +42,10 @@ use crate::{auth, error, query};
         areas::area_profile,
         areas::area_tile,
         imports::import,
+        public::metadata,
+        public::geojson,
+        public::csv,
+        public::tile,
         health::healthz,
         health::readyz,
         openapi,
@@ -62,6 +66,7 @@ use crate::{auth, error, query};
         (name = "data", description = "hotspots, emerging hot spots, kernel density, cells, metadata and imports"),
         (name = "areas", description = "wards and districts: boundary sets, comparison, area profiles"),
         (name = "tiles", description = "vector tiles and TileJSON"),
+        (name = "public", description = "the published product: counts per cell and month, 1–9 suppressed and the rest rounded to the nearest 5; the only routes the public role may use"),
         (name = "health", description = "liveness and readiness"),
         (name = "meta", description = "this document"),
     )

@@ -18,6 +18,7 @@ use hexspot_store::{ImportOptions, ImportOutcome, Store};
 use crate::auth::{AuditWriter, Directory};
 use crate::error::ApiError;
 use crate::inflight::InFlight;
+use crate::published::Published;
 use crate::stats::{EmergingStats, KdeStats, QueryStats};
 
 /// Limits and sizes; the defaults suit a laptop or a small server.
@@ -151,6 +152,8 @@ impl Default for Settings {
 
 struct Inner {
     snapshot: ArcSwapOption<Snapshot>,
+    /// The latest recorded publication, re-read with each snapshot (`None`: none yet).
+    publication: ArcSwapOption<Published>,
     /// The users and whether authentication is on, re-read with each snapshot.
     directory: arc_swap::ArcSwap<Directory>,
     /// The audit log's writer (`None` when its connection could not be opened).
@@ -235,6 +238,7 @@ impl AppState {
         Self {
             inner: Arc::new(Inner {
                 snapshot: ArcSwapOption::empty(),
+                publication: ArcSwapOption::empty(),
                 directory: arc_swap::ArcSwap::from_pointee(directory),
                 audit,
                 store: Mutex::new(store),
@@ -273,6 +277,14 @@ impl AppState {
         )));
         let snap = Snapshot::load(store)?;
         let n = snap.table.len();
+        // a publication that cannot be read (or fails the rule) is not served
+        let publication = store
+            .latest_publication()
+            .inspect_err(|e| tracing::error!(error = %e, "cannot read the latest publication: the public routes answer 404"))
+            .ok()
+            .flatten()
+            .map(|p| Arc::new(Published::new(p)));
+        self.inner.publication.store(publication);
         self.inner.snapshot.store(Some(Arc::new(snap)));
         self.inner.loaded_version.store(version, Ordering::Release);
         // entries are keyed by data version: the old ones can never be hit again
@@ -329,6 +341,12 @@ impl AppState {
                 }
             }
         })
+    }
+
+    /// The publication the public routes serve, if any.
+    #[must_use]
+    pub fn published(&self) -> Option<Arc<Published>> {
+        self.inner.publication.load_full()
     }
 
     /// The current snapshot, or 503 while it loads.

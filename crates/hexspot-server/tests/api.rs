@@ -1509,6 +1509,10 @@ async fn openapi_document_is_served_and_the_committed_copy_is_current() {
         "/api/v1/backtest",
         "/api/v1/backtest/curves.png",
         "/api/v1/evaluate",
+        "/public/v1/publication.json",
+        "/public/v1/cells.geojson",
+        "/public/v1/cells.csv",
+        "/public/v1/tiles/{z}/{x}/{y}",
     ] {
         assert!(v["paths"][path].is_object(), "{path} undocumented");
     }

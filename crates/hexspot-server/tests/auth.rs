@@ -11,6 +11,9 @@ use hexspot_store::{AuditCheck, ImportOptions, Role, Store, UserName};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+#[path = "support/publish.rs"]
+mod support;
+
 struct App {
     router: Router,
     state: AppState,
@@ -26,8 +29,8 @@ fn name(s: &str) -> UserName {
     UserName::try_from(s).unwrap()
 }
 
-/// A server over the Leeds file with an analyst, a partner, a public user and a
-/// revoked analyst.
+/// A server over the Leeds file with an analyst, a partner, a public user, a
+/// revoked analyst and a publication.
 fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
@@ -46,6 +49,7 @@ fn app() -> App {
     let public = token("pub", Role::Public);
     let revoked = token("old", Role::Analyst);
     store.revoke_user(&name("old")).unwrap();
+    support::publish(&mut store);
     let state = AppState::new(store, HarmTable::default(), Settings::default());
     state.load_snapshot().unwrap();
     App {
@@ -82,6 +86,8 @@ async fn send(app: &Router, method: &str, uri: &str, token: Option<&str>) -> (St
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum May {
     Anyone,
+    /// analyst, partner and public: the published product
+    Everyone,
     Aggregates,
     Analyst,
 }
@@ -90,6 +96,11 @@ const ROUTES: &[(&str, &str, May)] = &[
     ("GET", "/healthz", May::Anyone),
     ("GET", "/readyz", May::Anyone),
     ("GET", "/", May::Anyone),
+    ("GET", "/api/v1/openapi.json", May::Everyone),
+    ("GET", "/public/v1/publication.json", May::Everyone),
+    ("GET", "/public/v1/cells.geojson", May::Everyone),
+    ("GET", "/public/v1/cells.csv", May::Everyone),
+    ("GET", "/public/v1/tiles/12/2030/1316", May::Everyone),
     ("GET", "/api/v1/meta", May::Aggregates),
     ("GET", "/api/v1/outline", May::Aggregates),
     ("GET", "/api/v1/areas", May::Aggregates),
@@ -144,7 +155,9 @@ async fn every_route_by_every_role() {
                 (May::Anyone, "revoked" | "wrong") => Some(StatusCode::UNAUTHORIZED),
                 (May::Anyone, _) => None,
                 (_, "revoked" | "wrong" | "none") => Some(StatusCode::UNAUTHORIZED),
-                (May::Aggregates, "analyst" | "partner") | (May::Analyst, "analyst") => None,
+                (May::Everyone, "analyst" | "partner" | "public")
+                | (May::Aggregates, "analyst" | "partner")
+                | (May::Analyst, "analyst") => None,
                 _ => Some(StatusCode::FORBIDDEN),
             };
             match expected {
@@ -197,8 +210,8 @@ async fn answers_are_recorded_with_the_purpose_and_tiles_once_per_query() {
     a.state.audit().unwrap().flush().await;
     let store = Store::open(&a.db).unwrap();
     let log = store.audit_records(None, None).unwrap();
-    // 4 user additions and 1 revocation, then the answers
-    let answers: Vec<_> = log.iter().skip(5).collect();
+    // 4 user additions, 1 revocation and the publication, then the answers
+    let answers: Vec<_> = log.iter().skip(6).collect();
     assert_eq!(answers.len(), 2, "{answers:#?}");
     let h = answers[0];
     assert_eq!(h.user.as_deref(), Some("pat"));
@@ -212,7 +225,7 @@ async fn answers_are_recorded_with_the_purpose_and_tiles_once_per_query() {
     assert_eq!(t.user.as_deref(), Some("alice"));
     assert!(matches!(
         store.verify_audit().unwrap(),
-        AuditCheck::Intact { records: 7, .. }
+        AuditCheck::Intact { records: 8, .. }
     ));
 }
 

@@ -12,6 +12,7 @@ mod areas;
 mod audit;
 mod batch;
 mod codec;
+mod publications;
 mod record;
 mod schema;
 mod snapshot;
@@ -29,6 +30,7 @@ use hexspot_ingest::{IngestError, ReadOptions, ReadSummary, Record, read_file};
 pub use areas::{BoundarySetInfo, PopulationRecord, StoredPopulation};
 pub use audit::{AuditCheck, AuditEntry, AuditRecord, ChainBreak, GENESIS};
 use batch::{Batch, field};
+pub use publications::{NewPublication, StoredPublication, StoredValue};
 use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap;
 use thiserror::Error;
@@ -143,6 +145,15 @@ pub enum StoreError {
         set: String,
         /// the area's code
         code: String,
+        /// what was wrong
+        reason: String,
+    },
+    /// A stored publication's value the disclosure rule could not have made (a
+    /// corrupted or tampered database): it is not served.
+    #[error("stored publication {id}: {reason}")]
+    CorruptPublication {
+        /// the publication's id
+        id: i64,
         /// what was wrong
         reason: String,
     },

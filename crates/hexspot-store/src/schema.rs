@@ -132,6 +132,34 @@ const MIGRATIONS: &[&str] = &[
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // 6: publications of the public product (publications.rs): the files as written
+    // and each (cell, month) for the tiles; append-only, like the audit log
+    "CREATE TABLE publications (
+        id INTEGER PRIMARY KEY,
+        made_at TEXT NOT NULL,       -- UTC, RFC 3339, as the files state it
+        resolution INTEGER NOT NULL CHECK (resolution IN (8, 9)),
+        first_month TEXT NOT NULL,   -- YYYY-MM
+        last_month TEXT NOT NULL,
+        query TEXT NOT NULL,         -- the filters as stated
+        geojson BLOB NOT NULL,       -- the files, byte for byte
+        csv BLOB NOT NULL,
+        metadata BLOB NOT NULL
+    );
+    CREATE TABLE publication_values (
+        publication_id INTEGER NOT NULL REFERENCES publications(id),
+        cell INTEGER NOT NULL,       -- H3 cell at the publication's resolution
+        month INTEGER NOT NULL,      -- year * 12 + month - 1
+        count INTEGER,               -- the published count; NULL when suppressed
+        PRIMARY KEY (publication_id, cell, month)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER publications_no_update BEFORE UPDATE ON publications
+    BEGIN SELECT RAISE(ABORT, 'publications are append-only'); END;
+    CREATE TRIGGER publications_no_delete BEFORE DELETE ON publications
+    BEGIN SELECT RAISE(ABORT, 'publications are append-only'); END;
+    CREATE TRIGGER publication_values_no_update BEFORE UPDATE ON publication_values
+    BEGIN SELECT RAISE(ABORT, 'publications are append-only'); END;
+    CREATE TRIGGER publication_values_no_delete BEFORE DELETE ON publication_values
+    BEGIN SELECT RAISE(ABORT, 'publications are append-only'); END;",
 ];
 
 /// The schema version this build writes.

@@ -15,5 +15,6 @@ pub mod kde;
 pub mod meta;
 pub mod outline;
 pub mod plan;
+pub mod public;
 pub mod tiles;
 pub mod trend;
