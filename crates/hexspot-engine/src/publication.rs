@@ -207,7 +207,7 @@ pub fn publication(
     let mut occupied: Vec<(h3o::CellIndex, Vec<u64>)> = counts
         .into_iter()
         .map(|(slot, c)| {
-            let cell = h3o::CellIndex::try_from(column.cell(slot as usize))
+            let cell = h3o::CellIndex::try_from(column.cells()[slot as usize])
                 .expect("a cell column holds valid cells");
             (cell, c)
         })
