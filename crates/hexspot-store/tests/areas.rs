@@ -385,12 +385,12 @@ fn a_schema_1_database_migrates_keeping_its_incidents_and_builds_its_snapshot() 
     }
     let before = Store::open(&db).unwrap().load_table().unwrap();
     // turn it back into a schema-1 database, whose record was one `incidents` row an
-    // incident: migrations 2 to 5 only add these tables (4 adds none)
+    // incident: migrations 2 to 6 only add these tables (4 adds none)
     {
         let mut conn = rusqlite::Connection::open(&db).unwrap();
         let tx = conn.transaction().unwrap();
         tx.execute_batch(
-            "DROP TABLE audit; DROP TABLE users; DROP TABLE import_columns; DROP TABLE snapshot_columns; DROP TABLE populations; DROP TABLE areas; DROP TABLE boundary_sets; PRAGMA user_version = 1;",
+            "DROP TABLE publication_values; DROP TABLE publications; DROP TABLE audit; DROP TABLE users; DROP TABLE import_columns; DROP TABLE snapshot_columns; DROP TABLE populations; DROP TABLE areas; DROP TABLE boundary_sets; PRAGMA user_version = 1;",
         )
         .unwrap();
         let c = before.to_columns();
@@ -428,7 +428,7 @@ fn a_schema_1_database_migrates_keeping_its_incidents_and_builds_its_snapshot() 
         tx.commit().unwrap();
     }
     let mut store = Store::open(&db).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(store.schema_version().unwrap(), 6);
     assert_eq!(store.incident_count().unwrap(), 8009);
     assert_eq!(store.imports().unwrap().len(), 1);
     // the snapshot is rebuilt from the rows, the same table as the import wrote

@@ -26,7 +26,7 @@ fn good_rows_and_rejections_land_together_and_load_into_the_engine() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.db");
     let mut store = Store::open(&db).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(store.schema_version().unwrap(), 6);
     let sy = data("2018-10-south-yorkshire-street.excerpt.csv");
     let ImportOutcome::Imported { info, summary, .. } = import(&mut store, &sy, false) else {
         panic!("expected an import");
