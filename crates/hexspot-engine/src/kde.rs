@@ -16,7 +16,8 @@
 //! (`disk_rows`), one contiguous run of points laid out in grid order (see `by_ij`);
 //! elsewhere an R-tree answers (`by_rtree`). The table's distinct points are laid out
 //! in grid order once per resolution (the `points` module's index, kept with the
-//! table), so a query only weighs its rows and gathers its points (`by_index`). A backtest's training windows share one
+//! table), so a query only weighs its rows and gathers its points (`by_index`). A
+//! backtest's training windows share one
 //! such layout, a sum a month (`Windows`).
 
 use std::borrow::Cow;
