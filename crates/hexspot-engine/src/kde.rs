@@ -35,10 +35,10 @@ use crate::filter::{CompiledFilter, Exclusions, Filter, Verdict};
 use crate::harm::{HarmTable, ResolvedHarm};
 use crate::hotspots::Measure;
 use crate::ij;
-use crate::points::{PointIndex, centre, unit, valid};
+use crate::points::{PointIndex, centre, unit};
 use crate::query_types::Bandwidth;
 use crate::region::EARTH_RADIUS_M as EARTH_RADIUS;
-use crate::study_region::disk;
+use crate::study_region::{cell as valid, disk};
 use crate::table::IncidentTable;
 use crate::types::{Resolution, YearMonth};
 
@@ -813,8 +813,7 @@ fn by_rtree(
                 return None;
             }
             let cell = CellIndex::try_from(c).expect("candidates are valid cells");
-            let ll = LatLng::from(cell);
-            let q = unit(ll.lng(), ll.lat());
+            let q = centre(cell);
             let mut acc = (0.0, 0.0);
             for p in tree.locate_within_distance(q, c2) {
                 kernel.add(q, &points[p.data.1 as usize], &mut acc);

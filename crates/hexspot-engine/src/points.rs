@@ -17,6 +17,7 @@ use h3o::{CellIndex, LatLng};
 use rayon::prelude::*;
 
 use crate::ij::Frame;
+use crate::study_region::cell as valid;
 use crate::table::IncidentTable;
 use crate::types::Resolution;
 
@@ -56,10 +57,6 @@ pub(crate) fn unit(lon: f64, lat: f64) -> [f64; 3] {
 pub(crate) fn centre(cell: CellIndex) -> [f64; 3] {
     let ll = LatLng::from(cell);
     unit(ll.lng(), ll.lat())
-}
-
-pub(crate) fn valid(c: u64) -> CellIndex {
-    CellIndex::try_from(c).expect("cell columns hold valid cells")
 }
 
 impl PointIndex {

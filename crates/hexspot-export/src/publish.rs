@@ -99,30 +99,6 @@ pub struct PublicationContext<'a> {
     pub imports: &'a [SourceImport],
 }
 
-fn flags_text(p: &Publication) -> String {
-    p.query
-        .filter
-        .flags
-        .iter()
-        .map(|(k, v)| format!("{}={v}", k.name()))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn bbox_text(p: &Publication) -> String {
-    p.query
-        .filter
-        .bbox
-        .map(|b| {
-            b.to_array()
-                .iter()
-                .map(f64::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default()
-}
-
 /// The `hexspot` member of the GeoJSON, and the metadata document.
 #[must_use]
 pub fn metadata(ctx: &PublicationContext<'_>) -> Value {
@@ -255,14 +231,17 @@ pub fn write_csv<W: Write>(ctx: &PublicationContext<'_>, out: W) -> Result<(), c
     let q = &p.query;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CSV_COLUMNS)?;
+    // the product's filters as every CSV states them (it has no time window, and its
+    // period is `from`/`to`)
+    let [crime_types, offences, _, _, _, flags, bbox] = crate::filter_columns(&q.filter);
     let settings = [
         q.resolution.get().get().to_string(),
         q.from.to_string(),
         q.to.to_string(),
-        q.filter.crime_types.join("; "),
-        q.filter.offences.join("; "),
-        flags_text(p),
-        bbox_text(p),
+        crime_types,
+        offences,
+        flags,
+        bbox,
         RULE.to_owned(),
         LICENCE.to_owned(),
         ctx.made_at.to_owned(),
